@@ -1,0 +1,121 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
+)
+
+// startSandbox runs the real sandbox over HTTPS on loopback and returns a
+// client that trusts its CA and a signed-in demo session.
+func startSandbox(tb testing.TB) (*sandbox.Server, *spine.Client, Session) {
+	tb.Helper()
+	s, err := sandbox.New(sandbox.Options{StateDir: tb.TempDir(), Log: quiet()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	pool, err := spine.LoadCA(s.CAFile())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pds, cp, id := s.Bases()
+	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool, Log: quiet()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l, err := c.DemoLogin(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s, c, Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: true}
+}
+
+// reportLatency adds p50 and p99 in milliseconds to the benchmark's output.
+func reportLatency(b *testing.B, d []time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	b.ReportMetric(ms(percentile(d, 50)), "p50-ms")
+	b.ReportMetric(ms(percentile(d, 99)), "p99-ms")
+}
+
+// BenchmarkCheck is the kiosk's whole check, from a submitted NHS number to
+// the alert's view model: PDS retrieve and silent CP-IS check together, then
+// the notifying open and the access history.
+func BenchmarkCheck(b *testing.B) {
+	_, c, sess := startSandbox(b)
+	chk := &Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	ctx := context.Background()
+	d := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		nhs := TestPatients[i%2]
+		p := NewPresentation(start)
+		t, err := chk.Trace(ctx, sess, nhs, p)
+		if err != nil || !t.Present {
+			b.Fatalf("trace: %v", err)
+		}
+		if _, err := chk.Open(ctx, sess, nhs, p); err != nil {
+			b.Fatal(err)
+		}
+		d = append(d, time.Since(start))
+	}
+	reportLatency(b, d)
+}
+
+// BenchmarkPlainSequential is the baseline: a plain net/http client making
+// the same four requests one after another and decoding each body.
+func BenchmarkPlainSequential(b *testing.B) {
+	s, _, sess := startSandbox(b)
+	pool, _ := spine.LoadCA(s.CAFile())
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	pds, cp, _ := s.Bases()
+	get := func(u string, h map[string]string) {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "Bearer "+sess.Token)
+		req.Header.Set("X-Request-ID", uuid.NewString())
+		req.Header.Set("NHSD-Session-URID", sess.Role.ID)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var body any
+		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("%s: %d %v", u, resp.StatusCode, err)
+		}
+	}
+	d := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		nhs := TestPatients[i%2].Digits()
+		id := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + nhs)
+		get(pds+"/Patient/"+nhs, nil)
+		get(cp+"/CareTeam?patient:identifier="+id, map[string]string{"TraceID": uuid.NewString(), "IsUnscheduledAccessEvent": "false"})
+		get(cp+"/CareTeam?patient:identifier="+id, map[string]string{"TraceID": uuid.NewString(), "IsUnscheduledAccessEvent": "true", "Idempotency-Key": uuid.NewString()})
+		get(cp+"/AuditEvent?patient:identifier="+id, map[string]string{"TraceID": uuid.NewString(), "IsUnscheduledAccessEvent": "false"})
+		d = append(d, time.Since(start))
+	}
+	reportLatency(b, d)
+}
+

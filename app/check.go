@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+// Spine is what the check needs of the national services.
+type Spine interface {
+	Patient(ctx context.Context, s spine.Session, nhs cpis.NHSNumber) (cpis.Patient, error)
+	Search(ctx context.Context, s spine.Session, q cpis.SearchQuery, max int) ([]cpis.Patient, error)
+	Plans(ctx context.Context, s spine.Session, nhs cpis.NHSNumber, a spine.Access) ([]cpis.Plan, error)
+	History(ctx context.Context, s spine.Session, nhs cpis.NHSNumber) ([]cpis.Access, error)
+}
+
+// Audit keeps the local record of what the kiosk did.
+type Audit interface {
+	Append(e store.Event) (uint64, error)
+}
+
+var (
+	_ Spine = (*spine.Client)(nil)
+	_ Audit = (*store.DB)(nil)
+)
+
+// Session is the member of staff at the kiosk and the role they chose.
+type Session struct {
+	User    cpis.User
+	Role    cpis.Role
+	Token   string
+	Expires time.Time
+	Demo    bool
+}
+
+func (s Session) spine() spine.Session {
+	return spine.Session{Token: s.Token, RoleID: s.Role.ID, ODS: s.Role.OrgCode}
+}
+
+// MaxMatches is the most a demographic search lists; PDS allows 1 to 50.
+const MaxMatches = 10
+
+// Presentation ties a trace to a patient actually presenting: the guide
+// says CP-IS "should only be searched for and/or viewed when the child
+// actually presents at an unscheduled care setting".
+type Presentation struct {
+	At time.Time
+	// Key makes the local authority's notification for this presentation
+	// happen once, however often the request is retried.
+	Key string
+}
+
+// NewPresentation starts a presentation now.
+func NewPresentation(now time.Time) Presentation {
+	return Presentation{At: now, Key: uuid.NewString()}
+}
+
+// Traced is a patient found on PDS with what the silent CP-IS check said.
+type Traced struct {
+	Patient cpis.Patient
+	// Present is whether a Child Care Alert is visible today; meaningful
+	// only when CheckErr is nil.
+	Present  bool
+	CheckErr error
+}
+
+// Checker is the check itself: trace, silent check, open. It holds no
+// state between calls, so the window and selftest use it the same way.
+type Checker struct {
+	Spine   Spine
+	Audit   Audit
+	Setting cpis.Setting
+	Now     func() time.Time
+	Log     logrus.FieldLogger
+}
+
+// Trace retrieves the patient from PDS and, at the same time, asks CP-IS
+// silently (IsUnscheduledAccessEvent: false) whether an alert exists. The
+// CP-IS answer counts only once PDS has confirmed the number.
+func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Presentation) (Traced, error) {
+	if err := cpis.Permit(s.Role, cpis.ActTrace); err != nil {
+		c.audit(s, store.Event{Kind: "trace", NHS: nhs.Digits(), Outcome: "refused: " + err.Error()})
+		return Traced{}, fmt.Errorf("tracing patient: %w", err)
+	}
+	type plansResult struct {
+		plans []cpis.Plan
+		err   error
+	}
+	silent := make(chan plansResult, 1)
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		plans, err := c.Spine.Plans(cctx, s.spine(), nhs, spine.Access{PresentedAt: p.At})
+		silent <- plansResult{plans, err}
+	}()
+
+	pt, err := c.Spine.Patient(ctx, s.spine(), nhs)
+	if err != nil {
+		c.audit(s, store.Event{Kind: "trace", NHS: nhs.Digits(), Outcome: outcome(err)})
+		return Traced{}, fmt.Errorf("tracing patient: %w", err)
+	}
+	c.audit(s, store.Event{Kind: "trace", NHS: nhs.Digits(), Outcome: "found"})
+
+	r := <-silent
+	t := Traced{Patient: pt, CheckErr: r.err}
+	if r.err != nil {
+		t.CheckErr = fmt.Errorf("checking for a Child Care Alert: %w", r.err)
+		c.audit(s, store.Event{Kind: "silent-check", NHS: nhs.Digits(), Outcome: outcome(r.err)})
+		return t, nil
+	}
+	t.Present = len(cpis.VisiblePlans(r.plans, c.Now())) > 0
+	res := "no alert"
+	if t.Present {
+		res = "alert present"
+	}
+	c.audit(s, store.Event{Kind: "silent-check", NHS: nhs.Digits(), Outcome: res})
+	return t, nil
+}
+
+// Search finds patients on PDS by family name, date of birth, gender and
+// postcode.
+func (c *Checker) Search(ctx context.Context, s Session, q cpis.SearchQuery) ([]cpis.Patient, error) {
+	if err := cpis.Permit(s.Role, cpis.ActTrace); err != nil {
+		c.audit(s, store.Event{Kind: "search", Outcome: "refused: " + err.Error()})
+		return nil, fmt.Errorf("searching for patient: %w", err)
+	}
+	pts, err := c.Spine.Search(ctx, s.spine(), q, MaxMatches)
+	if err != nil {
+		c.audit(s, store.Event{Kind: "search", Outcome: outcome(err)})
+		return nil, fmt.Errorf("searching for patient: %w", err)
+	}
+	c.audit(s, store.Event{Kind: "search", Outcome: fmt.Sprintf("%d matches", len(pts))})
+	return pts, nil
+}
+
+// Open opens the Child Care Alert: the unscheduled access query that
+// records the access and notifies the local authority, then the access
+// history. Only the visible plans are kept; nothing else of the response.
+func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Presentation) (cpis.Alert, error) {
+	if err := cpis.Permit(s.Role, cpis.ActOpenAlert); err != nil {
+		c.audit(s, store.Event{Kind: "alert-opened", NHS: nhs.Digits(), Outcome: "refused: " + err.Error()})
+		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
+	}
+	plans, err := c.Spine.Plans(ctx, s.spine(), nhs, spine.Access{
+		Unscheduled: true, IdempotencyKey: p.Key, PresentedAt: p.At,
+	})
+	if err != nil {
+		// A timeout may still have reached the Spine: the presentation's key
+		// keeps a retry from notifying twice.
+		c.audit(s, store.Event{Kind: "alert-opened", NHS: nhs.Digits(), TraceID: p.Key, Outcome: outcome(err)})
+		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
+	}
+	c.audit(s, store.Event{Kind: "alert-opened", NHS: nhs.Digits(), TraceID: p.Key, Notified: true, Outcome: "opened"})
+	alert := cpis.Alert{NHS: nhs, Plans: cpis.VisiblePlans(plans, c.Now())}
+	hist, err := c.Spine.History(ctx, s.spine(), nhs)
+	if err != nil {
+		return alert, fmt.Errorf("reading access history: %w", err)
+	}
+	if len(hist) > cpis.MaxHistory {
+		hist = hist[:cpis.MaxHistory]
+	}
+	alert.History = hist
+	return alert, nil
+}
+
+func (c *Checker) audit(s Session, e store.Event) {
+	e.At = c.Now()
+	e.UserID, e.UserName = s.User.ID, s.User.Name
+	e.RoleID, e.JobRole, e.OrgCode = s.Role.ID, s.Role.JobRole, s.Role.OrgCode
+	e.Setting = string(c.Setting)
+	if _, err := c.Audit.Append(e); err != nil {
+		// The check goes on: a child must not go unchecked because the
+		// local audit disk is full. IT sees the error.
+		c.Log.WithError(err).WithField("event", e.Kind).Error("writing audit record")
+	}
+}
+
+// outcome is the audit word for an error: its class, never its text, which
+// could in principle echo what the server was sent.
+func outcome(err error) string {
+	switch {
+	case errors.Is(err, spine.ErrNotFound):
+		return "not found"
+	case errors.Is(err, spine.ErrTooManyMatches):
+		return "too many matches"
+	case errors.Is(err, spine.ErrAccessDenied):
+		return "access denied"
+	case errors.Is(err, spine.ErrInvalid):
+		return "rejected as invalid"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case spine.Retryable(err):
+		return "spine unavailable"
+	}
+	return "error"
+}

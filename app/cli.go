@@ -1,0 +1,164 @@
+// Package app wires the kiosk together: configuration, lifecycle, the check
+// use case, the window's controller and the command line.
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
+)
+
+// Version and Commit are stamped at build time with -ldflags -X.
+var (
+	Version = "0.1.0-dev"
+	Commit  = "unknown"
+)
+
+const usage = `cpis-kiosk: the CP-IS Child Care Alert check for unscheduled care.
+
+Usage:
+  cpis-kiosk [--config FILE] [--log-level LEVEL]     open the kiosk window
+  cpis-kiosk selftest [--repeat N]                   trace both test patients, open their alerts, check the notifications
+  cpis-kiosk sandbox [--addr HOST:PORT] [--state DIR] run the Spine sandbox alone
+  cpis-kiosk version                                 print the version
+
+Every command takes --config FILE (TOML, see README) and --log-level
+(debug, info, warn, error). With no Spine configured the kiosk runs its
+embedded sandbox over HTTPS on loopback, with a demo user.
+`
+
+// common are the flags every command takes.
+type common struct {
+	config   string
+	logLevel string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", os.Getenv("CPIS_CONFIG"), "TOML configuration `file`")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
+}
+
+// Main runs the command line and returns the exit code.
+func Main(args []string) int {
+	return run(args, os.Stdout, os.Stderr)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("cpis-kiosk "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	var c common
+	c.register(fs)
+
+	switch cmd {
+	case "", "run":
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		return withProgram(c, stderr, func(p *Program) error { return p.runWindow() })
+	case "selftest":
+		repeat := fs.Int("repeat", 0, "after the check, repeat it `N` times and print timings and memory")
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		return withProgram(c, stderr, func(p *Program) error { return p.selftest(stdout, *repeat) })
+	case "sandbox":
+		addr := fs.String("addr", "127.0.0.1:8443", "`host:port` to listen on (loopback only)")
+		state := fs.String("state", "", "state `folder` for the CA and certificates (default: <data>/sandbox)")
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		return runSandbox(c, *addr, *state, stdout, stderr)
+	case "version":
+		fmt.Fprintf(stdout, "cpis-kiosk %s (commit %s)\n", Version, Commit)
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "cpis-kiosk: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+// setup loads the configuration and the logger; a refused care setting
+// stops here with the guide's words.
+func setup(c common, stderr io.Writer) (Config, cpis.Setting, *logrus.Logger, io.Closer, bool) {
+	cfg, setting, err := LoadConfig(c.config)
+	if err != nil {
+		fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
+		return cfg, "", nil, nil, false
+	}
+	level, err := logrus.ParseLevel(c.logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "cpis-kiosk: --log-level %q: use debug, info, warn or error\n", c.logLevel)
+		return cfg, "", nil, nil, false
+	}
+	log, closer, err := newLogger(cfg.DataDir, level)
+	if err != nil {
+		fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
+		return cfg, "", nil, nil, false
+	}
+	log.SetOutput(stderr)
+	return cfg, setting, log, closer, true
+}
+
+func withProgram(c common, stderr io.Writer, fn func(*Program) error) int {
+	cfg, setting, log, closer, ok := setup(c, stderr)
+	if !ok {
+		return 1
+	}
+	defer closer.Close()
+	p, err := openProgram(cfg, setting, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
+		return 1
+	}
+	defer p.Close()
+	if err := fn(p); err != nil {
+		var fail *selftestFailure
+		if !errors.As(err, &fail) {
+			fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+func runSandbox(c common, addr, state string, stdout, stderr io.Writer) int {
+	cfg, _, log, closer, ok := setup(c, stderr)
+	if !ok {
+		return 1
+	}
+	defer closer.Close()
+	if state == "" {
+		state = cfg.DataDir + "/sandbox"
+	}
+	s, err := sandbox.New(sandbox.Options{StateDir: state, Log: log.WithField("component", "sandbox")})
+	if err == nil {
+		err = s.Start(addr)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cpis-kiosk: starting the sandbox: %v\n", err)
+		return 1
+	}
+	defer s.Close()
+	pds, cp, id := s.Bases()
+	fmt.Fprintf(stdout, "Spine sandbox listening.\n  PDS:      %s\n  CP-IS:    %s\n  Identity: %s\n  CA:       %s\nPress Ctrl-C to stop.\n", pds, cp, id, s.CAFile())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	return 0
+}

@@ -1,0 +1,146 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+)
+
+// Config is the kiosk's TOML configuration. Every field has a default that
+// runs the kiosk on the embedded sandbox, so a newcomer needs no file.
+type Config struct {
+	// CareSetting is exactly one of the seven unscheduled care settings;
+	// anything else is refused at start-up.
+	CareSetting  string       `toml:"care_setting"`
+	Organisation Organisation `toml:"organisation"`
+	// DataDir holds the database, the sandbox's state and the logs.
+	DataDir string `toml:"data_dir"`
+	// KeyDir holds the encryption key, apart from the database.
+	KeyDir string `toml:"key_dir"`
+	// IdleTimeout wipes the screen when nobody has touched the kiosk.
+	IdleTimeout Duration `toml:"idle_timeout"`
+	Fullscreen  bool     `toml:"fullscreen"`
+	// SafeguardingRoute is the local process for raising a concern, shown on
+	// every screen: the CP-IS notification is not a referral.
+	SafeguardingRoute string `toml:"safeguarding_route"`
+	Spine             SpineConfig `toml:"spine"`
+	Sandbox           Sandbox `toml:"sandbox"`
+}
+
+// Organisation is the ODS organisation the kiosk serves.
+type Organisation struct {
+	ODS  string `toml:"ods"`
+	Name string `toml:"name"`
+}
+
+// SpineConfig is where the national services are. With PDS empty the kiosk runs
+// its embedded sandbox and trusts only the sandbox's own CA.
+type SpineConfig struct {
+	PDS      string   `toml:"pds"`
+	CPIS     string   `toml:"cpis"`
+	Identity string   `toml:"identity"`
+	CAFile   string   `toml:"ca_file"`
+	Timeout  Duration `toml:"timeout"`
+}
+
+// Sandbox configures the embedded sandbox.
+type Sandbox struct {
+	Addr string `toml:"addr"`
+}
+
+// Embedded reports whether the kiosk runs on its own sandbox.
+func (c Config) Embedded() bool { return c.Spine.PDS == "" }
+
+// Duration reads "90s" or "15m" from TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("reading duration %q: %w", b, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back as text.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// DefaultRoute is the safeguarding text shown until a site sets its own.
+const DefaultRoute = "Safeguarding concern? Raise it now with the nurse in charge and the safeguarding team (ext. 4444), " +
+	"or call the local authority's children's services. The CP-IS notification is not a referral."
+
+// Defaults is the configuration with nothing set: the embedded sandbox in
+// an emergency department.
+func Defaults() Config {
+	return Config{
+		CareSetting:       string(cpis.EmergencyDepartment),
+		Organisation:      Organisation{ODS: "RXX01", Name: "Sandbox General Hospital"},
+		DataDir:           defaultDataDir(),
+		IdleTimeout:       Duration{5 * time.Minute},
+		SafeguardingRoute: DefaultRoute,
+		Spine:             SpineConfig{Timeout: Duration{8 * time.Second}},
+		Sandbox:           Sandbox{Addr: "127.0.0.1:0"},
+	}
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("CPIS_DATA_DIR"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "cpis-kiosk")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "cpis-kiosk")
+	}
+	return "cpis-kiosk-data"
+}
+
+// ErrConfig means the configuration cannot be used; the message says which
+// setting and why.
+var ErrConfig = errors.New("configuration error")
+
+// LoadConfig reads the TOML file over the defaults (no file: defaults) and
+// checks it. A care setting outside the seven is refused here, at start-up.
+func LoadConfig(path string) (Config, cpis.Setting, error) {
+	c := Defaults()
+	if path != "" {
+		md, err := toml.DecodeFile(path, &c)
+		if err != nil {
+			return c, "", fmt.Errorf("%w: reading %s: %w", ErrConfig, path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			keys := make([]string, len(und))
+			for i, k := range und {
+				keys[i] = k.String()
+			}
+			return c, "", fmt.Errorf("%w: %s: unknown settings %s", ErrConfig, path, strings.Join(keys, ", "))
+		}
+	}
+	setting, err := cpis.ParseSetting(c.CareSetting)
+	if err != nil {
+		return c, "", fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if c.KeyDir == "" {
+		c.KeyDir = filepath.Join(c.DataDir, "keys")
+	}
+	if !c.Embedded() && (c.Spine.CPIS == "" || c.Spine.Identity == "") {
+		return c, "", fmt.Errorf("%w: spine.pds is set, so spine.cpis and spine.identity must be set too", ErrConfig)
+	}
+	if c.Spine.Timeout.Duration <= 0 {
+		c.Spine.Timeout.Duration = 8 * time.Second
+	}
+	if c.IdleTimeout.Duration <= 0 {
+		c.IdleTimeout.Duration = 5 * time.Minute
+	}
+	return c, setting, nil
+}

@@ -1,0 +1,128 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/store"
+	"github.com/nhs-cpis/kiosk/ui"
+)
+
+// fakeSpine is a hand-written Spine for the controller's tests, where the
+// order and overlap of calls must be controlled exactly. The real clients
+// are tested against the real sandbox in sandbox_test.go.
+type fakeSpine struct {
+	mu        sync.Mutex
+	patients  map[cpis.NHSNumber]cpis.Patient
+	plans     map[cpis.NHSNumber][]cpis.Plan
+	err       error
+	silent    chan struct{} // closed when a silent Plans call has started
+	gate      chan struct{} // when set, Patient waits for it
+	opened    []spine.Access
+	silentN   int
+	historyFn func() ([]cpis.Access, error)
+}
+
+func newFakeSpine() *fakeSpine {
+	return &fakeSpine{patients: map[cpis.NHSNumber]cpis.Patient{}, plans: map[cpis.NHSNumber][]cpis.Plan{}}
+}
+
+func (f *fakeSpine) Patient(ctx context.Context, _ spine.Session, nhs cpis.NHSNumber) (cpis.Patient, error) {
+	f.mu.Lock()
+	gate := f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return cpis.Patient{}, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return cpis.Patient{}, f.err
+	}
+	p, ok := f.patients[nhs]
+	if !ok {
+		return cpis.Patient{}, &spine.Error{Op: "retrieving patient", Status: 404, Err: spine.ErrNotFound}
+	}
+	return p, nil
+}
+
+func (f *fakeSpine) Search(context.Context, spine.Session, cpis.SearchQuery, int) ([]cpis.Patient, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []cpis.Patient
+	for _, p := range f.patients {
+		out = append(out, p)
+	}
+	return out, f.err
+}
+
+func (f *fakeSpine) Plans(_ context.Context, _ spine.Session, nhs cpis.NHSNumber, a spine.Access) ([]cpis.Plan, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if a.Unscheduled {
+		f.opened = append(f.opened, a)
+	} else {
+		f.silentN++
+		if f.silent != nil {
+			close(f.silent)
+			f.silent = nil
+		}
+	}
+	return f.plans[nhs], f.err
+}
+
+func (f *fakeSpine) History(context.Context, spine.Session, cpis.NHSNumber) ([]cpis.Access, error) {
+	if f.historyFn != nil {
+		return f.historyFn()
+	}
+	return []cpis.Access{{When: time.Now(), Who: "Demo Nurse", Role: "Staff Nurse", Organisation: "Sandbox General Hospital"}}, nil
+}
+
+// memAudit keeps audit events in memory.
+type memAudit struct {
+	mu     sync.Mutex
+	events []store.Event
+}
+
+func (m *memAudit) Append(e store.Event) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.events = append(m.events, e)
+	return uint64(len(m.events)), nil
+}
+
+func (m *memAudit) kinds() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var k []string
+	for _, e := range m.events {
+		k = append(k, e.Kind)
+	}
+	return k
+}
+
+// views records every View the kiosk publishes.
+type views struct {
+	mu  sync.Mutex
+	all []ui.View
+	ch  chan ui.View
+}
+
+func newViews() *views { return &views{ch: make(chan ui.View, 100)} }
+
+func (v *views) show(view ui.View) {
+	v.mu.Lock()
+	v.all = append(v.all, view)
+	v.mu.Unlock()
+	select {
+	case v.ch <- view:
+	default:
+	}
+}

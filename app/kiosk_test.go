@@ -1,0 +1,240 @@
+package app
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/ui"
+)
+
+var (
+	nurse = Session{
+		User:  cpis.User{ID: "555000000001", Name: "Demo Nurse"},
+		Role:  cpis.Role{ID: "555000000001-01", OrgCode: "RXX01", OrgName: "Sandbox General Hospital", JobRole: "Staff Nurse", Activity: []cpis.ActivityCode{cpis.PerformTrace, cpis.ViewFlag}},
+		Token: "t",
+	}
+	clerk = Session{
+		User: cpis.User{ID: "555000000002", Name: "Demo Clerk"},
+		Role: cpis.Role{ID: "555000000002-01", OrgCode: "RXX01", JobRole: "Receptionist", Activity: []cpis.ActivityCode{cpis.PerformTrace}},
+	}
+	child = cpis.Patient{NHS: "9990276579", Given: "Amelia", Family: "Test", Gender: cpis.Female,
+		BirthDate: time.Date(2016, 3, 2, 0, 0, 0, 0, time.UTC)}
+	cpp = cpis.Plan{Type: cpis.CPP, Start: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC),
+		Authority: cpis.LocalAuthority{Name: "Leeds City Council", OfficeHours: "01632 960001", OutOfHours: "01632 960002"}}
+)
+
+func quiet() logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
+
+func newTestKiosk(t *testing.T, f *fakeSpine, s Session) (*Kiosk, *views, *memAudit) {
+	t.Helper()
+	a := &memAudit{}
+	c := &Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	v := newViews()
+	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, DefaultRoute, 0, v.show, quiet())
+	k.Start()
+	k.SignIn(s)
+	t.Cleanup(k.Shutdown)
+	return k, v, a
+}
+
+// waitFor waits for a published View that satisfies ok. The deadline only
+// stops a broken test from hanging; it measures nothing.
+func waitFor(t *testing.T, v *views, what string, ok func(ui.View) bool) ui.View {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case view := <-v.ch:
+			if ok(view) {
+				return view
+			}
+		case <-deadline:
+			t.Fatalf("no View with %s", what)
+		}
+	}
+}
+
+func TestKioskCheckFlow(t *testing.T) {
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	f.plans[child.NHS] = []cpis.Plan{cpp}
+	k, v, audit := newTestKiosk(t, f, nurse)
+
+	k.TraceNHS("999 027 6579")
+	pv := waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	if pv.Alert != ui.AlertPresent || !pv.CanOpen || pv.Patient.NHS != child.NHS {
+		t.Fatalf("patient view: alert %v canOpen %v", pv.Alert, pv.CanOpen)
+	}
+	// Guide, "Who to check": "All children under the age of 18 years".
+	if pv.Check.Need != cpis.Required {
+		t.Errorf("a child must be checked, got %v", pv.Check.Need)
+	}
+	if len(f.opened) != 0 {
+		t.Fatal("tracing notified the local authority")
+	}
+
+	k.AskOpenAlert()
+	waitFor(t, v, "the confirmation", func(v ui.View) bool { return v.Screen == ui.ScreenConfirm })
+	if len(f.opened) != 0 {
+		t.Fatal("asking to open notified before the confirmation")
+	}
+	k.ConfirmOpenAlert()
+	av := waitFor(t, v, "the alert", func(v ui.View) bool { return v.Screen == ui.ScreenAlert })
+	if av.Opened == nil || len(av.Opened.Plans) != 1 || av.Opened.Authority().Name != "Leeds City Council" {
+		t.Fatalf("opened alert: %+v", av.Opened)
+	}
+	if len(f.opened) != 1 || f.opened[0].IdempotencyKey == "" {
+		t.Fatalf("want one notifying access with a key, got %+v", f.opened)
+	}
+	if got := audit.kinds(); !slices.Equal(got, []string{"trace", "silent-check", "alert-opened"}) {
+		t.Errorf("audit kinds %v", got)
+	}
+
+	k.NewPatient()
+	ev := waitFor(t, v, "the entry screen", func(v ui.View) bool { return v.Screen == ui.ScreenEntry })
+	if ev.Patient != nil || ev.Opened != nil {
+		t.Fatal("new patient left the last patient on screen")
+	}
+}
+
+func TestKioskTraceAndSilentCheckOverlap(t *testing.T) {
+	// Issue: "the PDS retrieve and the silent CP-IS check go out together".
+	// PDS is held until the silent check has started: if they ran one after
+	// the other, the trace would never finish.
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	f.gate = make(chan struct{})
+	f.silent = make(chan struct{})
+	silentStarted := f.silent
+	go func() {
+		<-silentStarted
+		close(f.gate)
+	}()
+	k, v, _ := newTestKiosk(t, f, nurse)
+	k.TraceNHS("9990276579")
+	pv := waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	if pv.Alert != ui.AlertAbsent {
+		t.Errorf("alert state %v, want absent", pv.Alert)
+	}
+}
+
+func TestKioskBadNHSNumberKeepsText(t *testing.T) {
+	k, v, audit := newTestKiosk(t, newFakeSpine(), nurse)
+	k.TraceNHS("999 027 6578")
+	view := waitFor(t, v, "a message", func(v ui.View) bool { return v.Message != nil })
+	if view.EntryText != "999 027 6578" || !strings.Contains(view.Message.Body, "check digit") {
+		t.Fatalf("entry %q message %+v", view.EntryText, view.Message)
+	}
+	if len(audit.kinds()) != 0 {
+		t.Error("a malformed number reached the audit as a trace")
+	}
+}
+
+func TestKioskSpineErrorsArePlainWords(t *testing.T) {
+	for _, tc := range []struct {
+		err   error
+		title string
+	}{
+		{&spine.Error{Status: 404, Err: spine.ErrNotFound}, "Patient not found"},
+		{&spine.Error{Status: 503, Err: spine.ErrUnavailable}, "The Spine cannot be reached"},
+		{&spine.Error{Err: spine.ErrBadResponse}, "The Spine gave an answer the kiosk cannot read"},
+		{&spine.Error{Err: spine.ErrCertificate}, "The Spine's identity could not be verified"},
+	} {
+		f := newFakeSpine()
+		f.patients[child.NHS] = child
+		f.err = tc.err
+		k, v, _ := newTestKiosk(t, f, nurse)
+		k.TraceNHS("9990276579")
+		view := waitFor(t, v, tc.title, func(v ui.View) bool { return v.Message != nil && !v.Busy.Active })
+		if view.Message.Title != tc.title || view.Message.Next == "" {
+			t.Errorf("%v: message %+v, want title %q", tc.err, view.Message, tc.title)
+		}
+		if view.Screen != ui.ScreenEntry || view.EntryText == "" {
+			t.Errorf("%v: the number was lost from the entry", tc.err)
+		}
+	}
+}
+
+func TestKioskRoleWithoutB0107CannotOpen(t *testing.T) {
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	f.plans[child.NHS] = []cpis.Plan{cpp}
+	k, v, _ := newTestKiosk(t, f, clerk)
+	k.TraceNHS("9990276579")
+	pv := waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	if pv.CanOpen {
+		t.Fatal("a role without B0107 may open the alert")
+	}
+	k.AskOpenAlert()
+	mv := waitFor(t, v, "a refusal", func(v ui.View) bool { return v.Message != nil })
+	if !strings.Contains(mv.Message.Body, "B0107") || !strings.Contains(mv.Message.Body, "registration authority") {
+		t.Errorf("refusal %+v", mv.Message)
+	}
+	// Enforced in the use case too, not only by the screen.
+	_, err := k.check.Open(k.ctx, clerk, child.NHS, NewPresentation(time.Now()))
+	if !errors.Is(err, cpis.ErrNotPermitted) || len(f.opened) != 0 {
+		t.Fatalf("open without B0107: %v, %d notifications", err, len(f.opened))
+	}
+}
+
+func TestKioskWipeDropsLateAnswer(t *testing.T) {
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	f.gate = make(chan struct{})
+	k, v, _ := newTestKiosk(t, f, nurse)
+	k.TraceNHS("9990276579")
+	waitFor(t, v, "busy", func(v ui.View) bool { return v.Busy.Active })
+	k.Wipe()
+	close(f.gate) // the trace answers after the wipe
+	k.wg.Wait()
+	if view := k.View(); view.Patient != nil || view.Screen != ui.ScreenEntry {
+		t.Fatal("an answer that arrived after the wipe put the patient back on screen")
+	}
+}
+
+func TestKioskIdleWipes(t *testing.T) {
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	a := &memAudit{}
+	c := &Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	v := newViews()
+	k := NewKiosk(c, ui.Banner{}, DefaultRoute, 50*time.Millisecond, v.show, quiet())
+	t.Cleanup(k.Shutdown)
+	k.SignIn(nurse)
+	k.TraceNHS("9990276579")
+	waitFor(t, v, "the patient", func(v ui.View) bool { return v.Patient != nil })
+	waitFor(t, v, "the wiped screen", func(v ui.View) bool { return v.Patient == nil && v.Screen == ui.ScreenEntry })
+}
+
+func TestAskStaffQuestionsInED(t *testing.T) {
+	// Guide: "All girls and women presenting at emergency departments who are
+	// both: visibly pregnant; not being admitted for maternity assessment,
+	// and a community midwife has not been identified".
+	woman := cpis.Patient{NHS: "9990275831", Given: "Jane", Family: "Test", Gender: cpis.Female,
+		BirthDate: time.Now().AddDate(-27, 0, 0)}
+	f := newFakeSpine()
+	f.patients[woman.NHS] = woman
+	k, v, _ := newTestKiosk(t, f, nurse)
+	k.TraceNHS(string(woman.NHS))
+	pv := waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	if pv.Check.Need != cpis.AskStaff {
+		t.Fatalf("need %v, want AskStaff", pv.Check.Need)
+	}
+	k.Answer(cpis.QVisiblyPregnant, true)
+	k.Answer(cpis.QNoMaternityRoute, true)
+	if got := k.View().Check.Need; got != cpis.Required {
+		t.Fatalf("after both answers need %v, want Required", got)
+	}
+}

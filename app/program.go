@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
+	"github.com/nhs-cpis/kiosk/store"
+	"github.com/nhs-cpis/kiosk/ui"
+)
+
+// Program is the kiosk's parts, wired from the configuration: the store, the
+// Spine client and, when no real Spine is configured, the embedded sandbox.
+type Program struct {
+	cfg     Config
+	setting cpis.Setting
+	log     *logrus.Logger
+	closers []io.Closer
+
+	db      *store.DB
+	sandbox *sandbox.Server
+	client  *spine.Client
+	check   *Checker
+}
+
+// openProgram opens everything the commands share. On error, whatever was
+// opened is closed again.
+func openProgram(cfg Config, setting cpis.Setting, log *logrus.Logger) (p *Program, err error) {
+	p = &Program{cfg: cfg, setting: setting, log: log}
+	defer func() {
+		if err != nil {
+			p.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("making data folder: %w", err)
+	}
+	p.db, err = store.Open(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
+	if err != nil {
+		return nil, fmt.Errorf("opening the kiosk database: %w", err)
+	}
+	p.closers = append(p.closers, p.db)
+
+	sc := spine.Config{PDSBase: cfg.Spine.PDS, CPISBase: cfg.Spine.CPIS, IdentityBase: cfg.Spine.Identity,
+		Timeout: cfg.Spine.Timeout.Duration, Log: log.WithField("component", "spine")}
+	caFile := cfg.Spine.CAFile
+	if cfg.Embedded() {
+		p.sandbox, err = sandbox.New(sandbox.Options{StateDir: filepath.Join(cfg.DataDir, "sandbox"),
+			Log: log.WithField("component", "sandbox")})
+		if err != nil {
+			return nil, fmt.Errorf("preparing the embedded Spine sandbox: %w", err)
+		}
+		if err := p.sandbox.Start(cfg.Sandbox.Addr); err != nil {
+			return nil, fmt.Errorf("starting the embedded Spine sandbox: %w", err)
+		}
+		p.closers = append(p.closers, p.sandbox)
+		sc.PDSBase, sc.CPISBase, sc.IdentityBase = p.sandbox.Bases()
+		caFile = p.sandbox.CAFile()
+	}
+	if caFile != "" {
+		sc.RootCAs, err = spine.LoadCA(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading the Spine CA: %w", err)
+		}
+	} else if sc.RootCAs, err = x509.SystemCertPool(); err != nil {
+		return nil, fmt.Errorf("loading the system's CA certificates: %w", err)
+	}
+	p.client, err = spine.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("preparing the Spine client: %w", err)
+	}
+	p.check = &Checker{Spine: p.client, Audit: p.db, Setting: setting, Now: time.Now, Log: log.WithField("component", "check")}
+	return p, nil
+}
+
+// Close closes in reverse order of opening.
+func (p *Program) Close() {
+	for i := len(p.closers) - 1; i >= 0; i-- {
+		if err := p.closers[i].Close(); err != nil {
+			p.log.WithError(err).Warn("closing")
+		}
+	}
+	p.closers = nil
+}
+
+// ErrNoCardSignIn means a real Spine is configured, and signing in to it
+// needs a smartcard; the sandbox's demo identity is refused there.
+var ErrNoCardSignIn = errors.New("a real Spine is configured: sign-in needs an NHS smartcard, and the demo identity is refused")
+
+// signIn gets the session. Until the smartcard reader is wired in, only the
+// embedded sandbox's clearly labelled demo user can sign in.
+func (p *Program) signIn(ctx context.Context) (Session, error) {
+	if !p.cfg.Embedded() {
+		return Session{}, ErrNoCardSignIn
+	}
+	l, err := p.client.DemoLogin(ctx)
+	if err != nil {
+		return Session{}, fmt.Errorf("signing in the demo user: %w", err)
+	}
+	if len(l.User.Roles) == 0 {
+		return Session{}, fmt.Errorf("signing in the demo user: %w", spine.ErrBadResponse)
+	}
+	s := Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: l.Demo}
+	p.check.audit(s, store.Event{Kind: "login", Outcome: "demo identity"})
+	return s, nil
+}
+
+// banner is the banner before anyone signs in.
+func (p *Program) banner() ui.Banner {
+	org := p.cfg.Organisation.Name
+	if p.cfg.Organisation.ODS != "" {
+		org += " (" + p.cfg.Organisation.ODS + ")"
+	}
+	return ui.Banner{Setting: p.setting.Name(), Organisation: org}
+}

@@ -1,0 +1,151 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+)
+
+// TestPatients are the guide's two test records (step 19): "Please use NHS
+// Numbers 9990276579 and 9990275831 for these purposes."
+var TestPatients = []cpis.NHSNumber{"9990276579", "9990275831"}
+
+// selftestFailure is returned once the failures have been printed.
+type selftestFailure struct{ n int }
+
+func (f *selftestFailure) Error() string { return fmt.Sprintf("selftest: %d failures", f.n) }
+
+// ErrSelftestNeedsSandbox means selftest without a card was asked of a real
+// Spine, where the demo identity is refused.
+var ErrSelftestNeedsSandbox = errors.New("selftest without a smartcard runs only on the embedded sandbox: remove [spine] from the configuration")
+
+// selftest traces both test patients as the demo user, checks the flag
+// silently, opens each alert and checks that the sandbox recorded exactly
+// one notification per opened alert.
+func (p *Program) selftest(out io.Writer, repeat int) error {
+	if !p.cfg.Embedded() {
+		return ErrSelftestNeedsSandbox
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	sess, err := p.signIn(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "selftest: signed in as %s, %s (%s), codes %s\n", sess.User.Name, sess.Role.JobRole,
+		sess.Role.OrgCode, joinCodes(sess.Role.Activity))
+	failures := 0
+	for _, nhs := range TestPatients {
+		if line, err := p.checkOne(ctx, sess, nhs); err != nil {
+			failures++
+			fmt.Fprintf(out, "FAIL %s: %s\n", nhs, err)
+		} else {
+			fmt.Fprintf(out, "ok   %s\n", line)
+		}
+	}
+	if failures > 0 {
+		fmt.Fprintf(out, "selftest: FAILED (%d of %d patients)\n", failures, len(TestPatients))
+		return &selftestFailure{failures}
+	}
+	fmt.Fprintf(out, "selftest: passed (%d patients, each alert opened with exactly one notification)\n", len(TestPatients))
+	if repeat > 0 {
+		return p.timeChecks(ctx, out, sess, repeat)
+	}
+	return nil
+}
+
+func (p *Program) checkOne(ctx context.Context, sess Session, nhs cpis.NHSNumber) (string, error) {
+	pres := NewPresentation(time.Now())
+	t, err := p.check.Trace(ctx, sess, nhs, pres)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("trace: %s", messageFor(err).Title)
+	case t.CheckErr != nil:
+		return "", fmt.Errorf("silent check: %s", messageFor(t.CheckErr).Title)
+	case !t.Present:
+		return "", errors.New("no Child Care Alert found, but the test patient has one")
+	}
+	if n := p.sandbox.NotificationsFor(pres.Key); n != 0 {
+		return "", fmt.Errorf("the silent check notified the local authority %d times", n)
+	}
+	alert, err := p.check.Open(ctx, sess, nhs, pres)
+	if err != nil {
+		return "", fmt.Errorf("open: %s", messageFor(err).Title)
+	}
+	if len(alert.Plans) == 0 {
+		return "", errors.New("the alert opened with no visible plan")
+	}
+	if n := p.sandbox.NotificationsFor(pres.Key); n != 1 {
+		return "", fmt.Errorf("opening the alert recorded %d notifications, want exactly 1", n)
+	}
+	if len(alert.History) == 0 {
+		return "", errors.New("the access history does not list this access")
+	}
+	la := alert.Authority()
+	return fmt.Sprintf("%s  %-32s  %-34s  history %2d rows  notifications 1",
+		nhs, alert.Plans[0].Type.Label(), la.Name, len(alert.History)), nil
+}
+
+// timeChecks repeats the whole check (trace with silent check, then open)
+// and prints the latency percentiles and the resident memory afterwards.
+func (p *Program) timeChecks(ctx context.Context, out io.Writer, sess Session, n int) error {
+	d := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		nhs := TestPatients[i%len(TestPatients)]
+		start := time.Now()
+		pres := NewPresentation(start)
+		if _, err := p.check.Trace(ctx, sess, nhs, pres); err != nil {
+			return fmt.Errorf("timing check %d: %w", i, err)
+		}
+		if _, err := p.check.Open(ctx, sess, nhs, pres); err != nil {
+			return fmt.Errorf("timing check %d: %w", i, err)
+		}
+		d = append(d, time.Since(start))
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	fmt.Fprintf(out, "checks %d  p50 %.2f ms  p99 %.2f ms  rss %s\n", n,
+		ms(percentile(d, 50)), ms(percentile(d, 99)), residentMemory())
+	return nil
+}
+
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	return sorted[i]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// residentMemory is VmRSS from /proc, or "n/a" where there is none.
+func residentMemory() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "n/a"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			return strings.Join(strings.Fields(v), " ")
+		}
+	}
+	return "n/a"
+}
+
+func joinCodes(cs []cpis.ActivityCode) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}

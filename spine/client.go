@@ -1,0 +1,275 @@
+// Package spine is the kiosk's client for the national services it uses:
+// the Personal Demographics Service (PDS FHIR R4) to trace a patient, the
+// Child Protection – Information Sharing service (CP-IS FHIR R4) to read
+// Child Care Alerts and their access history, and an identity service in
+// the shape of NHS CIS2 to sign staff in.
+//
+// The facts about the real interfaces are in the project's
+// reference/spine-interfaces.md; the PDS ones come from the public
+// specification (NHSDigital/personal-demographics-service-api,
+// specification/personal-demographics.yaml). The client works unchanged
+// against any server that follows them, the embedded sandbox
+// (spine/sandbox) included.
+//
+// Every failure is classified once, here, into a sentinel error (see
+// errors.go): the UI and the replayer decide with errors.Is and Retryable.
+// No error message and no log line carries an NHS number, a name or a date
+// of birth; the X-Request-ID stands in for them.
+package spine
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/sirupsen/logrus"
+)
+
+// Defaults for Config.
+const (
+	// DefaultTimeout bounds one request, answer body included.
+	DefaultTimeout = 8 * time.Second
+	// DefaultMaxBody is the largest answer read. A PDS search of 50
+	// patients is well under 200 KiB.
+	DefaultMaxBody = 1 << 20
+)
+
+// Config says where the services are and whom to trust.
+type Config struct {
+	PDSBase      string // e.g. https://int.api.service.nhs.uk/personal-demographics/FHIR/R4
+	CPISBase     string // e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4
+	IdentityBase string // optional: the identity calls fail without it
+	// RootCAs is the only trust: the sandbox's own CA, or for a real
+	// endpoint a pool the operator chose (x509.SystemCertPool, say).
+	RootCAs *x509.CertPool
+	Timeout time.Duration // per request; DefaultTimeout when zero
+	MaxBody int64         // DefaultMaxBody when zero
+	Log     logrus.FieldLogger
+}
+
+// LoadCA reads PEM certificates into a pool, for Config.RootCAs.
+func LoadCA(file string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading CA file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("reading CA file %s: no PEM certificate in it", file)
+	}
+	return pool, nil
+}
+
+// Session is the signed-in member of staff, sent with every PDS and CP-IS
+// call.
+type Session struct {
+	Token  string // the bearer token from the identity service
+	RoleID string // the selected role's person_roleid: NHSD-Session-URID
+	ODS    string // the role's organisation: NHSD-End-User-Organisation-ODS
+}
+
+// Client talks to PDS, CP-IS and the identity service. It is safe for
+// concurrent use.
+type Client struct {
+	cfg  Config
+	http *http.Client
+	log  logrus.FieldLogger
+	now  func() time.Time
+}
+
+// New checks the configuration and builds a client that verifies TLS
+// against cfg.RootCAs only.
+func New(cfg Config) (*Client, error) {
+	if cfg.RootCAs == nil {
+		return nil, errors.New("configuring Spine client: no CA to trust (RootCAs)")
+	}
+	for _, b := range []struct{ name, url string }{
+		{"PDS", cfg.PDSBase}, {"CP-IS", cfg.CPISBase}, {"identity", cfg.IdentityBase},
+	} {
+		if b.url == "" && b.name == "identity" {
+			continue
+		}
+		u, err := url.Parse(b.url)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return nil, fmt.Errorf("configuring Spine client: the %s base URL must be an https:// URL", b.name)
+		}
+	}
+	cfg.PDSBase = strings.TrimRight(cfg.PDSBase, "/")
+	cfg.CPISBase = strings.TrimRight(cfg.CPISBase, "/")
+	cfg.IdentityBase = strings.TrimRight(cfg.IdentityBase, "/")
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	log := cfg.Log
+	if log == nil {
+		l := logrus.New()
+		l.Out = io.Discard
+		log = l
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
+	tr.ForceAttemptHTTP2 = true
+	return &Client{
+		cfg:  cfg,
+		http: &http.Client{Transport: tr},
+		log:  log.WithField("component", "spine"),
+		now:  time.Now,
+	}, nil
+}
+
+// call is one request.
+type call struct {
+	op      string // "-ing" phrase for errors: "retrieving patient"
+	service string // for logs: "pds", "cpis", "identity"
+	method  string
+	url     string
+	header  http.Header
+	body    any // JSON-encoded when not nil
+}
+
+// answer is a 2xx response, read whole.
+type answer struct {
+	status    int
+	requestID string
+	body      []byte
+}
+
+// do sends one request with its own timeout and classifies whatever goes
+// wrong. Only 2xx answers come back without error.
+func (c *Client) do(ctx context.Context, cl call) (answer, error) {
+	reqID := uuid.NewString()
+	fail := func(status int, class error, detail error) error {
+		e := &Error{Op: cl.op, Status: status, RequestID: reqID, Err: class}
+		if detail != nil {
+			e.Err = fmt.Errorf("%w: %w", class, detail)
+		}
+		return e
+	}
+	if err := ctx.Err(); err != nil {
+		return answer{}, &Error{Op: cl.op, RequestID: reqID, Err: err}
+	}
+	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+
+	var body io.Reader
+	if cl.body != nil {
+		b, err := json.Marshal(cl.body)
+		if err != nil {
+			return answer{}, fail(0, ErrInvalid, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(rctx, cl.method, cl.url, body)
+	if err != nil {
+		// The URL is not in the message: it can hold an NHS number.
+		return answer{}, fail(0, ErrInvalid, errors.New("building the request"))
+	}
+	for k, v := range cl.header {
+		req.Header[k] = v
+	}
+	req.Header.Set("X-Request-ID", reqID)
+	if cl.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	log := c.log.WithFields(logrus.Fields{"op": cl.op, "service": cl.service, "request_id": reqID})
+	if t := req.Header.Get("TraceID"); t != "" {
+		log = log.WithField("trace_id", t)
+	}
+	start := c.now()
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+			// The caller gave up (shutdown, a new patient): not the Spine's fault.
+			return answer{}, &Error{Op: cl.op, RequestID: reqID, Err: ctx.Err()}
+		}
+		cerr := classifyTransport(err)
+		log.WithError(cerr).Debug("no answer from the Spine")
+		return answer{}, &Error{Op: cl.op, RequestID: reqID, Err: cerr}
+	}
+	defer resp.Body.Close()
+	log = log.WithField("status", resp.StatusCode)
+
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
+	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, Err: ctx.Err()}
+		}
+		log.WithError(err).Debug("answer cut short")
+		return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, Err: classifyTransport(err)}
+	}
+	log = log.WithField("duration", c.now().Sub(start).Round(time.Millisecond))
+	if int64(len(b)) > c.cfg.MaxBody {
+		log.Debug("answer over the size limit")
+		return answer{}, fail(resp.StatusCode, ErrBadResponse, fmt.Errorf("the answer is larger than %d bytes", c.cfg.MaxBody))
+	}
+	if echo := resp.Header.Get("X-Request-ID"); echo != "" && echo != reqID {
+		log.Debug("X-Request-ID not echoed")
+		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is for another request (X-Request-ID)"))
+	}
+
+	code, diag, _ := decodeOutcome(b)
+	class, failed := classifyStatus(resp.StatusCode, code)
+	if failed {
+		e := &Error{Op: cl.op, Status: resp.StatusCode, Code: code, Diagnostics: diag, RequestID: reqID, Err: class}
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		log.WithField("code", code).Debug("the Spine refused")
+		return answer{}, e
+	}
+	if !isJSON(resp.Header.Get("Content-Type")) {
+		log.Debug("answer is not JSON")
+		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is not FHIR JSON"))
+	}
+	log.Debug("answered")
+	return answer{status: resp.StatusCode, requestID: reqID, body: b}, nil
+}
+
+// isJSON accepts application/fhir+json (the FHIR R4 JSON type PDS sends)
+// and plain application/json.
+func isJSON(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/fhir+json" || mt == "application/json")
+}
+
+// fhirHeaders are the headers every PDS and CP-IS call carries
+// (spine-interfaces.md, "Headers").
+func fhirHeaders(s Session) http.Header {
+	h := http.Header{}
+	h.Set("Accept", "application/fhir+json")
+	h.Set("Authorization", "Bearer "+s.Token)
+	if s.RoleID != "" {
+		h.Set("NHSD-Session-URID", s.RoleID)
+	}
+	if s.ODS != "" {
+		h.Set("NHSD-End-User-Organisation-ODS", s.ODS)
+	}
+	return h
+}
+
+// wrapDecode puts a decoding failure into an *Error so that callers get
+// the same shape whatever went wrong.
+func wrapDecode(op string, a answer, err error) error {
+	if err == nil {
+		return nil
+	}
+	e := &Error{Op: op, Status: a.status, RequestID: a.requestID, Err: err}
+	if errors.Is(err, ErrTooManyMatches) {
+		e.Code = "TOO_MANY_MATCHES"
+	}
+	return e
+}

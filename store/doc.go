@@ -1,0 +1,13 @@
+// Package store keeps the kiosk's durable records in one bbolt file: the
+// audit log now, and the offline queue, retrospective review list,
+// dead letters and staff training checks as they arrive.
+//
+// Anything that could name a patient or a member of staff is sealed with
+// AES-256-GCM before it reaches the file, under a key that lives in a file
+// of its own (DESIGN.md, "Data and privacy"): a copy of the database alone
+// reveals nothing, and each sealed record is bound to its bucket and key so
+// that records cannot be swapped or moved without the swap being noticed.
+//
+// One process at a time may open the database (bbolt holds an exclusive
+// file lock); a second kiosk fails fast with ErrLocked instead of waiting.
+package store

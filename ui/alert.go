@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+)
+
+// historyColumns are the widths of the access history's columns: when,
+// who, role, organisation.
+var historyColumns = tableLayout{0.2, 0.27, 0.23, 0.3}
+
+// alertPage shows the opened Child Care Alert and exactly what the guide
+// allows: the NHS number, the plans and their dates, the local authority
+// and its numbers, and the access history. Nothing else is drawn, even if
+// the app were to hand over more.
+func (w *Window) alertPage(v View) page {
+	notice := inset(rich(
+		seg("The local authority has been notified. ", theme.SizeNameText, theme.ColorNameForeground, true),
+		seg("This is for information only, not a referral. If you have a safeguarding concern: ", theme.SizeNameText, theme.ColorNameForeground, false),
+		seg(routeOrDefault(v.SafeguardingRoute), theme.SizeNameText, theme.ColorNameForeground, true),
+	), nhsBlue, nhsWhite)
+	actions := []fyne.CanvasObject{w.button("newpatient", "New patient  (Esc)", lookPrimary, w.act.NewPatient)}
+	if v.Opened == nil {
+		return page{lead: notice, content: para("The alert is not available to show."), actions: actions}
+	}
+	a := *v.Opened
+	content := container.NewVBox(
+		titled("Child Care Alert", nhsRed, container.NewGridWithColumns(2, plans(a), authority(a.Authority()))),
+		gap(8),
+		history(a.History),
+	)
+	return page{lead: container.NewVBox(notice, gap(4)), content: content, actions: actions}
+}
+
+func plans(a cpis.Alert) fyne.CanvasObject {
+	label := func(s string) *widget.TextSegment { return seg(s, theme.SizeNameText, colorSecondary, false) }
+	value := func(s string) *widget.TextSegment {
+		return seg(s, theme.SizeNameText, theme.ColorNameForeground, true)
+	}
+	parts := []fyne.CanvasObject{
+		secondary("NHS number"),
+		large(a.NHS.String(), theme.ColorNameForeground),
+	}
+	if len(a.Plans) == 0 {
+		parts = append(parts, gap(8), para("No plan is visible today."))
+	}
+	for _, p := range a.Plans {
+		end := "Open"
+		if !p.End.IsZero() {
+			end = formatDate(p.End)
+		}
+		segs := []*widget.TextSegment{label("Start "), value(formatDate(p.Start)), label("    End "), value(end)}
+		if p.Type == cpis.UCPP {
+			segs = append(segs, label("    Due date "), value(formatDate(p.DueDate)))
+		}
+		parts = append(parts, gap(8), large(p.Type.Label(), theme.ColorNameForeground), rich(segs...))
+	}
+	return container.NewVBox(parts...)
+}
+
+// authority puts the two numbers in type big enough to dial from a metre:
+// calling the duty team is what a nurse does next.
+func authority(la cpis.LocalAuthority) fyne.CanvasObject {
+	number := func(s string) fyne.CanvasObject {
+		if s == "" {
+			return bold("Not given")
+		}
+		t := text(s, sizeHuge, theme.ColorNameForeground, true)
+		t.Wrapping = fyne.TextWrapOff
+		return t
+	}
+	return container.NewVBox(
+		secondary("Local authority"),
+		large(orNotKnown(la.Name), theme.ColorNameForeground),
+		gap(4),
+		secondary("Office hours"),
+		number(la.OfficeHours),
+		secondary("Out of hours"),
+		number(la.OutOfHours),
+	)
+}
+
+func history(rows []cpis.Access) fyne.CanvasObject {
+	parts := []fyne.CanvasObject{
+		large("Access history", theme.ColorNameForeground),
+		secondary("The last 25 times this alert was opened, most recent first."),
+	}
+	if len(rows) == 0 {
+		return container.NewVBox(append(parts, para("Nobody has opened this alert before."))...)
+	}
+	if len(rows) > cpis.MaxHistory {
+		rows = rows[:cpis.MaxHistory]
+	}
+	parts = append(parts, tableRow(nhsGrey4, true, "When", "Who", "Role", "Organisation"))
+	for i, r := range rows {
+		bg := nhsWhite
+		if i%2 == 1 {
+			bg = nhsPaleGrey
+		}
+		parts = append(parts, tableRow(bg, false, formatWhen(r.When), r.Who, r.Role, r.Organisation))
+	}
+	// The rows touch, as a table's do; VBox would space them apart.
+	return container.NewVBox(parts[0], parts[1], container.New(rowsLayout{}, parts[2:]...))
+}
+
+func tableRow(bg color.Color, head bool, cells ...string) fyne.CanvasObject {
+	objs := make([]fyne.CanvasObject, len(cells))
+	for i, c := range cells {
+		objs[i] = pad(line(c, theme.ColorNameForeground, head), 0, 4)
+	}
+	return container.NewStack(canvas.NewRectangle(bg), container.New(historyColumns, objs...))
+}

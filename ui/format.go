@@ -1,0 +1,128 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+)
+
+// Dates are written the NHS.UK way, "02 Mar 2015": a month in words cannot
+// be misread as a US date at 3am.
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return "Not known"
+	}
+	return t.Format("02 Jan 2006")
+}
+
+// formatWhen is a time in the access history, as the guide's table shows it.
+// It is written in the time's own location: the app hands over local times.
+func formatWhen(t time.Time) string { return t.Format("02/01/2006 15:04") }
+
+// formatAge is "(11 years)", or months for a child under two and days for
+// a baby under a month, because a dose or an escalation can hinge on it.
+func formatAge(birth, now time.Time) string {
+	if birth.IsZero() || now.IsZero() || now.Before(birth) {
+		return ""
+	}
+	years := cpis.AgeOn(birth, now)
+	if years >= 2 {
+		return fmt.Sprintf("(%d years)", years)
+	}
+	y1, m1, d1 := birth.Date()
+	y2, m2, d2 := now.Date()
+	months := (y2-y1)*12 + int(m2-m1)
+	if d2 < d1 {
+		months--
+	}
+	if months >= 1 {
+		return "(" + plural(months, "month") + ")"
+	}
+	days := int(civil(now).Sub(civil(birth)).Hours() / 24)
+	return "(" + plural(days, "day") + ")"
+}
+
+// civil drops the clock and zone so that day counts do not shift with BST.
+func civil(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+func bornWithAge(birth, now time.Time) string {
+	s := formatDate(birth)
+	if age := formatAge(birth, now); age != "" {
+		s += " " + age
+	}
+	return s
+}
+
+func genderWords(g cpis.Gender) string {
+	switch g {
+	case cpis.Female:
+		return "Female"
+	case cpis.Male:
+		return "Male"
+	case cpis.Other:
+		return "Other"
+	case cpis.Unknown, "":
+		return "Not known"
+	}
+	return string(g)
+}
+
+// parseDate reads a date of birth as staff type it: DD/MM/YYYY, with
+// hyphens, dots or spaces, or as eight digits. It answers with a message
+// for the form rather than an error, because the message is what is shown.
+func parseDate(s string, now time.Time) (time.Time, string) {
+	const example = "Enter the date of birth as DD/MM/YYYY, for example 02/03/2015"
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, "Enter the date of birth"
+	}
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' || r == ' ' })
+	if len(parts) == 1 && len(parts[0]) == 8 {
+		p := parts[0]
+		parts = []string{p[:2], p[2:4], p[4:]}
+	}
+	if len(parts) != 3 || len(parts[2]) != 4 || len(parts[0]) > 2 || len(parts[1]) > 2 {
+		return time.Time{}, example
+	}
+	var n [3]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 {
+			return time.Time{}, example
+		}
+		n[i] = v
+	}
+	d, m, y := n[0], n[1], n[2]
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	// time.Date rolls 31/02 over into March; a real date survives the trip.
+	if t.Day() != d || int(t.Month()) != m || t.Year() != y {
+		return time.Time{}, "Date of birth must be a real date, for example 02/03/2015"
+	}
+	if y < 1900 {
+		return time.Time{}, "Date of birth must be after 1900"
+	}
+	if !now.IsZero() && t.After(civil(now)) {
+		return time.Time{}, "Date of birth must be today or in the past"
+	}
+	return t, ""
+}
+
+func formatDateInput(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("02/01/2006")
+}

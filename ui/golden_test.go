@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+)
+
+func resultsView() View {
+	v := baseView()
+	v.Screen = ScreenResults
+	v.Search = cpis.SearchQuery{Family: "Tester", BirthDate: child.BirthDate}
+	v.Matches = []Match{
+		{NHS: child.NHS, Name: child.Name(), BirthDate: child.BirthDate, Gender: child.Gender, Postcode: child.Postcode},
+		{NHS: baby.NHS, Name: "TESTER, Ava May", BirthDate: child.BirthDate, Gender: cpis.Female, Postcode: "BD1 1AA"},
+		{NHS: "9990001234", Name: "TESTER, Eva", BirthDate: child.BirthDate, Gender: cpis.Female},
+	}
+	v.Help = "Choose the row that matches the patient in front of you. Back changes the details."
+	return v
+}
+
+// goldenViews is one View per state the kiosk can show; each has a golden
+// image in testdata/ taken at 1024x768.
+func goldenViews() map[string]View {
+	views := map[string]View{}
+
+	views["entry_empty"] = baseView()
+
+	v := baseView()
+	v.EntryText = "999 027 6578"
+	v.Message = &Message{
+		Title: "That NHS number is not right",
+		Body:  "The check digit does not match: a digit is probably mistyped.",
+		Next:  "Check the number on the wristband and type it again, or scan it.",
+	}
+	views["entry_invalid_number"] = v
+
+	v = baseView()
+	v.Screen = ScreenSearch
+	v.Search = cpis.SearchQuery{Family: "Tester", BirthDate: child.BirthDate, Gender: cpis.Female}
+	v.Help = "Family name and date of birth are needed. Press Enter to search."
+	views["search_form"] = v
+
+	views["results"] = resultsView()
+
+	v = patientView(child, AlertPresent)
+	views["patient_alert_present"] = v
+
+	views["patient_alert_absent"] = patientView(baby, AlertAbsent)
+
+	r := child
+	r.Restricted = true
+	r.Postcode = ""
+	views["patient_restricted"] = patientView(r, AlertPresent)
+
+	v = patientView(mother, AlertAbsent)
+	v.Banner.Setting = "Maternity unit"
+	v.Answers = cpis.Answers{cpis.QOutOfArea: false}
+	v.Check = cpis.WhoToCheck(cpis.MaternityUnit, mother.AgeOn(now), mother.Gender, v.Answers)
+	views["patient_ask_staff"] = v
+
+	v = patientView(child, AlertPresent)
+	v.CanOpen = false
+	views["patient_cannot_open"] = v
+
+	v = patientView(child, AlertUnknown)
+	v.Message = &Message{
+		Title: "CP-IS did not answer in time.",
+		Body:  "The check has been queued and will run when the Spine answers.",
+		Next:  "Follow the local process for when CP-IS is down: ask the safeguarding team.",
+		Warn:  true,
+	}
+	views["patient_alert_unknown"] = v
+
+	v = patientView(child, AlertPresent)
+	v.Screen = ScreenConfirm
+	v.Help = "Open the alert to see the plan and the local authority's numbers."
+	views["confirm"] = v
+
+	views["alert_cpp"] = alertView(cpis.Alert{
+		NHS:     child.NHS,
+		Plans:   []cpis.Plan{{Type: cpis.CPP, Start: date(2024, 6, 12), Authority: leeds}},
+		History: accesses(25),
+	})
+
+	views["alert_ucpp"] = alertView(cpis.Alert{
+		NHS: mother.NHS,
+		Plans: []cpis.Plan{{Type: cpis.UCPP, Start: date(2025, 12, 1), End: date(2026, 2, 27),
+			DueDate: date(2026, 4, 10), Authority: leeds}},
+		History: accesses(2),
+	})
+
+	v = baseView()
+	v.Busy = Busy{Active: true, Label: "Tracing patient…"}
+	v.EntryText = "9990276579"
+	views["busy"] = v
+
+	v = baseView()
+	v.Banner.SpineLive = false
+	v.Banner.SpineDown = date(2026, 3, 5).Add(2*time.Hour + 13*time.Minute)
+	v.Banner.Queued = 3
+	v.Banner.Review = 1
+	v.Message = &Message{
+		Title: "The Spine cannot be reached",
+		Body:  "Checks are being recorded and will run when it is back.",
+		Next:  "Follow the local process for when CP-IS is down.",
+		Warn:  true,
+	}
+	views["spine_down"] = v
+
+	v = patientView(child, AlertAbsent)
+	v.Screen = ScreenSearch
+	v.Patient = nil
+	v.Message = &Message{
+		Title: "No patient found",
+		Body:  "PDS has no patient with that family name and date of birth.",
+		Next:  "Check the spelling and the date of birth, or trace by NHS number.",
+	}
+	views["message_error"] = v
+
+	v = baseView()
+	v.Banner.User, v.Banner.Role, v.Banner.Demo = "", "", true
+	views["no_user"] = v
+
+	return views
+}
+
+func TestGolden(t *testing.T) {
+	views := goldenViews()
+	names := make([]string, 0, len(views))
+	for n := range views {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			w, win, _ := newTestWindow(t)
+			w.Render(views[name])
+			test.AssertImageMatches(t, name+".png", win.Canvas().Capture())
+		})
+	}
+}
+
+// The largest screen: the access history has room for most of its rows.
+func TestGoldenFullHD(t *testing.T) {
+	for _, name := range []string{"alert_cpp", "patient_ask_staff"} {
+		t.Run(name, func(t *testing.T) {
+			w, win, _ := newTestWindowSized(t, fyne.NewSize(1920, 1080))
+			w.Render(goldenViews()[name])
+			test.AssertImageMatches(t, name+"_1920.png", win.Canvas().Capture())
+		})
+	}
+}

@@ -1,0 +1,216 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+)
+
+// genders are the select's options, in the order PDS lists them, with the
+// code each stands for.
+var genders = []struct {
+	words string
+	code  cpis.Gender
+}{
+	{"Female", cpis.Female},
+	{"Male", cpis.Male},
+	{"Other", cpis.Other},
+	{"Unknown", cpis.Unknown},
+}
+
+// searchForm is the demographic search. Its fields live across renders
+// like the NHS number field, and it checks the date itself: reading what
+// was typed is drawing, and the app should get a SearchQuery, not text.
+type searchForm struct {
+	w                              *Window
+	family, given, birth, postcode *textField
+	gender                         *choiceSelect
+	familyErr, birthErr            string
+}
+
+func newSearchForm(w *Window) *searchForm {
+	f := &searchForm{w: w}
+	field := func(id string) *textField {
+		t := newTextField(id, textBody, w.key)
+		t.OnSubmitted = func(string) { f.submit() }
+		return t
+	}
+	f.family, f.given, f.birth, f.postcode = field("family"), field("given"), field("birth"), field("postcode")
+	f.birth.PlaceHolder = "DD/MM/YYYY"
+	opts := make([]string, len(genders))
+	for i, g := range genders {
+		opts[i] = g.words
+	}
+	f.gender = newChoiceSelect("gender", opts, w.key)
+	f.gender.PlaceHolder = "Not given"
+	f.gender.onEnter = f.submit
+	return f
+}
+
+// load puts q in the fields and clears any error shown.
+func (f *searchForm) load(q cpis.SearchQuery) {
+	f.family.SetText(q.Family)
+	f.given.SetText(q.Given)
+	f.birth.SetText(formatDateInput(q.BirthDate))
+	f.postcode.SetText(q.Postcode)
+	f.gender.ClearSelected()
+	for _, g := range genders {
+		if g.code == q.Gender {
+			f.gender.SetSelected(g.words)
+		}
+	}
+	f.familyErr, f.birthErr = "", ""
+	f.family.setInvalid(false)
+	f.birth.setInvalid(false)
+}
+
+// submit sends the query, or redraws the form with what is missing and
+// focuses the first field to fix.
+func (f *searchForm) submit() {
+	w := f.w
+	if w.view.Screen != ScreenSearch || w.view.Busy.Active {
+		return
+	}
+	q := cpis.SearchQuery{
+		Family:   strings.TrimSpace(f.family.Text),
+		Given:    strings.TrimSpace(f.given.Text),
+		Postcode: strings.ToUpper(strings.TrimSpace(f.postcode.Text)),
+	}
+	for _, g := range genders {
+		if g.words == f.gender.Selected {
+			q.Gender = g.code
+		}
+	}
+	q.BirthDate, f.birthErr = parseDate(f.birth.Text, w.view.Now)
+	f.familyErr = ""
+	if q.Family == "" {
+		f.familyErr = "Enter the family name"
+	}
+	f.family.setInvalid(f.familyErr != "")
+	f.birth.setInvalid(f.birthErr != "")
+	if f.familyErr == "" && f.birthErr == "" {
+		w.act.Search(q)
+		return
+	}
+	w.Render(w.view)
+	first := f.family
+	if f.familyErr == "" {
+		first = f.birth
+	}
+	w.win.Canvas().Focus(first)
+}
+
+func sameQuery(a, b cpis.SearchQuery) bool {
+	return a.Family == b.Family && a.Given == b.Given && a.BirthDate.Equal(b.BirthDate) &&
+		a.Gender == b.Gender && a.Postcode == b.Postcode
+}
+
+func (w *Window) searchPage(v View) page {
+	f := w.search
+	for _, t := range []*textField{f.family, f.given, f.birth, f.postcode} {
+		if v.Busy.Active {
+			t.Disable()
+		} else {
+			t.Enable()
+		}
+		w.register(t)
+	}
+	if v.Busy.Active {
+		f.gender.Disable()
+	} else {
+		f.gender.Enable()
+	}
+	w.register(f.gender)
+
+	group := func(label, hint, errText string, control fyne.CanvasObject) fyne.CanvasObject {
+		parts := []fyne.CanvasObject{bold(label)}
+		if hint != "" {
+			parts = append(parts, secondary(hint))
+		}
+		if errText != "" {
+			parts = append(parts, text(errText, theme.SizeNameText, theme.ColorNameError, true))
+		}
+		parts = append(parts, control)
+		return container.NewVBox(parts...)
+	}
+	grid := container.NewGridWithColumns(2,
+		group("Family name", "", f.familyErr, f.family.view),
+		group("Given name (optional)", "", "", f.given.view),
+		group("Date of birth", "For example 02/03/2015", f.birthErr, left(f.birth.view, 300)),
+		group("Gender (optional)", "", "", left(f.gender.view, 300)),
+		group("Postcode (optional)", "", "", left(f.postcode.view, 300)),
+	)
+	return page{
+		heading: "Search by details",
+		lead:    secondary("Family name and date of birth are needed. Given name, gender and postcode narrow the search."),
+		content: grid,
+		actions: []fyne.CanvasObject{
+			w.button("search", "Search  (Enter)", lookPrimary, f.submit),
+			w.button("back", "Back  (Esc)", lookSecondary, w.act.Back),
+		},
+	}
+}
+
+// resultsPage lists the matches as big rows: choosing the right child is
+// the step most easily got wrong, so each row shows everything that tells
+// two children apart.
+func (w *Window) resultsPage(v View) page {
+	var title string
+	switch n := len(v.Matches); n {
+	case 0:
+		title = "No matching patients"
+	case 1:
+		title = "1 matching patient"
+	default:
+		title = strconv.Itoa(n) + " matching patients"
+	}
+	rows := []fyne.CanvasObject{}
+	if len(v.Matches) == 0 && v.Message == nil {
+		rows = append(rows, para("No patient matches those details. Check the spelling and the date of birth, or go back and trace by NHS number."))
+	}
+	for i, m := range v.Matches {
+		rows = append(rows, w.matchRow(i, m, v))
+	}
+	var lead fyne.CanvasObject
+	if len(v.Matches) > 0 {
+		lead = secondary("Choose the patient who has presented.")
+	}
+	return page{
+		heading: title,
+		lead:    lead,
+		content: container.NewVBox(rows...),
+		actions: []fyne.CanvasObject{w.button("back", "Back  (Esc)", lookSecondary, w.act.Back)},
+	}
+}
+
+func (w *Window) matchRow(i int, m Match, v View) fyne.CanvasObject {
+	details := rich(
+		seg("Born ", theme.SizeNameText, colorSecondary, false),
+		seg(bornWithAge(m.BirthDate, v.Now), theme.SizeNameText, theme.ColorNameForeground, true),
+		seg("    Gender ", theme.SizeNameText, colorSecondary, false),
+		seg(genderWords(m.Gender), theme.SizeNameText, theme.ColorNameForeground, true),
+		seg("    Postcode ", theme.SizeNameText, colorSecondary, false),
+		seg(orNotKnown(m.Postcode), theme.SizeNameText, theme.ColorNameForeground, true),
+		seg("    NHS number ", theme.SizeNameText, colorSecondary, false),
+		seg(m.NHS.String(), theme.SizeNameText, theme.ColorNameForeground, true),
+	)
+	content := container.NewVBox(large(m.Name, theme.ColorNameForeground), details)
+	nhs := m.NHS
+	row := newTapArea("match-"+strconv.Itoa(i), lookCard, content, nil, func() { w.act.Choose(nhs) }, w.key)
+	row.disabled = v.Busy.Active
+	w.register(row)
+	return container.New(layout.NewCustomPaddedLayout(0, 6, 0, 0), row)
+}
+
+func orNotKnown(s string) string {
+	if s == "" {
+		return "Not known"
+	}
+	return s
+}

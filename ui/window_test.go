@@ -1,0 +1,471 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+)
+
+// newTestWindow is the kiosk window at the smallest size it must work at,
+// the rugged laptops' 1024x768.
+func newTestWindow(t *testing.T) (*Window, fyne.Window, *recorder) {
+	return newTestWindowSized(t, fyne.NewSize(1024, 768))
+}
+
+func newTestWindowSized(t *testing.T, size fyne.Size) (*Window, fyne.Window, *recorder) {
+	t.Helper()
+	test.NewTempApp(t)
+	test.ApplyTheme(t, Theme())
+	win := test.NewTempWindow(t, nil)
+	win.Resize(size)
+	rec := &recorder{}
+	return New(win, rec), win, rec
+}
+
+// typeOn and press deliver input as the desktop driver does: to the
+// focused widget, else to the canvas.
+func typeOn(c fyne.Canvas, s string) {
+	for _, r := range s {
+		if f := c.Focused(); f != nil {
+			f.TypedRune(r)
+		} else if h := c.OnTypedRune(); h != nil {
+			h(r)
+		}
+	}
+}
+
+func press(c fyne.Canvas, k fyne.KeyName) {
+	ev := &fyne.KeyEvent{Name: k}
+	if f := c.Focused(); f != nil {
+		f.TypedKey(ev)
+	} else if h := c.OnTypedKey(); h != nil {
+		h(ev)
+	}
+}
+
+// walk visits every object drawn in the window, widgets' parts included.
+func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject)) {
+	if o == nil {
+		return
+	}
+	visit(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walk(c, visit)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walk(c, visit)
+		}
+	}
+}
+
+// texts is every piece of text in the window's object tree.
+func texts(win fyne.Window) []string {
+	var out []string
+	walk(win.Content(), func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *canvas.Text:
+			out = append(out, x.Text)
+		case *widget.Label:
+			out = append(out, x.Text)
+		case *textField:
+			out = append(out, x.Text, x.PlaceHolder)
+		case *widget.Entry:
+			out = append(out, x.Text, x.PlaceHolder)
+		case *widget.RichText:
+			for _, s := range x.Segments {
+				if ts, ok := s.(*widget.TextSegment); ok {
+					out = append(out, ts.Text)
+				}
+			}
+		}
+	})
+	return out
+}
+
+func screenText(win fyne.Window) string { return strings.Join(texts(win), "\n") }
+
+// button finds the tappable control whose label is s.
+func button(t *testing.T, win fyne.Window, s string) *tapArea {
+	t.Helper()
+	var found *tapArea
+	walk(win.Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*tapArea); ok {
+			for _, tx := range b.texts {
+				if strings.HasPrefix(tx.Text, s) {
+					found = b
+				}
+			}
+		}
+	})
+	if found == nil {
+		t.Fatalf("no button %q on screen; texts:\n%s", s, screenText(win))
+	}
+	return found
+}
+
+func want(t *testing.T, rec *recorder, calls string) {
+	t.Helper()
+	if got := rec.String(); got != calls {
+		t.Errorf("actions = %q, want %q", got, calls)
+	}
+}
+
+func TestScannerTypesIntoFocusedFieldAndEnterTraces(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	w.Render(baseView())
+
+	if win.Canvas().Focused() != w.nhs {
+		t.Fatalf("focus on the entry screen = %T, want the NHS number field", win.Canvas().Focused())
+	}
+	typeOn(win.Canvas(), "999 027 6579")
+	press(win.Canvas(), fyne.KeyReturn)
+	want(t, rec, `TraceNHS "999 027 6579"`)
+}
+
+func TestEntrySubmittedCallsTraceNHS(t *testing.T) {
+	w, _, rec := newTestWindow(t)
+	w.Render(baseView())
+
+	test.Type(w.nhs, "9990276579")
+	w.nhs.OnSubmitted(w.nhs.Text)
+	want(t, rec, `TraceNHS "9990276579"`)
+}
+
+func TestTracePatientButton(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	w.Render(baseView())
+
+	typeOn(win.Canvas(), "9990275831")
+	test.Tap(button(t, win, "Trace patient"))
+	want(t, rec, `TraceNHS "9990275831"`)
+}
+
+// A banner update while a scan is half typed (the Spine comes back, the
+// queue drains) must keep both the digits and the focus.
+func TestRenderKeepsTypingAndFocus(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := baseView()
+	w.Render(v)
+	typeOn(win.Canvas(), "99902")
+
+	v.Banner.SpineLive = false
+	v.Banner.SpineDown = now.Add(-time.Hour)
+	v.Banner.Queued = 2
+	w.Render(v)
+
+	typeOn(win.Canvas(), "76579")
+	press(win.Canvas(), fyne.KeyReturn)
+	want(t, rec, `TraceNHS "9990276579"`)
+}
+
+// With nothing focused (a tap on the background), a scan still lands in
+// the NHS number field.
+func TestScanWithNothingFocusedStillTraces(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	w.Render(baseView())
+	win.Canvas().Unfocus()
+
+	typeOn(win.Canvas(), "9990276579")
+	press(win.Canvas(), fyne.KeyReturn)
+	want(t, rec, `TraceNHS "9990276579"`)
+}
+
+// After the patient screen replaces the entry screen, a scan must not type
+// into the hidden NHS number field and trace from it.
+func TestHiddenFieldTakesNoScan(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	w.Render(baseView())
+	w.Render(patientView(child, AlertPresent))
+
+	typeOn(win.Canvas(), "9990275831")
+	press(win.Canvas(), fyne.KeyReturn)
+	want(t, rec, "")
+}
+
+func TestNoSmartcardBlocksTrace(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := baseView()
+	v.Banner.User, v.Banner.Role = "", ""
+	w.Render(v)
+
+	typeOn(win.Canvas(), "9990276579")
+	press(win.Canvas(), fyne.KeyReturn)
+	test.Tap(button(t, win, "Trace patient"))
+	want(t, rec, "")
+	if !strings.Contains(screenText(win), "Insert your smartcard") {
+		t.Error("the banner does not ask for the smartcard")
+	}
+}
+
+func TestOpenAlertAsksFirst(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	w.Render(patientView(child, AlertPresent))
+
+	test.Tap(button(t, win, "Open Child Care Alert"))
+	want(t, rec, "AskOpenAlert")
+}
+
+func TestOpenAlertDisabledWithoutB0107(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := patientView(child, AlertPresent)
+	v.CanOpen = false
+	w.Render(v)
+
+	test.Tap(button(t, win, "Open Child Care Alert"))
+	want(t, rec, "")
+	if !strings.Contains(screenText(win), "B0107") {
+		t.Error("the screen does not say which code is missing")
+	}
+}
+
+func TestConfirmOpensAndCancelGoesBack(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := patientView(child, AlertPresent)
+	v.Screen = ScreenConfirm
+	w.Render(v)
+
+	test.Tap(button(t, win, "Open alert and notify"))
+	test.Tap(button(t, win, "Cancel"))
+	want(t, rec, "ConfirmOpenAlert; Back")
+}
+
+// A scanner ends every scan with Enter. It must never be the keystroke
+// that notifies a local authority.
+func TestEnterDoesNotConfirm(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := patientView(child, AlertPresent)
+	v.Screen = ScreenConfirm
+	w.Render(v)
+
+	press(win.Canvas(), fyne.KeyReturn)
+	ok := button(t, win, "Open alert and notify")
+	win.Canvas().Focus(ok)
+	press(win.Canvas(), fyne.KeyReturn)
+	want(t, rec, "")
+	press(win.Canvas(), fyne.KeySpace)
+	want(t, rec, "ConfirmOpenAlert")
+}
+
+func TestQuestionTickCallsAnswer(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := patientView(mother, AlertAbsent)
+	v.Check = cpis.WhoToCheck(cpis.MaternityUnit, mother.AgeOn(now), mother.Gender, nil)
+	w.Render(v)
+
+	test.Tap(questionRow(t, win, cpis.QOutOfArea))
+	want(t, rec, `Answer "`+string(cpis.QOutOfArea)+`" true`)
+
+	rec.calls = nil
+	v.Answers = cpis.Answers{cpis.QOutOfArea: true}
+	v.Check = cpis.WhoToCheck(cpis.MaternityUnit, mother.AgeOn(now), mother.Gender, v.Answers)
+	w.Render(v)
+	test.Tap(questionRow(t, win, cpis.QOutOfArea))
+	want(t, rec, `Answer "`+string(cpis.QOutOfArea)+`" false`)
+}
+
+func questionRow(t *testing.T, win fyne.Window, q cpis.Question) *tapArea {
+	t.Helper()
+	var found *tapArea
+	walk(win.Content(), func(o fyne.CanvasObject) {
+		b, ok := o.(*tapArea)
+		if !ok {
+			return
+		}
+		walk(b.content, func(o fyne.CanvasObject) {
+			if rt, ok := o.(*widget.RichText); ok && rt.String() == string(q) {
+				found = b
+			}
+		})
+	})
+	if found == nil {
+		t.Fatalf("no tick box for %q", q)
+	}
+	return found
+}
+
+func TestEscape(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		view   func() View
+		focus  string // a control to focus first, "" for none
+		expect string
+	}{
+		{"search, field focused", func() View { v := baseView(); v.Screen = ScreenSearch; return v }, "family", "Back"},
+		{"search, nothing focused", func() View { v := baseView(); v.Screen = ScreenSearch; return v }, "", "Back"},
+		{"results", func() View { v := baseView(); v.Screen = ScreenResults; return v }, "", "Back"},
+		{"confirm", func() View { v := patientView(child, AlertPresent); v.Screen = ScreenConfirm; return v }, "", "Back"},
+		{"patient", func() View { return patientView(child, AlertAbsent) }, "newpatient", "NewPatient"},
+		{"alert", func() View { return alertView(cpis.Alert{NHS: child.NHS}) }, "", "NewPatient"},
+		{"message first", func() View {
+			v := baseView()
+			v.Screen = ScreenSearch
+			v.Message = &Message{Title: "No patient found"}
+			return v
+		}, "", "DismissMessage"},
+		{"entry does nothing", baseView, "", ""},
+		{"busy does nothing", func() View {
+			v := baseView()
+			v.Screen = ScreenSearch
+			v.Busy = Busy{Active: true, Label: "Searching…"}
+			return v
+		}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, win, rec := newTestWindow(t)
+			w.Render(tc.view())
+			win.Canvas().Unfocus()
+			if tc.focus != "" {
+				f, ok := w.focusables[tc.focus]
+				if !ok {
+					t.Fatalf("no control %q", tc.focus)
+				}
+				win.Canvas().Focus(f)
+				if win.Canvas().Focused() != f {
+					t.Fatalf("could not focus %q", tc.focus)
+				}
+			}
+			press(win.Canvas(), fyne.KeyEscape)
+			want(t, rec, tc.expect)
+		})
+	}
+}
+
+func TestChooseResult(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	w.Render(resultsView())
+
+	var rows []*tapArea
+	walk(win.Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*tapArea); ok && strings.HasPrefix(b.id, "match-") {
+			rows = append(rows, b)
+		}
+	})
+	if len(rows) != 3 {
+		t.Fatalf("%d result rows, want 3", len(rows))
+	}
+	test.Tap(rows[1])
+	want(t, rec, "Choose 9990275831")
+}
+
+func TestSearchFormSendsQuery(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := baseView()
+	v.Screen = ScreenSearch
+	w.Render(v)
+
+	f := w.search
+	win.Canvas().Focus(f.family)
+	typeOn(win.Canvas(), "Tester")
+	win.Canvas().Focus(f.birth)
+	typeOn(win.Canvas(), "2/3/2015")
+	f.gender.SetSelected("Female")
+	win.Canvas().Focus(f.postcode)
+	typeOn(win.Canvas(), "ls1 4ap")
+	press(win.Canvas(), fyne.KeyReturn)
+	want(t, rec, "Search family=Tester given= dob=2015-03-02 gender=female postcode=LS1 4AP")
+}
+
+func TestSearchFormRejectsBadDate(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := baseView()
+	v.Screen = ScreenSearch
+	w.Render(v)
+
+	f := w.search
+	win.Canvas().Focus(f.family)
+	typeOn(win.Canvas(), "Tester")
+	win.Canvas().Focus(f.birth)
+	typeOn(win.Canvas(), "31/02/2015")
+	test.Tap(button(t, win, "Search"))
+	want(t, rec, "")
+	if !strings.Contains(screenText(win), "Date of birth must be a real date") {
+		t.Errorf("no inline message for 31/02/2015; texts:\n%s", screenText(win))
+	}
+	if win.Canvas().Focused() != f.birth {
+		t.Error("focus is not on the date of birth to correct it")
+	}
+	// The message stays through a banner update, and goes once fixed.
+	v.Banner.Queued = 1
+	w.Render(v)
+	if !strings.Contains(screenText(win), "Date of birth must be a real date") {
+		t.Error("a banner update cleared the inline message")
+	}
+	f.birth.SetText("28/02/2015")
+	test.Tap(button(t, win, "Search"))
+	want(t, rec, "Search family=Tester given= dob=2015-02-28 gender= postcode=")
+}
+
+// "The card comes out, or the session idles: the screen is wiped at once."
+func TestScreenIsWiped(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	v := baseView()
+	v.Screen = ScreenSearch
+	v.Search = cpis.SearchQuery{Family: child.Family, Given: child.Given, BirthDate: child.BirthDate, Postcode: child.Postcode}
+	w.Render(v)
+	pv := patientView(child, AlertPresent)
+	pv.EntryText = child.NHS.Digits()
+	w.Render(pv)
+	av := alertView(cpis.Alert{NHS: child.NHS, Plans: []cpis.Plan{{Type: cpis.CPP, Start: date(2024, 6, 12), Authority: leeds}}, History: accesses(3)})
+	w.Render(av)
+
+	all := screenText(win)
+	for _, s := range []string{child.NHS.String(), leeds.OutOfHours} {
+		if !strings.Contains(all, s) {
+			t.Fatalf("test is broken: %q is not on the alert screen", s)
+		}
+	}
+
+	wiped := baseView()
+	wiped.Banner.User, wiped.Banner.Role = "", ""
+	w.Render(wiped)
+	all = screenText(win)
+	for _, s := range []string{child.Family, strings.ToUpper(child.Family), child.Given, child.NHS.String(),
+		child.NHS.Digits(), child.Postcode, leeds.Name, leeds.OutOfHours, "Dr Sam PATEL"} {
+		if strings.Contains(all, s) {
+			t.Errorf("after the wipe the window still shows %q", s)
+		}
+	}
+	// Nor may the fields kept between renders hold it, to come back later.
+	for _, f := range []*textField{w.nhs, w.search.family, w.search.given, w.search.birth, w.search.postcode} {
+		if f.Text != "" {
+			t.Errorf("field %s still holds %q", f.id, f.Text)
+		}
+	}
+}
+
+func TestBindingShowRenders(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	b := NewBinding(w)
+	done := make(chan struct{})
+	v := patientView(child, AlertAbsent)
+	// Show is for other goroutines; the test driver runs fyne.Do at once.
+	go func() { b.Show(v); close(done) }()
+	<-done
+	if !strings.Contains(screenText(win), "No Child Care Alert") {
+		t.Error("Show did not draw the View")
+	}
+}
+
+// The window must not grow past the screen at the smallest size: Fyne
+// enlarges a canvas whose content's minimum does not fit.
+func TestFitsSmallestScreen(t *testing.T) {
+	for name, v := range goldenViews() {
+		t.Run(name, func(t *testing.T) {
+			w, win, _ := newTestWindow(t)
+			w.Render(v)
+			if m := win.Content().MinSize(); m.Width > 1024 || m.Height > 768 {
+				t.Errorf("content needs %v, more than 1024x768", m)
+			}
+		})
+	}
+}
