@@ -199,7 +199,7 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 			return answer{}, &Error{Op: cl.op, RequestID: reqID, Err: ctx.Err()}
 		}
 		cerr := classifyTransport(err)
-		log.WithError(cerr).Debug("no answer from the Spine")
+		log.WithError(cerr).Warn("no answer from the Spine")
 		return answer{}, &Error{Op: cl.op, RequestID: reqID, Err: cerr}
 	}
 	defer resp.Body.Close()
@@ -210,16 +210,16 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, Err: ctx.Err()}
 		}
-		log.WithError(err).Debug("answer cut short")
+		log.WithError(err).Warn("answer cut short")
 		return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, Err: classifyTransport(err)}
 	}
 	log = log.WithField("duration", c.now().Sub(start).Round(time.Millisecond))
 	if int64(len(b)) > c.cfg.MaxBody {
-		log.Debug("answer over the size limit")
+		log.Warn("answer over the size limit")
 		return answer{}, fail(resp.StatusCode, ErrBadResponse, fmt.Errorf("the answer is larger than %d bytes", c.cfg.MaxBody))
 	}
 	if echo := resp.Header.Get("X-Request-ID"); echo != "" && echo != reqID {
-		log.Debug("X-Request-ID not echoed")
+		log.Warn("answer for another request (X-Request-ID)")
 		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is for another request (X-Request-ID)"))
 	}
 
@@ -228,11 +228,16 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 	if failed {
 		e := &Error{Op: cl.op, Status: resp.StatusCode, Code: code, Diagnostics: diag, RequestID: reqID, Err: class}
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
-		log.WithField("code", code).Debug("the Spine refused")
+		l := log.WithField("code", code)
+		if Retryable(e) {
+			l.Warn("the Spine is unavailable")
+		} else {
+			l.Info("the Spine refused the request")
+		}
 		return answer{}, e
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
-		log.Debug("answer is not JSON")
+		log.Warn("answer is not JSON")
 		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is not FHIR JSON"))
 	}
 	log.Debug("answered")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/nhs-cpis/kiosk/app/cpis"
 )
@@ -51,7 +52,7 @@ func (c *Client) Patient(ctx context.Context, s Session, nhs cpis.NHSNumber) (cp
 // ErrTooManyMatches; none gives nil, nil.
 func (c *Client) Search(ctx context.Context, s Session, q cpis.SearchQuery, max int) ([]cpis.Patient, error) {
 	const op = "searching for patient"
-	if q.Family == "" || q.BirthDate.IsZero() {
+	if strings.TrimSpace(q.Family) == "" || q.BirthDate.IsZero() {
 		return nil, &Error{Op: op, Code: "MISSING_VALUE",
 			Err: fmt.Errorf("%w: family name and date of birth are both needed", ErrInvalid)}
 	}

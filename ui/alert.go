@@ -31,27 +31,53 @@ func (w *Window) alertPage(v View) page {
 		return page{lead: notice, content: para("The alert is not available to show."), actions: actions}
 	}
 	a := *v.Opened
+	la := a.Authority()
+	// The numbers come straight after who the alert is for: calling the
+	// duty team is what a nurse does next, so they must be in view at
+	// 1024x768 without scrolling, large enough to dial from a metre.
+	details := container.NewVBox(
+		container.NewGridWithColumns(2,
+			rich(seg("NHS number  ", theme.SizeNameText, colorSecondary, false),
+				seg(a.NHS.String(), sizeLarge, theme.ColorNameForeground, true)),
+			rich(seg("Local authority  ", theme.SizeNameText, colorSecondary, false),
+				seg(orNotKnown(la.Name), sizeLarge, theme.ColorNameForeground, true))),
+		container.NewGridWithColumns(2,
+			labelled("Office hours", phone(la.OfficeHours)),
+			labelled("Out of hours", phone(la.OutOfHours))),
+		plans(a.Plans),
+	)
 	content := container.NewVBox(
-		titled("Child Care Alert", nhsRed, container.NewGridWithColumns(2, plans(a), authority(a.Authority()))),
+		titled("Child Care Alert", sizeLarge, nhsRed, details),
 		gap(8),
 		history(a.History),
 	)
 	return page{lead: container.NewVBox(notice, gap(4)), content: content, actions: actions}
 }
 
-func plans(a cpis.Alert) fyne.CanvasObject {
+func labelled(label string, value fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewVBox(secondary(label), value)
+}
+
+func phone(s string) fyne.CanvasObject {
+	if s == "" {
+		return bold("Not given")
+	}
+	t := text(s, sizeHuge, theme.ColorNameForeground, true)
+	t.Wrapping = fyne.TextWrapOff // a number broken over two lines gets misdialled
+	return t
+}
+
+// plans lists each visible plan: type in words and code, and its dates.
+func plans(ps []cpis.Plan) fyne.CanvasObject {
 	label := func(s string) *widget.TextSegment { return seg(s, theme.SizeNameText, colorSecondary, false) }
 	value := func(s string) *widget.TextSegment {
 		return seg(s, theme.SizeNameText, theme.ColorNameForeground, true)
 	}
-	parts := []fyne.CanvasObject{
-		secondary("NHS number"),
-		large(a.NHS.String(), theme.ColorNameForeground),
+	if len(ps) == 0 {
+		return para("No plan is visible today.")
 	}
-	if len(a.Plans) == 0 {
-		parts = append(parts, gap(8), para("No plan is visible today."))
-	}
-	for _, p := range a.Plans {
+	var parts []fyne.CanvasObject
+	for _, p := range ps {
 		end := "Open"
 		if !p.End.IsZero() {
 			end = formatDate(p.End)
@@ -60,31 +86,9 @@ func plans(a cpis.Alert) fyne.CanvasObject {
 		if p.Type == cpis.UCPP {
 			segs = append(segs, label("    Due date "), value(formatDate(p.DueDate)))
 		}
-		parts = append(parts, gap(8), large(p.Type.Label(), theme.ColorNameForeground), rich(segs...))
+		parts = append(parts, gap(4), large(p.Type.Label(), theme.ColorNameForeground), rich(segs...))
 	}
 	return container.NewVBox(parts...)
-}
-
-// authority puts the two numbers in type big enough to dial from a metre:
-// calling the duty team is what a nurse does next.
-func authority(la cpis.LocalAuthority) fyne.CanvasObject {
-	number := func(s string) fyne.CanvasObject {
-		if s == "" {
-			return bold("Not given")
-		}
-		t := text(s, sizeHuge, theme.ColorNameForeground, true)
-		t.Wrapping = fyne.TextWrapOff
-		return t
-	}
-	return container.NewVBox(
-		secondary("Local authority"),
-		large(orNotKnown(la.Name), theme.ColorNameForeground),
-		gap(4),
-		secondary("Office hours"),
-		number(la.OfficeHours),
-		secondary("Out of hours"),
-		number(la.OutOfHours),
-	)
 }
 
 func history(rows []cpis.Access) fyne.CanvasObject {

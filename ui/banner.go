@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 // banner is the strip across the top of every screen: where the kiosk is,
@@ -33,12 +34,13 @@ func banner(v View) fyne.CanvasObject {
 		if b.Role != "" {
 			s += " · " + b.Role
 		}
-		t := canvas.NewText(s, nhsWhite)
-		t.TextSize = textBody
-		t.TextStyle.Bold = true
-		who = container.NewCenter(t)
+		t := line(s, colorWhite, true)
+		t.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignTrailing
+		who = t
 	}
-	row1 := container.NewBorder(nil, nil, nil, who, where)
+	// Long names are cut with an ellipsis rather than widening the window
+	// past a 1024 px screen.
+	row1 := container.New(bannerRow{}, where, who)
 
 	var spine fyne.CanvasObject
 	if b.SpineLive {
@@ -80,19 +82,70 @@ func count(label string, n int) fyne.CanvasObject {
 
 // footer keeps the local safeguarding route in view on every screen: the
 // CP-IS notification is not a referral, and staff must always see how to
-// raise a concern.
+// raise a concern. The confirm and alert screens state the route in their
+// own notice, so there the footer leaves it out rather than say it twice
+// and push the alert's plan below the fold at 1024x768.
 func footer(v View) fyne.CanvasObject {
-	route := routeOrDefault(v.SafeguardingRoute)
-	parts := []fyne.CanvasObject{rich(
-		seg("Safeguarding concern: ", theme.SizeNameText, theme.ColorNameForeground, true),
-		seg(route, theme.SizeNameText, theme.ColorNameForeground, false),
-	)}
+	var parts []fyne.CanvasObject
+	if !routeOnPage(v.Screen) {
+		parts = append(parts, rich(
+			seg("Safeguarding concern: ", theme.SizeNameText, theme.ColorNameForeground, true),
+			seg(routeOrDefault(v.SafeguardingRoute), theme.SizeNameText, theme.ColorNameForeground, false),
+		))
+	}
 	if v.Help != "" {
 		parts = append(parts, secondary(v.Help))
+	}
+	if len(parts) == 0 {
+		return container.NewStack()
 	}
 	rule := canvas.NewRectangle(nhsGrey3)
 	rule.SetMinSize(fyne.NewSize(0, 2))
 	bg := canvas.NewRectangle(nhsWhite)
 	return container.NewBorder(rule, nil, nil, nil,
 		container.NewStack(bg, pad(container.NewVBox(parts...), 6, 24)))
+}
+
+func routeOnPage(s Screen) bool { return s == ScreenConfirm || s == ScreenAlert }
+
+// bannerRow puts the place on the left and the user on the right, giving
+// each its natural width when both fit and shrinking the longer one when
+// not, so neither can push the other off the screen.
+type bannerRow struct{}
+
+func (bannerRow) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	l, r := natural(objs[0]), natural(objs[1])
+	const gap = 24
+	if l+gap+r > s.Width {
+		// Share the width in proportion, never squeezing the right below a
+		// third: who is signed in matters as much as where.
+		r = max(s.Width/3, s.Width*r/(l+r))
+		r = min(r, natural(objs[1]))
+		l = s.Width - gap - r
+	}
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(l, s.Height))
+	objs[1].Move(fyne.NewPos(s.Width-r, 0))
+	objs[1].Resize(fyne.NewSize(r, s.Height))
+}
+
+func (bannerRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := max(objs[0].MinSize().Height, objs[1].MinSize().Height)
+	return fyne.NewSize(objs[0].MinSize().Width+objs[1].MinSize().Width, h)
+}
+
+// natural is the width an object would like: a one-line RichText's whole
+// text, else its minimum.
+func natural(o fyne.CanvasObject) float32 {
+	t, ok := o.(*widget.RichText)
+	if !ok {
+		return o.MinSize().Width
+	}
+	var w float32
+	for _, sg := range t.Segments {
+		if ts, ok := sg.(*widget.TextSegment); ok {
+			w += fyne.MeasureText(ts.Text, textBody, ts.Style.TextStyle).Width
+		}
+	}
+	return w + 2*Theme().Size(theme.SizeNameInnerPadding) + 2
 }

@@ -17,3 +17,9 @@ func NewBinding(w *Window) *Binding { return &Binding{w: w} }
 func (b *Binding) Show(v View) {
 	fyne.Do(func() { b.w.Render(v) })
 }
+
+// Quit ends Fyne's loop from another goroutine, as on SIGTERM. The app
+// wipes the View first, so nothing of a patient is left on screen.
+func (b *Binding) Quit(a fyne.App) {
+	fyne.Do(a.Quit)
+}

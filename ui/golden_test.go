@@ -113,9 +113,9 @@ func goldenViews() map[string]View {
 	}
 	views["spine_down"] = v
 
-	v = patientView(child, AlertAbsent)
+	v = baseView()
 	v.Screen = ScreenSearch
-	v.Patient = nil
+	v.Help = "Family name and date of birth are needed. Press Enter to search."
 	v.Message = &Message{
 		Title: "No patient found",
 		Body:  "PDS has no patient with that family name and date of birth.",
@@ -124,8 +124,12 @@ func goldenViews() map[string]View {
 	views["message_error"] = v
 
 	v = baseView()
-	v.Banner.User, v.Banner.Role, v.Banner.Demo = "", "", true
+	v.Banner.User, v.Banner.Role = "", ""
 	views["no_user"] = v
+
+	v = resultsView()
+	v.Banner.User, v.Banner.Role, v.Banner.Demo = "Demo NURSE", "Staff nurse", true
+	views["demo_banner"] = v
 
 	return views
 }
@@ -155,4 +159,16 @@ func TestGoldenFullHD(t *testing.T) {
 			test.AssertImageMatches(t, name+"_1920.png", win.Canvas().Capture())
 		})
 	}
+}
+
+// The search form's own check of the date, shown inline where it is fixed.
+func TestGoldenSearchInvalidDate(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	v := baseView()
+	v.Screen = ScreenSearch
+	w.Render(v)
+	w.search.family.SetText("Tester")
+	w.search.birth.SetText("31/02/2015")
+	w.search.submit()
+	test.AssertImageMatches(t, "search_invalid_date.png", win.Canvas().Capture())
 }

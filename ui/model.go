@@ -91,7 +91,11 @@ type View struct {
 
 	Opened *cpis.Alert // set on ScreenAlert
 
-	SafeguardingRoute string // local text: how to raise a concern
+	// SafeguardingRoute is the local process for raising a concern, as an
+	// instruction ("Tell the nurse in charge and call ext. 4444"): the
+	// screens put a label such as "If you have a safeguarding concern:"
+	// in front of it.
+	SafeguardingRoute string
 	Help              string // help for the current screen
 }
 

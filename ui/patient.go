@@ -32,9 +32,9 @@ func patientBanner(p cpis.Patient, now time.Time) fyne.CanvasObject {
 	if p.Restricted {
 		// PDS withholds the address of a restricted record; the marker says
 		// so, so nobody goes looking for it or records one.
-		parts = append(parts, container.NewHBox(panel(
-			text("RESTRICTED RECORD – address withheld", theme.SizeNameText, theme.ColorNameError, true),
-			nhsWhite, nhsRed, 3)))
+		marker := text("RESTRICTED RECORD – address withheld", theme.SizeNameText, theme.ColorNameError, true)
+		marker.Wrapping = fyne.TextWrapOff
+		parts = append(parts, container.NewHBox(panel(marker, nhsWhite, nhsRed, 3)))
 	}
 	return inset(container.NewVBox(parts...), nhsBlue, nhsWhite)
 }
@@ -45,8 +45,8 @@ func (w *Window) patientPage(v View) page {
 		return page{heading: "No patient", actions: []fyne.CanvasObject{
 			w.button("newpatient", "New patient  (Esc)", lookPrimary, w.act.NewPatient)}}
 	}
-	// Side by side, so that at 1024x768 the alert tab is never below the
-	// fold, however many questions the who-to-check rules ask.
+	// Side by side, so that at 1024x768 the alert tab starts above the fold
+	// however many questions the who-to-check rules ask.
 	content := container.NewVBox(
 		patientBanner(*v.Patient, v.Now),
 		gap(4),
@@ -117,24 +117,24 @@ func (w *Window) alertTab(v View) fyne.CanvasObject {
 	switch v.Alert {
 	case AlertPresent:
 		open := w.button("openalert", "Open Child Care Alert", lookWarning, w.act.AskOpenAlert)
-		parts := []fyne.CanvasObject{
-			large("This patient has a Child Care Alert.", theme.ColorNameForeground),
-			para("Open it to see the plan and the local authority's numbers. Opening it notifies the local authority."),
-		}
-		if !v.CanOpen {
-			open.disabled = true
-			parts = append(parts, left(open, 420), text(
-				"Your role does not have code B0107, which is needed to open a Child Care Alert. "+
-					"Ask a colleague who has it to open the alert, and ask your registration authority to add the code to your smartcard.",
-				theme.SizeNameText, theme.ColorNameError, true))
+		parts := []fyne.CanvasObject{large("This patient has a Child Care Alert.", theme.ColorNameForeground)}
+		if v.CanOpen {
+			parts = append(parts,
+				para("Open it to see the plan and the local authority's numbers. Opening it notifies the local authority."))
 		} else {
-			parts = append(parts, left(open, 420))
+			// Said before the greyed button, so nobody taps it and wonders.
+			open.disabled = true
+			parts = append(parts, text(
+				"Your role does not have code B0107, which is needed to open a Child Care Alert. "+
+					"Ask a colleague who has it to open the alert, and your registration authority to add the code to your smartcard.",
+				theme.SizeNameText, theme.ColorNameError, true))
 		}
-		return titled("Child Care Alert", nhsRed, container.NewVBox(parts...))
+		parts = append(parts, left(open, 420))
+		return titled("Child Care Alert", theme.SizeNameHeadingText, nhsRed, container.NewVBox(parts...))
 	case AlertAbsent:
 		return inset(container.NewVBox(
 			large("No Child Care Alert", theme.ColorNameSuccess),
-			para("CP-IS holds no current child protection plan, looked after child status or unborn child protection plan for this patient."),
+			para("CP-IS shows no child protection plan, looked after child status or unborn child protection plan for this patient."),
 		), nhsGreen, nhsWhite)
 	}
 	parts := []fyne.CanvasObject{large("Alert check not available", theme.ColorNameForeground)}
@@ -153,7 +153,8 @@ func (w *Window) alertTab(v View) fyne.CanvasObject {
 	default:
 		parts = append(parts, para("It is not known whether this patient has a Child Care Alert. Follow your local process for when CP-IS cannot be checked."))
 	}
-	return inset(container.NewVBox(parts...), nhsSecondary, nhsWhite)
+	// Amber: not knowing is itself something to act on.
+	return inset(container.NewVBox(parts...), nhsWarm, nhsWhite)
 }
 
 // confirmPage says what opening the alert does before it is done: the

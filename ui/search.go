@@ -103,6 +103,7 @@ func (f *searchForm) submit() {
 	if f.familyErr == "" {
 		first = f.birth
 	}
+	first.selectAll()
 	w.win.Canvas().Focus(first)
 }
 
@@ -128,28 +129,26 @@ func (w *Window) searchPage(v View) page {
 	}
 	w.register(f.gender)
 
-	group := func(label, hint, errText string, control fyne.CanvasObject) fyne.CanvasObject {
+	group := func(label, errText string, control fyne.CanvasObject) fyne.CanvasObject {
 		parts := []fyne.CanvasObject{bold(label)}
-		if hint != "" {
-			parts = append(parts, secondary(hint))
-		}
 		if errText != "" {
 			parts = append(parts, text(errText, theme.SizeNameText, theme.ColorNameError, true))
 		}
 		parts = append(parts, control)
 		return container.NewVBox(parts...)
 	}
-	grid := container.NewGridWithColumns(2,
-		group("Family name", "", f.familyErr, f.family.view),
-		group("Given name (optional)", "", "", f.given.view),
-		group("Date of birth", "For example 02/03/2015", f.birthErr, left(f.birth.view, 300)),
-		group("Gender (optional)", "", "", left(f.gender.view, 300)),
-		group("Postcode (optional)", "", "", left(f.postcode.view, 300)),
+	form := container.NewVBox(
+		container.NewGridWithColumns(2,
+			group("Family name", f.familyErr, f.family.view),
+			group("Given name (optional)", "", f.given.view)),
+		container.NewGridWithColumns(3,
+			group("Date of birth (DD/MM/YYYY)", f.birthErr, f.birth.view),
+			group("Gender (optional)", "", f.gender.view),
+			group("Postcode (optional)", "", f.postcode.view)),
 	)
 	return page{
 		heading: "Search by details",
-		lead:    secondary("Family name and date of birth are needed. Given name, gender and postcode narrow the search."),
-		content: grid,
+		content: form,
 		actions: []fyne.CanvasObject{
 			w.button("search", "Search  (Enter)", lookPrimary, f.submit),
 			w.button("back", "Back  (Esc)", lookSecondary, w.act.Back),

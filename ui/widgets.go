@@ -109,16 +109,18 @@ func inset(content fyne.CanvasObject, accent, fill color.Color) fyne.CanvasObjec
 	return container.NewStack(bg, container.NewBorder(nil, nil, bar, nil, pad(content, 14, 18)))
 }
 
-// titled is a card with a coloured title band, the CP-IS alert marker's shape.
-func titled(title string, band color.Color, content fyne.CanvasObject) fyne.CanvasObject {
-	bandBG := canvas.NewRectangle(band)
-	head := container.NewStack(bandBG, pad(text(title, theme.SizeNameHeadingText, colorWhite, true), 4, 14))
-	body := container.NewBorder(head, nil, nil, nil, pad(content, 14, 18))
-	bg := canvas.NewRectangle(nhsWhite)
+// titled is a card with a coloured title band, the CP-IS alert marker's
+// shape. The band's text size is a parameter because the opened alert
+// needs the height for the phone numbers.
+func titled(title string, size fyne.ThemeSizeName, band color.Color, content fyne.CanvasObject) fyne.CanvasObject {
+	head := container.NewStack(canvas.NewRectangle(band), pad(text(title, size, colorWhite, true), 4, 14))
+	body := container.NewBorder(head, nil, nil, nil, pad(content, 12, 18))
 	frame := canvas.NewRectangle(color.Transparent)
 	frame.StrokeColor = band
 	frame.StrokeWidth = 4
-	return container.NewStack(bg, body, frame)
+	// The band sits inside the frame's stroke, which Fyne draws partly
+	// outside a rectangle's bounds.
+	return container.NewStack(canvas.NewRectangle(nhsWhite), pad(body, 2, 2), frame)
 }
 
 // pill is a short status word on a coloured lozenge, for the banner.
@@ -324,6 +326,15 @@ func (f *textField) TypedKey(ev *fyne.KeyEvent) {
 func (f *textField) FocusGained() { f.Entry.FocusGained(); f.focused = true; f.paintFrame() }
 func (f *textField) FocusLost()   { f.Entry.FocusLost(); f.focused = false; f.paintFrame() }
 
+// selectAll puts the cursor at the end and selects the text.
+func (f *textField) selectAll() {
+	f.CursorColumn = len([]rune(f.Text))
+	f.Refresh()
+	if f.Text != "" {
+		f.TypedShortcut(&fyne.ShortcutSelectAll{})
+	}
+}
+
 func (f *textField) setInvalid(bad bool) { f.invalid = bad; f.paintFrame() }
 
 func (f *textField) paintFrame() {
@@ -354,8 +365,14 @@ func newChoiceSelect(id string, options []string, keys keyHandler) *choiceSelect
 	s := &choiceSelect{id: id, keys: keys, frame: canvas.NewRectangle(color.Transparent)}
 	s.Options = options
 	s.ExtendBaseWidget(s)
+	// Fyne's select has no outline; the NHS input border tells it is a
+	// control, drawn where an entry draws its own.
+	border := canvas.NewRectangle(color.Transparent)
+	border.StrokeColor = nhsSecondary
+	border.StrokeWidth = 2
+	border.CornerRadius = 4
 	s.view = container.NewThemeOverride(
-		container.NewStack(s.frame, pad(s, 4, 4)),
+		container.NewStack(s.frame, pad(container.NewStack(s, border), 4, 4)),
 		controlTheme{Theme: Theme(), text: textBody})
 	return s
 }

@@ -63,6 +63,9 @@ func (w *Window) Render(v View) {
 	// a banner update in the middle of a scan keeps the digits typed so far.
 	if moved || v.Screen != ScreenEntry || prev.EntryText != v.EntryText {
 		w.nhs.SetText(v.EntryText)
+		// A number handed back after an error is selected, so the next scan
+		// replaces it rather than being appended to it.
+		w.nhs.selectAll()
 	}
 	if moved || v.Screen != ScreenSearch || !sameQuery(prev.Search, v.Search) {
 		w.search.load(v.Search)

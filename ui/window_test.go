@@ -168,6 +168,23 @@ func TestRenderKeepsTypingAndFocus(t *testing.T) {
 	want(t, rec, `TraceNHS "9990276579"`)
 }
 
+// After an invalid number the app hands the text back; a fresh scan must
+// replace it, not be appended to it.
+func TestRescanReplacesNumberHandedBack(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := baseView()
+	w.Render(v)
+	typeOn(win.Canvas(), "999 027 6578")
+	press(win.Canvas(), fyne.KeyReturn)
+	v.EntryText = "999 027 6578"
+	v.Message = &Message{Title: "That NHS number is not right"}
+	w.Render(v)
+
+	typeOn(win.Canvas(), "9990276579")
+	press(win.Canvas(), fyne.KeyReturn)
+	want(t, rec, `TraceNHS "999 027 6578"; TraceNHS "9990276579"`)
+}
+
 // With nothing focused (a tap on the background), a scan still lands in
 // the NHS number field.
 func TestScanWithNothingFocusedStillTraces(t *testing.T) {
@@ -186,6 +203,9 @@ func TestHiddenFieldTakesNoScan(t *testing.T) {
 	w, win, rec := newTestWindow(t)
 	w.Render(baseView())
 	w.Render(patientView(child, AlertPresent))
+	if win.Canvas().Focused() != nil {
+		t.Errorf("%T keeps the focus on the patient screen", win.Canvas().Focused())
+	}
 
 	typeOn(win.Canvas(), "9990275831")
 	press(win.Canvas(), fyne.KeyReturn)
@@ -443,28 +463,114 @@ func TestScreenIsWiped(t *testing.T) {
 	}
 }
 
+// A number typed but not yet traced goes too when the card comes out.
+func TestCardOutWipesTypedNumber(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	v := baseView()
+	w.Render(v)
+	typeOn(win.Canvas(), "999027")
+	v.Banner.User, v.Banner.Role = "", ""
+	w.Render(v)
+	if w.nhs.Text != "" {
+		t.Errorf("the NHS number field still holds %q", w.nhs.Text)
+	}
+}
+
 func TestBindingShowRenders(t *testing.T) {
 	w, win, _ := newTestWindow(t)
-	b := NewBinding(w)
-	done := make(chan struct{})
-	v := patientView(child, AlertAbsent)
-	// Show is for other goroutines; the test driver runs fyne.Do at once.
-	go func() { b.Show(v); close(done) }()
-	<-done
+	// Show is for the app's goroutines; Fyne's test driver runs fyne.Do at
+	// once, so calling it here draws straight away.
+	NewBinding(w).Show(patientView(child, AlertAbsent))
 	if !strings.Contains(screenText(win), "No Child Care Alert") {
 		t.Error("Show did not draw the View")
+	}
+}
+
+// Tab walks the controls in reading order, from the NHS number field.
+func TestTabOrder(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	w.Render(baseView())
+	c := win.Canvas()
+	var order []string
+	for range 3 {
+		f, _ := c.Focused().(identified)
+		if f == nil {
+			t.Fatalf("nothing focused after %v", order)
+		}
+		order = append(order, f.focusID())
+		test.FocusNext(c)
+	}
+	if got := strings.Join(order, " "); got != "nhs trace bydetails" {
+		t.Errorf("tab order = %s", got)
+	}
+}
+
+// Every control a finger can hit is at least 48 px high, on every screen.
+func TestTouchTargets(t *testing.T) {
+	for name, v := range goldenViews() {
+		t.Run(name, func(t *testing.T) {
+			w, win, _ := newTestWindow(t)
+			w.Render(v)
+			walk(win.Content(), func(o fyne.CanvasObject) {
+				switch o.(type) {
+				case *tapArea, *textField, *choiceSelect:
+					if h := o.Size().Height; h < 48 {
+						t.Errorf("%T %q is %.0f px high", o, o.(identified).focusID(), h)
+					}
+				}
+			})
+		})
 	}
 }
 
 // The window must not grow past the screen at the smallest size: Fyne
 // enlarges a canvas whose content's minimum does not fit.
 func TestFitsSmallestScreen(t *testing.T) {
+	views := goldenViews()
+	long := strings.Repeat("Very long words ", 12)
 	for name, v := range goldenViews() {
+		v.Banner.Organisation = long + "(RXX01)"
+		v.Banner.User, v.Banner.Role = "Professor Anne-Marie WORTHINGTON-SMYTHE", "Consultant Paediatrician "+long
+		v.SafeguardingRoute = long
+		v.Help = long
+		if v.Patient != nil {
+			p := *v.Patient
+			p.Family, p.Given = "WORTHINGTON-SMYTHE-FOTHERINGHAM", "Anne-Marie Elizabeth Josephine"
+			v.Patient = &p
+		}
+		if v.Opened != nil {
+			a := *v.Opened
+			a.Plans = append([]cpis.Plan(nil), a.Plans...)
+			a.Plans[0].Authority.Name = "The Royal Borough of " + long
+			a.History = append([]cpis.Access{{When: now, Who: long, Role: long, Organisation: long}}, a.History...)
+			v.Opened = &a
+		}
+		views[name+" with long text"] = v
+	}
+	for name, v := range views {
 		t.Run(name, func(t *testing.T) {
 			w, win, _ := newTestWindow(t)
 			w.Render(v)
 			if m := win.Content().MinSize(); m.Width > 1024 || m.Height > 768 {
 				t.Errorf("content needs %v, more than 1024x768", m)
+			}
+		})
+	}
+}
+
+// The local safeguarding route is on every screen, since the notification
+// is not a referral; and the alert and confirm screens say so.
+func TestRouteAndNotReferralShown(t *testing.T) {
+	for name, v := range goldenViews() {
+		t.Run(name, func(t *testing.T) {
+			w, win, _ := newTestWindow(t)
+			w.Render(v)
+			all := screenText(win)
+			if strings.Count(all, route) != 1 {
+				t.Errorf("the safeguarding route is shown %d times, want once", strings.Count(all, route))
+			}
+			if (v.Screen == ScreenAlert || v.Screen == ScreenConfirm) && !strings.Contains(all, "not a referral") {
+				t.Error(`no "not a referral" notice`)
 			}
 		})
 	}

@@ -299,7 +299,7 @@ func (s *Server) wrap(pattern string, h http.HandlerFunc, spine, pds bool) http.
 				"request_id": loggableID(r.Header.Get("X-Request-ID")),
 				"trace_id":   loggableID(r.Header.Get("TraceID")),
 				"duration":   time.Since(start).Round(time.Millisecond),
-			}).Info("request")
+			}).Debug("request")
 		}()
 		if spine {
 			if !s.applyFault(sw, r) {
@@ -348,12 +348,13 @@ func (s *Server) adminSetFault(w http.ResponseWriter, r *http.Request) {
 		writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "Fault: "+err.Error())
 		return
 	}
-	// Answer before a refuse fault closes this very connection.
 	writeJSON(w, http.StatusOK, "application/json", f)
-	if fl, ok := w.(http.Flusher); ok {
-		fl.Flush()
+	if f.Mode == FaultRefuse {
+		// After this answer has gone: the fault closes this very connection.
+		go s.SetFault(f)
+		return
 	}
-	go s.SetFault(f)
+	s.SetFault(f)
 }
 
 func (s *Server) adminRateLimit(w http.ResponseWriter, r *http.Request) {

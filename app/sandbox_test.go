@@ -1,0 +1,215 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+// The check against the real sandbox over real HTTPS, one row per seed
+// patient kind.
+func TestCheckerAgainstSandbox(t *testing.T) {
+	s, c, sess := startSandbox(t)
+	audit := &memAudit{}
+	chk := &Checker{Spine: c, Audit: audit, Setting: cpis.PaediatricWard, Now: time.Now, Log: quiet()}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		nhs        cpis.NHSNumber
+		why        string
+		present    bool
+		restricted bool
+	}{
+		{"9990276579", "guide step 19 test patient", true, false},
+		{"9990275831", "guide step 19 test patient", true, false},
+		{"9990300054", "guide: \"have been one of the above in the previous 365 days\" (ended 200 days ago)", true, false},
+		{"9990300062", "guide: the previous 365 days (ended 400 days ago: not shown)", false, false},
+		{"9990300070", "guide: UCPP \"visible for 28 days after the mother's due date\" (due 10 days ago)", true, false},
+		{"9990300089", "guide: UCPP past due date + 28 days (due 40 days ago: not shown)", false, false},
+		{"9990300097", "restricted record with a plan", true, true},
+		{"9990300100", "no CP-IS record: an empty searchset, not an error", false, false},
+	} {
+		p := NewPresentation(time.Now())
+		tr, err := chk.Trace(ctx, sess, tc.nhs, p)
+		if err != nil || tr.CheckErr != nil {
+			t.Fatalf("%s (%s): %v / %v", tc.nhs, tc.why, err, tr.CheckErr)
+		}
+		if tr.Present != tc.present || tr.Patient.Restricted != tc.restricted {
+			t.Errorf("%s (%s): present %v restricted %v", tc.nhs, tc.why, tr.Present, tr.Patient.Restricted)
+		}
+		if tc.restricted && tr.Patient.Postcode != "" {
+			t.Errorf("%s: a restricted patient's postcode reached the kiosk", tc.nhs)
+		}
+		if n := s.NotificationsFor(p.Key); n != 0 {
+			t.Errorf("%s: the silent check notified %d times", tc.nhs, n)
+		}
+		if !tc.present {
+			continue
+		}
+		alert, err := chk.Open(ctx, sess, tc.nhs, p)
+		if err != nil {
+			t.Fatalf("%s: open: %v", tc.nhs, err)
+		}
+		// Retrying the same presentation must not notify again.
+		if _, err := chk.Open(ctx, sess, tc.nhs, p); err != nil {
+			t.Fatalf("%s: second open: %v", tc.nhs, err)
+		}
+		if n := s.NotificationsFor(p.Key); n != 1 {
+			t.Errorf("%s: %d notifications for one presentation, want 1", tc.nhs, n)
+		}
+		la := alert.Authority()
+		if len(alert.Plans) == 0 || la.Name == "" || la.OfficeHours == "" || la.OutOfHours == "" {
+			t.Errorf("%s: alert lacks what the guide lists: %+v", tc.nhs, alert)
+		}
+		if len(alert.History) == 0 || alert.History[0].Who == "" {
+			t.Errorf("%s: the access history does not list the current requester", tc.nhs)
+		}
+	}
+
+	// Guide: "the previous 25 occasions".
+	alert, err := chk.Open(ctx, sess, "9990300119", NewPresentation(time.Now()))
+	if err != nil || len(alert.History) != cpis.MaxHistory {
+		t.Fatalf("30 past accesses: %d rows, %v; want 25", len(alert.History), err)
+	}
+
+	if _, err := chk.Trace(ctx, sess, "9111231130", NewPresentation(time.Now())); !errors.Is(err, spine.ErrNotFound) {
+		t.Errorf("not found: %v", err)
+	}
+	if _, err := chk.Search(ctx, sess, cpis.SearchQuery{Family: "Smith", BirthDate: s.Patients()[len(s.Patients())-1].BirthDate}); !errors.Is(err, spine.ErrTooManyMatches) {
+		t.Errorf("60 Smiths: %v, want too many matches", err)
+	}
+}
+
+// Each way the Spine can fail reaches the nurse as plain words with a next
+// step, and nothing is left half-done.
+func TestCheckerSpineFaults(t *testing.T) {
+	s, c, sess := startSandbox(t)
+	chk := &Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.PaediatricWard, Now: time.Now, Log: quiet()}
+	for _, tc := range []struct {
+		fault sandbox.Fault
+		title string
+	}{
+		{sandbox.Fault{Mode: sandbox.Fault5xx}, "The Spine cannot be reached"},
+		{sandbox.Fault{Mode: sandbox.Fault429, RetryAfter: time.Second}, "The Spine cannot be reached"},
+		{sandbox.Fault{Mode: sandbox.FaultMalformed}, "The Spine gave an answer the kiosk cannot read"},
+		{sandbox.Fault{Mode: sandbox.FaultOversized}, "The Spine gave an answer the kiosk cannot read"},
+	} {
+		s.SetFault(tc.fault)
+		_, err := chk.Trace(context.Background(), sess, "9990276579", NewPresentation(time.Now()))
+		if err == nil {
+			t.Fatalf("%v: no error", tc.fault.Mode)
+		}
+		if m := messageFor(err); m == nil || m.Title != tc.title || m.Next == "" {
+			t.Errorf("%v: message %+v, want %q", tc.fault.Mode, m, tc.title)
+		}
+		if strings.Contains(messageFor(err).Body, "9990276579") {
+			t.Errorf("%v: the message repeats the NHS number", tc.fault.Mode)
+		}
+	}
+	s.SetFault(sandbox.Fault{})
+	if len(s.Notifications()) != 0 {
+		t.Error("a failed trace notified")
+	}
+}
+
+var nhsDigits = regexp.MustCompile(`999 ?027 ?6579|999 ?027 ?5831|9990276579|9990275831`)
+
+// The whole selftest through the command line, with the logs scanned: no
+// NHS number, name or date of birth reaches them, and the audit holds every
+// trace and opened alert, encrypted.
+func TestSelftestCommandLogsNoPatient(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"selftest", "--log-level", "debug"}, &out, &errOut); code != 0 {
+		t.Fatalf("selftest exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "selftest: passed") || strings.Count(out.String(), "\nok ") != 2 {
+		t.Fatalf("selftest output:\n%s", out.String())
+	}
+	logs, err := os.ReadFile(filepath.Join(dir, "logs", "kiosk.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no log file: %v", err)
+	}
+	for name, b := range map[string][]byte{"stderr": errOut.Bytes(), "kiosk.log": logs} {
+		if nhsDigits.Match(b) {
+			t.Errorf("%s holds an NHS number", name)
+		}
+		for _, p := range sandbox.Seed(time.Now())[:2] {
+			if bytes.Contains(b, []byte(p.Family)) || bytes.Contains(b, []byte(p.BirthDate.Format("2006-01-02"))) {
+				t.Errorf("%s holds a test patient's name or date of birth", name)
+			}
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "kiosk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nhsDigits.Match(raw) {
+		t.Error("the database holds an NHS number in clear")
+	}
+	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var opened, traced int
+	db.Events(func(e store.Event) error {
+		switch e.Kind {
+		case "alert-opened":
+			if e.Notified && e.NHS != "" && e.UserID != "" && e.Setting != "" {
+				opened++
+			}
+		case "trace":
+			traced++
+		}
+		return nil
+	})
+	if opened != 2 || traced != 2 {
+		t.Errorf("audit: %d opened alerts, %d traces; want 2 and 2", opened, traced)
+	}
+}
+
+func TestRedactorRemovesNHSNumbers(t *testing.T) {
+	var buf bytes.Buffer
+	l := logrus.New()
+	l.SetOutput(&buf)
+	l.SetFormatter(redactor{&logrus.JSONFormatter{}})
+	l.WithField("nhs", "9990276579").Info("tracing 999 027 5831 and 999-027-6579")
+	if nhsDigits.Match(buf.Bytes()) || strings.Count(buf.String(), "[redacted]") != 3 {
+		t.Fatalf("log line: %s", buf.String())
+	}
+}
+
+func TestConfigRefusesScheduledCare(t *testing.T) {
+	dir := t.TempDir()
+	for body, want := range map[string]string{
+		`care_setting = "outpatients"`:                      "must not be used in scheduled care",
+		`care_setting = "paediatric-ward"` + "\ncolour = 1": "unknown settings colour",
+		"[spine]\npds = \"https://pds.example\"":            "spine.cpis and spine.identity",
+	} {
+		f := filepath.Join(dir, "k.toml")
+		os.WriteFile(f, []byte(body), 0o600)
+		_, _, err := LoadConfig(f)
+		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", body, err, want)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "k.toml"), []byte("care_setting = \"Maternity unit\"\nidle_timeout = \"90s\""), 0o600)
+	c, s, err := LoadConfig(filepath.Join(dir, "k.toml"))
+	if err != nil || s != cpis.MaternityUnit || c.IdleTimeout.Duration != 90*time.Second || !c.Embedded() {
+		t.Fatalf("valid config: %v %v %+v", err, s, c)
+	}
+}

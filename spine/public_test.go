@@ -1,0 +1,237 @@
+package spine
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+)
+
+// publicPDS serves the testdata fixtures the way the public PDS sandbox
+// answers them: an httptest TLS server that is not our sandbox, to show
+// the client needs nothing of ours.
+func publicPDS(t *testing.T, h http.HandlerFunc) *Client {
+	t.Helper()
+	ts := httptest.NewTLSServer(h)
+	t.Cleanup(ts.Close)
+	pool := ts.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+	c, err := New(Config{
+		PDSBase:  ts.URL + "/personal-demographics/FHIR/R4",
+		CPISBase: ts.URL + "/cpis/FHIR/R4", IdentityBase: ts.URL + "/identity",
+		RootCAs: pool, Timeout: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// echo answers like PDS: X-Request-ID echoed, application/fhir+json.
+func echo(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	w.Header().Set("X-Request-ID", r.Header.Get("X-Request-ID"))
+	w.Header().Set("Content-Type", "application/fhir+json")
+	w.Header().Set("ETag", `W/"2"`)
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func TestPublicSandboxShapes(t *testing.T) {
+	c := publicPDS(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/personal-demographics/FHIR/R4/Patient/9000000009":
+			echo(w, r, 200, fixture(t, "pds-public-9000000009.json"))
+		case "/personal-demographics/FHIR/R4/Patient/9000000025":
+			echo(w, r, 200, fixture(t, "pds-public-9000000025.json"))
+		case "/personal-demographics/FHIR/R4/Patient/9000000033":
+			echo(w, r, 200, fixture(t, "pds-public-9000000033.json"))
+		case "/personal-demographics/FHIR/R4/Patient":
+			echo(w, r, 200, fixture(t, "pds-public-too-many-matches.json"))
+		default:
+			echo(w, r, 404, fixture(t, "pds-public-not-found.json"))
+		}
+	})
+	s := Session{Token: "t", RoleID: "r"}
+	born := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+
+	tests := []struct {
+		nhs  cpis.NHSNumber
+		want cpis.Patient
+	}{
+		// The name and address periods ended in 2021: still the ones to show.
+		{"9000000009", cpis.Patient{NHS: "9000000009", Given: "Jane", Family: "Smith", Gender: cpis.Female,
+			BirthDate: born("2010-10-22"), Postcode: "LS1 6AE"}},
+		{"9000000025", cpis.Patient{NHS: "9000000025", Given: "Janet", Family: "Smythe", Gender: cpis.Female,
+			BirthDate: born("2005-06-16"), Restricted: true}},
+		{"9000000033", cpis.Patient{NHS: "9000000033", Gender: cpis.Unknown}},
+	}
+	for _, tt := range tests {
+		got, err := c.Patient(ctx(t), s, tt.nhs)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.nhs, err)
+		}
+		if got != tt.want {
+			t.Errorf("%s:\ngot  %+v\nwant %+v", tt.nhs, got, tt.want)
+		}
+	}
+	_, err := c.Patient(ctx(t), s, "9111231130")
+	var se *Error
+	if !errors.Is(err, ErrNotFound) || !errors.As(err, &se) || se.Code != "RESOURCE_NOT_FOUND" {
+		t.Errorf("9111231130: %v", err)
+	}
+	_, err = c.Search(ctx(t), s, cpis.SearchQuery{Family: "Sm*", BirthDate: born("2010-10-22")}, 1)
+	if !errors.Is(err, ErrTooManyMatches) || Retryable(err) {
+		t.Errorf("search: %v", err)
+	}
+}
+
+func TestSearchSendsTheSpecParameters(t *testing.T) {
+	var got string
+	var hdr http.Header
+	c := publicPDS(t, func(w http.ResponseWriter, r *http.Request) {
+		got, hdr = r.URL.RawQuery, r.Header.Clone()
+		echo(w, r, 200, []byte(`{"resourceType":"Bundle","type":"searchset","total":0}`))
+	})
+	q := cpis.SearchQuery{Family: "Smith", Given: "Jane", Gender: cpis.Female,
+		BirthDate: time.Date(2010, 10, 22, 0, 0, 0, 0, time.UTC), Postcode: "LS1 6AE"}
+	pts, err := c.Search(ctx(t), Session{Token: "tok", RoleID: "role", ODS: "RXX01"}, q, 10)
+	if err != nil || pts != nil {
+		t.Fatalf("%v %v", pts, err)
+	}
+	want := "_max-results=10&address-postalcode=LS1+6AE&birthdate=eq2010-10-22&family=Smith&gender=female&given=Jane"
+	if got != want {
+		t.Errorf("query\n got %s\nwant %s", got, want)
+	}
+	for k, v := range map[string]string{
+		"Authorization": "Bearer tok", "NHSD-Session-URID": "role", "NHSD-End-User-Organisation-ODS": "RXX01",
+		"Accept": "application/fhir+json",
+	} {
+		if hdr.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, hdr.Get(k), v)
+		}
+	}
+}
+
+func TestCPISSendsItsHeaders(t *testing.T) {
+	var hdr http.Header
+	var query string
+	c := publicPDS(t, func(w http.ResponseWriter, r *http.Request) {
+		hdr, query = r.Header.Clone(), r.URL.Query().Get("patient:identifier")
+		echo(w, r, 200, []byte(`{"resourceType":"Bundle","type":"searchset","total":0}`))
+	})
+	at := time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)
+	_, err := c.Plans(ctx(t), Session{Token: "tok", RoleID: "role"}, "9990276579",
+		Access{Unscheduled: true, IdempotencyKey: "k1", PresentedAt: at, OnBehalfOf: "Sam Patel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if query != "https://fhir.nhs.uk/Id/nhs-number|9990276579" {
+		t.Errorf("patient:identifier = %q", query)
+	}
+	for k, v := range map[string]string{
+		"Authorization": "Bearer tok", "NHSD-Session-URID": "role", "IsUnscheduledAccessEvent": "true",
+		"Idempotency-Key": "k1", "X-Presentation-Time": "2026-01-15T09:30:00Z", "X-On-Behalf-Of": "Sam Patel",
+	} {
+		if hdr.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, hdr.Get(k), v)
+		}
+	}
+	if len(hdr.Get("TraceID")) != 36 || len(hdr.Get("X-Request-ID")) != 36 || hdr.Get("TraceID") == hdr.Get("X-Request-ID") {
+		t.Errorf("TraceID %q, X-Request-ID %q", hdr.Get("TraceID"), hdr.Get("X-Request-ID"))
+	}
+	if _, err := c.History(ctx(t), Session{Token: "tok"}, "9990276579"); err != nil {
+		t.Fatal(err)
+	}
+	if hdr.Get("IsUnscheduledAccessEvent") != "false" || hdr.Get("Idempotency-Key") != "" {
+		t.Errorf("history headers %v", hdr)
+	}
+}
+
+// Answers a broken or hostile server might give, and their classes.
+func TestBrokenAnswers(t *testing.T) {
+	httpDate := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
+	tests := []struct {
+		name  string
+		h     http.HandlerFunc
+		class error
+		retry bool
+		after time.Duration // at least
+	}{
+		{"request id not ours", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Request-ID", "6f1e4a86-0000-4000-8000-000000000000")
+			w.Header().Set("Content-Type", "application/fhir+json")
+			_, _ = w.Write(fixture(t, "pds-public-9000000009.json"))
+		}, ErrBadResponse, true, 0},
+		{"another patient", func(w http.ResponseWriter, r *http.Request) {
+			echo(w, r, 200, fixture(t, "pds-public-9000000025.json"))
+		}, ErrBadResponse, true, 0},
+		{"HTML", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = w.Write([]byte("<html>proxy login</html>"))
+		}, ErrBadResponse, true, 0},
+		{"not a Patient", func(w http.ResponseWriter, r *http.Request) {
+			echo(w, r, 200, []byte(`{"resourceType":"Bundle"}`))
+		}, ErrBadResponse, true, 0},
+		{"503 with an HTTP-date", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", httpDate)
+			echo(w, r, 503, []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"transient"}]}`))
+		}, ErrUnavailable, true, 60 * time.Second},
+		{"408", func(w http.ResponseWriter, r *http.Request) {
+			echo(w, r, 408, []byte(`{}`))
+		}, ErrUnavailable, true, 0},
+		{"400 with an OperationOutcome", func(w http.ResponseWriter, r *http.Request) {
+			echo(w, r, 400, []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"value","details":{"coding":[{"code":"INVALID_RESOURCE_ID"}]},"diagnostics":"Invalid resource ID"}]}`))
+		}, ErrInvalid, false, 0},
+		{"403", func(w http.ResponseWriter, r *http.Request) {
+			echo(w, r, 403, []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"forbidden","details":{"coding":[{"code":"ACCESS_DENIED"}]}}]}`))
+		}, ErrAccessDenied, false, 0},
+		{"invalidated", func(w http.ResponseWriter, r *http.Request) {
+			echo(w, r, 404, []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","details":{"coding":[{"code":"INVALIDATED_RESOURCE"}]}}]}`))
+		}, ErrNotFound, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := publicPDS(t, tt.h)
+			_, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000009")
+			if !errors.Is(err, tt.class) || Retryable(err) != tt.retry {
+				t.Fatalf("err = %v, want %v (retryable %v)", err, tt.class, tt.retry)
+			}
+			if RetryAfter(err) < tt.after || (tt.after > 0 && RetryAfter(err) > 91*time.Second) {
+				t.Errorf("RetryAfter = %v, want about %v", RetryAfter(err), tt.after)
+			}
+			if strings.Contains(err.Error(), "9000000009") {
+				t.Errorf("the error names the NHS number: %v", err)
+			}
+		})
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Duration{
+		"":                              0,
+		"7":                             7 * time.Second,
+		"-3":                            0,
+		"soon":                          0,
+		"Thu, 15 Jan 2026 10:02:00 GMT": 2 * time.Minute,
+		"Thu, 15 Jan 2026 09:00:00 GMT": 0,
+	} {
+		if got := parseRetryAfter(in, now); got != want {
+			t.Errorf("%q: %v, want %v", in, got, want)
+		}
+	}
+}

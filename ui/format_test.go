@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFormatAge(t *testing.T) {
+	for _, tc := range []struct {
+		birth time.Time
+		want  string
+	}{
+		{date(2015, 3, 2), "(11 years)"},
+		{date(2015, 3, 6), "(10 years)"}, // birthday tomorrow
+		{date(2024, 3, 5), "(2 years)"},  // second birthday today
+		{date(2024, 3, 6), "(23 months)"},
+		{date(2025, 8, 1), "(7 months)"},
+		{date(2026, 2, 5), "(1 month)"},
+		{date(2026, 2, 6), "(27 days)"},
+		{date(2026, 3, 4), "(1 day)"},
+		{date(2026, 3, 5), "(0 days)"},
+		{date(2026, 3, 6), ""}, // a date of birth in the future is not an age
+		{time.Time{}, ""},
+	} {
+		if got := formatAge(tc.birth, now); got != tc.want {
+			t.Errorf("formatAge(%s) = %q, want %q", tc.birth.Format("2006-01-02"), got, tc.want)
+		}
+	}
+}
+
+func TestFormatDates(t *testing.T) {
+	if got := formatDate(date(2015, 3, 2)); got != "02 Mar 2015" {
+		t.Errorf("formatDate = %q", got)
+	}
+	if got := bornWithAge(date(2015, 3, 2), now); got != "02 Mar 2015 (11 years)" {
+		t.Errorf("bornWithAge = %q", got)
+	}
+	if got := formatWhen(time.Date(2026, 3, 5, 2, 52, 0, 0, time.UTC)); got != "05/03/2026 02:52" {
+		t.Errorf("formatWhen = %q", got)
+	}
+	b := Banner{SpineDown: time.Date(2026, 3, 5, 2, 13, 0, 0, time.UTC)}
+	if got := spineDown(b, now); got != "Spine down since 02:13" {
+		t.Errorf("spineDown same day = %q", got)
+	}
+	b.SpineDown = b.SpineDown.Add(-24 * time.Hour)
+	if got := spineDown(b, now); got != "Spine down since 04 Mar 02:13" {
+		t.Errorf("spineDown the day before = %q", got)
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    time.Time
+		wantErr string
+	}{
+		{"02/03/2015", date(2015, 3, 2), ""},
+		{"2/3/2015", date(2015, 3, 2), ""},
+		{" 02-03-2015 ", date(2015, 3, 2), ""},
+		{"02.03.2015", date(2015, 3, 2), ""},
+		{"02 03 2015", date(2015, 3, 2), ""},
+		{"02032015", date(2015, 3, 2), ""},
+		{"29/02/2024", date(2024, 2, 29), ""},
+		{"05/03/2026", date(2026, 3, 5), ""}, // born today
+		{"", time.Time{}, "Enter the date of birth"},
+		{"29/02/2023", time.Time{}, "Date of birth must be a real date, for example 02/03/2015"},
+		{"31/04/2015", time.Time{}, "Date of birth must be a real date, for example 02/03/2015"},
+		{"00/03/2015", time.Time{}, "Date of birth must be a real date, for example 02/03/2015"},
+		{"02/13/2015", time.Time{}, "Date of birth must be a real date, for example 02/03/2015"},
+		{"2015-03-02", time.Time{}, "Enter the date of birth as DD/MM/YYYY, for example 02/03/2015"},
+		{"02/03/15", time.Time{}, "Enter the date of birth as DD/MM/YYYY, for example 02/03/2015"},
+		{"2 March 2015", time.Time{}, "Enter the date of birth as DD/MM/YYYY, for example 02/03/2015"},
+		{"aa/bb/cccc", time.Time{}, "Enter the date of birth as DD/MM/YYYY, for example 02/03/2015"},
+		{"06/03/2026", time.Time{}, "Date of birth must be today or in the past"},
+		{"01/01/1899", time.Time{}, "Date of birth must be after 1900"},
+	} {
+		got, msg := parseDate(tc.in, now)
+		if !got.Equal(tc.want) || msg != tc.wantErr {
+			t.Errorf("parseDate(%q) = %v, %q; want %v, %q", tc.in, got, msg, tc.want, tc.wantErr)
+		}
+	}
+}
+
+// FuzzParseDate: whatever is typed, the form either gets a real date in
+// range or a message, never both and never a panic.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"02/03/2015", "02032015", "31/02/2015", "", "1/1/1", "99999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, msg := parseDate(s, now)
+		if (msg == "") == d.IsZero() {
+			t.Fatalf("parseDate(%q) = %v, %q", s, d, msg)
+		}
+		if msg == "" && (d.After(now) || d.Year() < 1900) {
+			t.Fatalf("parseDate(%q) = %v, out of range", s, d)
+		}
+	})
+}
