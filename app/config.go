@@ -75,7 +75,7 @@ func (d *Duration) UnmarshalText(b []byte) error {
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // DefaultRoute is the safeguarding text shown until a site sets its own.
-const DefaultRoute = "Raise it now with the nurse in charge and the safeguarding team (ext. 4444), " +
+const DefaultRoute = "Raise it now with the nurse in charge and the safeguarding team (ext. 4444), or call the local authority's children's services."
 	"or call the local authority's children's services. The CP-IS notification is not a referral."
 
 // Defaults is the configuration with nothing set: the embedded sandbox in

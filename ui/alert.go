@@ -21,10 +21,11 @@ var historyColumns = tableLayout{0.2, 0.27, 0.23, 0.3}
 // and its numbers, and the access history. Nothing else is drawn, even if
 // the app were to hand over more.
 func (w *Window) alertPage(v View) page {
-	notice := inset(rich(
-		seg("The local authority has been notified. ", theme.SizeNameText, theme.ColorNameForeground, true),
-		seg("This is for information only, not a referral. If you have a safeguarding concern: ", theme.SizeNameText, theme.ColorNameForeground, false),
-		seg(routeOrDefault(v.SafeguardingRoute), theme.SizeNameText, theme.ColorNameForeground, true),
+	// One segment per paragraph: Fyne's RichText can break a word where two
+	// segments meet inside a wrapped line.
+	notice := inset(container.NewVBox(
+		rich(seg("The local authority has been notified. This is for information only, not a referral.", theme.SizeNameText, theme.ColorNameForeground, true)),
+		rich(seg("Safeguarding concern: "+routeOrDefault(v.SafeguardingRoute), theme.SizeNameText, theme.ColorNameForeground, false)),
 	), nhsBlue, nhsWhite)
 	actions := []fyne.CanvasObject{w.button("newpatient", "New patient  (Esc)", lookPrimary, w.act.NewPatient)}
 	if v.Opened == nil {
@@ -32,19 +33,19 @@ func (w *Window) alertPage(v View) page {
 	}
 	a := *v.Opened
 	la := a.Authority()
-	// The numbers come straight after who the alert is for: calling the
-	// duty team is what a nurse does next, so they must be in view at
-	// 1024x768 without scrolling, large enough to dial from a metre.
+	// The plan, then the numbers: calling the duty team is what a nurse does
+	// next, so they must be in view at 1024x768 without scrolling, large
+	// enough to dial from a metre.
 	details := container.NewVBox(
 		container.NewGridWithColumns(2,
 			rich(seg("NHS number  ", theme.SizeNameText, colorSecondary, false),
 				seg(a.NHS.String(), sizeLarge, theme.ColorNameForeground, true)),
 			rich(seg("Local authority  ", theme.SizeNameText, colorSecondary, false),
 				seg(orNotKnown(la.Name), sizeLarge, theme.ColorNameForeground, true))),
+		plans(a.Plans),
 		container.NewGridWithColumns(2,
 			labelled("Office hours", phone(la.OfficeHours)),
 			labelled("Out of hours", phone(la.OutOfHours))),
-		plans(a.Plans),
 	)
 	content := container.NewVBox(
 		titled("Child Care Alert", sizeLarge, nhsRed, details),
