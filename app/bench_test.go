@@ -118,4 +118,3 @@ func BenchmarkPlainSequential(b *testing.B) {
 	}
 	reportLatency(b, d)
 }
-

@@ -29,9 +29,9 @@ type Config struct {
 	Fullscreen  bool     `toml:"fullscreen"`
 	// SafeguardingRoute is the local process for raising a concern, shown on
 	// every screen: the CP-IS notification is not a referral.
-	SafeguardingRoute string `toml:"safeguarding_route"`
+	SafeguardingRoute string      `toml:"safeguarding_route"`
 	Spine             SpineConfig `toml:"spine"`
-	Sandbox           Sandbox `toml:"sandbox"`
+	Sandbox           Sandbox     `toml:"sandbox"`
 }
 
 // Organisation is the ODS organisation the kiosk serves.
@@ -76,7 +76,6 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 
 // DefaultRoute is the safeguarding text shown until a site sets its own.
 const DefaultRoute = "Raise it now with the nurse in charge and the safeguarding team (ext. 4444), or call the local authority's children's services."
-	"or call the local authority's children's services. The CP-IS notification is not a referral."
 
 // Defaults is the configuration with nothing set: the embedded sandbox in
 // an emergency department.

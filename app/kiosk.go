@@ -425,4 +425,3 @@ func (k *Kiosk) View() ui.View {
 	defer k.mu.Unlock()
 	return k.v
 }
-
