@@ -30,6 +30,14 @@ func startSandbox(tb testing.TB) (*sandbox.Server, *spine.Client, Session) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
+	c, sess := clientFor(tb, s)
+	return s, c, sess
+}
+
+// clientFor is a Spine client trusting the sandbox's CA, and a signed-in
+// demo session.
+func clientFor(tb testing.TB, s *sandbox.Server) (*spine.Client, Session) {
+	tb.Helper()
 	pool, err := spine.LoadCA(s.CAFile())
 	if err != nil {
 		tb.Fatal(err)
@@ -43,7 +51,7 @@ func startSandbox(tb testing.TB) (*sandbox.Server, *spine.Client, Session) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return s, c, Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: true}
+	return c, Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: true}
 }
 
 // reportLatency adds p50 and p99 in milliseconds to the benchmark's output.
@@ -53,11 +61,33 @@ func reportLatency(b *testing.B, d []time.Duration) {
 	b.ReportMetric(ms(percentile(d, 99)), "p99-ms")
 }
 
+// latencies are the network delays each benchmark runs under: loopback,
+// and a delay per request like a Spine across the country.
+var latencies = []time.Duration{0, 20 * time.Millisecond}
+
+func withLatency(b *testing.B, fn func(b *testing.B, s *sandbox.Server)) {
+	for _, d := range latencies {
+		b.Run("latency="+d.String(), func(b *testing.B) {
+			s, _, _ := startSandbox(b)
+			if d > 0 {
+				s.SetFault(sandbox.Fault{Mode: sandbox.FaultSlow, Delay: d})
+			}
+			fn(b, s)
+		})
+	}
+}
+
 // BenchmarkCheck is the kiosk's whole check, from a submitted NHS number to
 // the alert's view model: PDS retrieve and silent CP-IS check together, then
 // the notifying open and the access history.
-func BenchmarkCheck(b *testing.B) {
-	_, c, sess := startSandbox(b)
+func BenchmarkCheck(b *testing.B) { withLatency(b, benchCheck) }
+
+// BenchmarkPlainSequential is the baseline: a plain net/http client making
+// the same four requests one after another and decoding each body.
+func BenchmarkPlainSequential(b *testing.B) { withLatency(b, benchPlain) }
+
+func benchCheck(b *testing.B, s *sandbox.Server) {
+	c, sess := clientFor(b, s)
 	chk := &Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	ctx := context.Background()
 	d := make([]time.Duration, 0, b.N)
@@ -78,10 +108,8 @@ func BenchmarkCheck(b *testing.B) {
 	reportLatency(b, d)
 }
 
-// BenchmarkPlainSequential is the baseline: a plain net/http client making
-// the same four requests one after another and decoding each body.
-func BenchmarkPlainSequential(b *testing.B) {
-	s, _, sess := startSandbox(b)
+func benchPlain(b *testing.B, s *sandbox.Server) {
+	_, sess := clientFor(b, s)
 	pool, _ := spine.LoadCA(s.CAFile())
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
 	pds, cp, _ := s.Bases()

@@ -123,7 +123,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
-	tr.ForceAttemptHTTP2 = true
+	// HTTP/1.1 with a few kept-alive connections: the check's requests go
+	// out in parallel, and on short hops HTTP/1.1 answers sooner than HTTP/2.
+	tr.ForceAttemptHTTP2 = false
+	tr.MaxIdleConnsPerHost = 4
 	return &Client{
 		cfg:  cfg,
 		http: &http.Client{Transport: tr},
@@ -223,7 +226,12 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is for another request (X-Request-ID)"))
 	}
 
-	code, diag, _ := decodeOutcome(b)
+	// A success is decoded once, by its reader; PDS's 200 with
+	// TOO_MANY_MATCHES is found there (decodeBundle).
+	var code, diag string
+	if resp.StatusCode >= 300 {
+		code, diag, _ = decodeOutcome(b)
+	}
 	class, failed := classifyStatus(resp.StatusCode, code)
 	if failed {
 		e := &Error{Op: cl.op, Status: resp.StatusCode, Code: code, Diagnostics: diag, RequestID: reqID, Err: class}

@@ -95,33 +95,27 @@ type patientResource struct {
 	Address      []address    `json:"address"`
 }
 
-type bundle struct {
+// bundleOf is a searchset Bundle of T, or the OperationOutcome that came
+// instead: both are read in one pass, as the body is read only once.
+type bundleOf[T any] struct {
 	ResourceType string `json:"resourceType"`
 	Type         string `json:"type"`
 	Entry        []struct {
-		Resource json.RawMessage `json:"resource"`
+		Resource *T `json:"resource"`
 	} `json:"entry"`
+	Issue []outcomeIssue `json:"issue"`
+}
+
+type outcomeIssue struct {
+	Severity    string          `json:"severity"`
+	Code        string          `json:"code"`
+	Details     codeableConcept `json:"details"`
+	Diagnostics string          `json:"diagnostics"`
 }
 
 type operationOutcome struct {
-	ResourceType string `json:"resourceType"`
-	Issue        []struct {
-		Severity    string          `json:"severity"`
-		Code        string          `json:"code"`
-		Details     codeableConcept `json:"details"`
-		Diagnostics string          `json:"diagnostics"`
-	} `json:"issue"`
-}
-
-// resourceType peeks at a resource's type without decoding the rest.
-func resourceType(raw []byte) (string, error) {
-	var r struct {
-		ResourceType string `json:"resourceType"`
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", fmt.Errorf("%w: reading JSON: %w", ErrBadResponse, err)
-	}
-	return r.ResourceType, nil
+	ResourceType string         `json:"resourceType"`
+	Issue        []outcomeIssue `json:"issue"`
 }
 
 // decodeOutcome reads the Spine code and diagnostics of an
@@ -131,17 +125,24 @@ func decodeOutcome(body []byte) (code, diagnostics string, ok bool) {
 	if json.Unmarshal(body, &oo) != nil || oo.ResourceType != "OperationOutcome" {
 		return "", "", false
 	}
-	if len(oo.Issue) == 0 {
-		return "", "", true
+	code, diagnostics = firstIssue(oo.Issue)
+	return code, diagnostics, true
+}
+
+// firstIssue is the Spine code and diagnostics of an OperationOutcome's
+// first issue.
+func firstIssue(issues []outcomeIssue) (code, diagnostics string) {
+	if len(issues) == 0 {
+		return "", ""
 	}
-	is := oo.Issue[0]
+	is := issues[0]
 	for _, c := range is.Details.Coding {
 		if c.Code != "" {
 			code = c.Code
 			break
 		}
 	}
-	return code, is.Diagnostics, true
+	return code, is.Diagnostics
 }
 
 // parseDate reads a FHIR date or dateTime as a calendar date at UTC
@@ -266,18 +267,18 @@ func pickPostcode(addrs []address, now time.Time) string {
 	return ""
 }
 
-// decodeBundle reads a searchset Bundle and returns its entries'
+// decodeBundle reads a searchset Bundle of T and returns its entries'
 // resources. An OperationOutcome where a Bundle was expected is how PDS
 // says TOO_MANY_MATCHES.
-func decodeBundle(body []byte) ([]json.RawMessage, error) {
-	var b bundle
+func decodeBundle[T any](body []byte) ([]T, error) {
+	var b bundleOf[T]
 	if err := json.Unmarshal(body, &b); err != nil {
 		return nil, fmt.Errorf("%w: reading Bundle: %w", ErrBadResponse, err)
 	}
 	switch b.ResourceType {
 	case "Bundle":
 	case "OperationOutcome":
-		code, _, _ := decodeOutcome(body)
+		code, _ := firstIssue(b.Issue)
 		if code == "TOO_MANY_MATCHES" {
 			return nil, ErrTooManyMatches
 		}
@@ -288,10 +289,10 @@ func decodeBundle(body []byte) ([]json.RawMessage, error) {
 	if b.Type != "" && b.Type != "searchset" {
 		return nil, fmt.Errorf("%w: expected a searchset Bundle, got %.40q", ErrBadResponse, b.Type)
 	}
-	out := make([]json.RawMessage, 0, len(b.Entry))
+	out := make([]T, 0, len(b.Entry))
 	for _, e := range b.Entry {
-		if len(e.Resource) > 0 {
-			out = append(out, e.Resource)
+		if e.Resource != nil {
+			out = append(out, *e.Resource)
 		}
 	}
 	return out, nil
@@ -300,16 +301,12 @@ func decodeBundle(body []byte) ([]json.RawMessage, error) {
 // decodeSearch reads a PDS search answer: a searchset of Patients, best
 // match first (personal-demographics.yaml, search-patient).
 func decodeSearch(body []byte, now time.Time) ([]cpis.Patient, error) {
-	res, err := decodeBundle(body)
+	res, err := decodeBundle[patientResource](body)
 	if err != nil {
 		return nil, err
 	}
 	var out []cpis.Patient
-	for _, raw := range res {
-		var r patientResource
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return nil, fmt.Errorf("%w: reading Patient: %w", ErrBadResponse, err)
-		}
+	for _, r := range res {
 		if r.ResourceType == "OperationOutcome" {
 			continue // a warning riding along with the matches
 		}
@@ -394,16 +391,12 @@ func (ct *careTeam) planType() (cpis.PlanType, bool) {
 // whose plan type cannot be read, or that names another patient, fails
 // the whole answer: dropping it could hide a Child Care Alert.
 func decodePlans(body []byte, nhs cpis.NHSNumber) ([]cpis.Plan, error) {
-	res, err := decodeBundle(body)
+	res, err := decodeBundle[careTeam](body)
 	if err != nil {
 		return nil, err
 	}
 	var out []cpis.Plan
-	for _, raw := range res {
-		var ct careTeam
-		if err := json.Unmarshal(raw, &ct); err != nil {
-			return nil, fmt.Errorf("%w: reading CareTeam: %w", ErrBadResponse, err)
-		}
+	for _, ct := range res {
 		if ct.ResourceType != "CareTeam" {
 			continue // an OperationOutcome warning, say
 		}
@@ -488,16 +481,12 @@ const OnBehalfSuffix = " (on behalf, system)"
 // decodeHistory reads the AuditEvent searchset (shape in cpis.go) into at
 // most cpis.MaxHistory accesses, newest first.
 func decodeHistory(body []byte) ([]cpis.Access, error) {
-	res, err := decodeBundle(body)
+	res, err := decodeBundle[auditEvent](body)
 	if err != nil {
 		return nil, err
 	}
 	var out []cpis.Access
-	for _, raw := range res {
-		var ev auditEvent
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return nil, fmt.Errorf("%w: reading AuditEvent: %w", ErrBadResponse, err)
-		}
+	for _, ev := range res {
 		if ev.ResourceType != "AuditEvent" || (ev.Type.Code != "" && ev.Type.Code != "access") {
 			continue
 		}
