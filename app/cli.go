@@ -27,8 +27,11 @@ const usage = `cpis-kiosk: the CP-IS Child Care Alert check for unscheduled care
 
 Usage:
   cpis-kiosk [--config FILE] [--log-level LEVEL]     open the kiosk window
-  cpis-kiosk selftest [--repeat N]                   trace both test patients, open their alerts, check the notifications
+  cpis-kiosk selftest [--card] [--repeat N]          trace both test patients, open their alerts, check the notifications
+                                                     (--card: as the person whose card is in; passcode on stdin)
   cpis-kiosk sandbox [--addr HOST:PORT] [--state DIR] run the Spine sandbox alone
+  cpis-kiosk card readers|watch|login                the smartcard reader: list, watch events, sign in (passcode on stdin)
+  cpis-kiosk vcard --user ID [--reader N] | --list   a virtual smartcard in vsmartcard's vpcd reader
   cpis-kiosk version                                 print the version
 
 Every command takes --config FILE (TOML, see README) and --log-level
@@ -71,10 +74,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return withProgram(c, stderr, func(p *Program) error { return p.runWindow() })
 	case "selftest":
 		repeat := fs.Int("repeat", 0, "after the check, repeat it `N` times and print timings and memory")
+		card := fs.Bool("card", false, "sign in with the smartcard in the reader (passcode on standard input)")
+		role := fs.String("role", "", "with --card, the role `id` to use (default: the first usable)")
 		if err := fs.Parse(args); err != nil {
 			return 2
 		}
-		return withProgram(c, stderr, func(p *Program) error { return p.selftest(stdout, *repeat) })
+		return withProgram(c, stderr, func(p *Program) error {
+			return p.selftest(stdout, selftestOptions{repeat: *repeat, card: *card, role: *role, stdin: os.Stdin})
+		})
+	case "card":
+		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+			fmt.Fprint(stderr, "cpis-kiosk card: say readers, watch or login\n")
+			return 2
+		}
+		sub := args[0]
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		return withProgram(c, stderr, func(p *Program) error { return runCard(p, sub, os.Stdin, stdout) })
+	case "vcard":
+		return runVCard(args, stdout, stderr)
 	case "sandbox":
 		addr := fs.String("addr", "127.0.0.1:8443", "`host:port` to listen on (loopback only)")
 		state := fs.String("state", "", "state `folder` for the CA and certificates (default: <data>/sandbox)")
@@ -155,6 +174,7 @@ func runSandbox(c common, addr, state string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer s.Close()
+	registerCards(s)
 	pds, cp, id := s.Bases()
 	fmt.Fprintf(stdout, "Spine sandbox listening.\n  PDS:      %s\n  CP-IS:    %s\n  Identity: %s\n  CA:       %s\nPress Ctrl-C to stop.\n", pds, cp, id, s.CAFile())
 	sig := make(chan os.Signal, 1)

@@ -27,6 +27,9 @@ type Config struct {
 	// IdleTimeout wipes the screen when nobody has touched the kiosk.
 	IdleTimeout Duration `toml:"idle_timeout"`
 	Fullscreen  bool     `toml:"fullscreen"`
+	// Reader picks the smartcard reader whose name holds this text; empty:
+	// the first reader with a card.
+	Reader string `toml:"reader"`
 	// SafeguardingRoute is the local process for raising a concern, shown on
 	// every screen: the CP-IS notification is not a referral.
 	SafeguardingRoute string      `toml:"safeguarding_route"`

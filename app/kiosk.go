@@ -32,6 +32,18 @@ type Kiosk struct {
 	// answer for the last patient can never land on the next one's screen.
 	gen       uint64
 	idleTimer *time.Timer
+	// gate receives the passcode and the chosen role; nil when the session
+	// comes from elsewhere (tests, the demo identity).
+	gate SessionGate
+	// onIdle runs when nobody has touched the kiosk for the idle time.
+	onIdle func()
+}
+
+// SessionGate takes what the user types on the session screens.
+type SessionGate interface {
+	Passcode(p string)
+	ChooseRole(id string)
+	Lock()
 }
 
 var _ ui.Actions = (*Kiosk)(nil)
@@ -41,8 +53,22 @@ var _ ui.Actions = (*Kiosk)(nil)
 func NewKiosk(check *Checker, banner ui.Banner, route string, idle time.Duration, show func(ui.View), log logrus.FieldLogger) *Kiosk {
 	ctx, cancel := context.WithCancel(context.Background())
 	k := &Kiosk{check: check, show: show, log: log, idle: idle, ctx: ctx, cancel: cancel}
-	k.v = ui.View{Banner: banner, Screen: ui.ScreenEntry, SafeguardingRoute: route, Help: helpFor(ui.ScreenEntry)}
+	k.v = ui.View{Banner: banner, Screen: ui.ScreenEntry, SafeguardingRoute: route, Help: helpFor(ui.ScreenEntry),
+		Session: ui.SessionView{Gate: ui.GateStarting}}
+	k.onIdle = k.Wipe
 	return k
+}
+
+// UseGate connects the smartcard session: the passcode and role screens
+// feed it, and the idle timeout locks it.
+func (k *Kiosk) UseGate(g SessionGate) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.gate = g
+	k.onIdle = func() {
+		k.Wipe()
+		g.Lock()
+	}
 }
 
 // Start shows the first screen.
@@ -63,17 +89,86 @@ func (k *Kiosk) Shutdown() {
 	k.wg.Wait()
 }
 
-// SignIn puts a member of staff at the kiosk.
+// SignIn puts a member of staff at the kiosk with the role they chose.
 func (k *Kiosk) SignIn(s Session) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.sess = &s
 	k.v.Banner.User, k.v.Banner.Role, k.v.Banner.Demo = s.User.Name, s.Role.JobRole+" · "+s.Role.OrgName, s.Demo
+	k.v.Session = ui.SessionView{Gate: ui.GateOpen, UserName: s.User.Name}
 	k.v.Message = nil
 	if err := cpis.UsableHere(s.Role); err != nil {
 		k.v.Message = messageFor(err)
 	}
+	k.touch()
 	k.publish()
+}
+
+// Renewed swaps in the renewed token without disturbing the screen.
+func (k *Kiosk) Renewed(s Session) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.sess != nil && k.sess.User.ID == s.User.ID {
+		k.sess = &s
+	}
+}
+
+// SetSession shows a session screen (insert card, passcode, choose role…).
+// Whenever the gate is not open, no patient is on screen.
+func (k *Kiosk) SetSession(sv ui.SessionView, msg *ui.Message) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if sv.Gate != ui.GateOpen {
+		k.wipeLocked()
+	}
+	k.v.Session, k.v.Message = sv, msg
+	k.publish()
+}
+
+// Lock wipes the patient and asks for the same card's passcode again.
+func (k *Kiosk) Lock(sv ui.SessionView) { k.SetSession(sv, nil) }
+
+// SignOut ends the session at once: the card came out or the reader went.
+// The next frame shows the session screen with nothing of the last user.
+func (k *Kiosk) SignOut(sv ui.SessionView) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.sess = nil
+	k.v.Banner.User, k.v.Banner.Role, k.v.Banner.Demo = "", "", false
+	k.wipeLocked()
+	k.v.Session, k.v.Message = sv, nil
+	if k.idleTimer != nil {
+		k.idleTimer.Stop()
+	}
+	k.publish()
+}
+
+// SubmitPasscode passes the passcode to the card session and keeps no copy.
+func (k *Kiosk) SubmitPasscode(p string) {
+	k.mu.Lock()
+	g := k.gate
+	k.v.Message = nil
+	k.mu.Unlock()
+	if g != nil {
+		g.Passcode(p)
+	}
+}
+
+// ChooseRole picks the session's role.
+func (k *Kiosk) ChooseRole(id string) {
+	k.mu.Lock()
+	g := k.gate
+	k.mu.Unlock()
+	if g != nil {
+		g.ChooseRole(id)
+	}
+}
+
+// Activity restarts the idle timer on any touch or key press.
+func (k *Kiosk) Activity() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
 }
 
 // SpineStatus updates the banner's Spine state.
@@ -338,16 +433,20 @@ func (k *Kiosk) DismissMessage() {
 }
 
 // Wipe removes every patient detail from the screen at once: the idle
-// timeout, a card pulled out, shutdown.
+// timeout, shutdown.
 func (k *Kiosk) Wipe() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.wipeLocked()
+	k.publish()
+}
+
+func (k *Kiosk) wipeLocked() {
 	k.dropPatient()
 	k.v.Message = nil
 	k.v.Search = cpis.SearchQuery{}
 	k.v.EntryText = ""
 	k.screen(ui.ScreenEntry)
-	k.publish()
 }
 
 // dropPatient forgets the patient and anything in flight for them.
@@ -371,7 +470,7 @@ func (k *Kiosk) busy(label string) {
 
 // session returns the signed-in session, or shows why there is none.
 func (k *Kiosk) session() (Session, bool) {
-	if k.sess == nil {
+	if k.sess == nil || k.v.Session.Gate != ui.GateOpen {
 		k.v.Message = &ui.Message{Title: "Nobody is signed in",
 			Body: "The kiosk has no member of staff signed in.",
 			Next: "Insert your smartcard, or wait for sign-in to finish.", Warn: true}
@@ -405,8 +504,14 @@ func (k *Kiosk) touch() {
 	}
 	if k.idleTimer == nil {
 		k.idleTimer = time.AfterFunc(k.idle, func() {
-			k.log.Info("idle timeout: screen wiped")
-			k.Wipe()
+			k.mu.Lock()
+			idle := k.onIdle
+			open := k.v.Session.Gate == ui.GateOpen
+			k.mu.Unlock()
+			if open {
+				k.log.Info("idle timeout: screen wiped")
+				idle()
+			}
 		})
 		return
 	}

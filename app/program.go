@@ -64,6 +64,7 @@ func openProgram(cfg Config, setting cpis.Setting, log *logrus.Logger) (p *Progr
 			return nil, fmt.Errorf("starting the embedded Spine sandbox: %w", err)
 		}
 		p.closers = append(p.closers, p.sandbox)
+		registerCards(p.sandbox)
 		sc.PDSBase, sc.CPISBase, sc.IdentityBase = p.sandbox.Bases()
 		caFile = p.sandbox.CAFile()
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/device"
 )
 
 // TestPatients are the guide's two test records (step 19): "Please use NHS
@@ -26,16 +27,30 @@ func (f *selftestFailure) Error() string { return fmt.Sprintf("selftest: %d fail
 // Spine, where the demo identity is refused.
 var ErrSelftestNeedsSandbox = errors.New("selftest without a smartcard runs only on the embedded sandbox: remove [spine] from the configuration")
 
-// selftest traces both test patients as the demo user, checks the flag
-// silently, opens each alert and checks that the sandbox recorded exactly
-// one notification per opened alert.
-func (p *Program) selftest(out io.Writer, repeat int) error {
-	if !p.cfg.Embedded() {
+type selftestOptions struct {
+	repeat int
+	card   bool
+	role   string
+	stdin  io.Reader
+}
+
+// selftest traces both test patients, checks the flag silently, opens each
+// alert and checks that the sandbox recorded exactly one notification per
+// opened alert. Without a card it signs in the sandbox's documented test
+// identity; with one it proves the card holder's own access (guide step 19).
+func (p *Program) selftest(out io.Writer, o selftestOptions) error {
+	if !p.cfg.Embedded() && !o.card {
 		return ErrSelftestNeedsSandbox
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	sess, err := p.signIn(ctx)
+	var sess Session
+	var err error
+	if o.card {
+		sess, err = p.cardSession(ctx, o)
+	} else {
+		sess, err = p.signIn(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -55,8 +70,8 @@ func (p *Program) selftest(out io.Writer, repeat int) error {
 		return &selftestFailure{failures}
 	}
 	fmt.Fprintf(out, "selftest: passed (%d patients, each alert opened with exactly one notification)\n", len(TestPatients))
-	if repeat > 0 {
-		return p.timeChecks(ctx, out, sess, repeat)
+	if o.repeat > 0 {
+		return p.timeChecks(ctx, out, sess, o.repeat)
 	}
 	return nil
 }
@@ -72,8 +87,10 @@ func (p *Program) checkOne(ctx context.Context, sess Session, nhs cpis.NHSNumber
 	case !t.Present:
 		return "", errors.New("no Child Care Alert found, but the test patient has one")
 	}
-	if n := p.sandbox.NotificationsFor(pres.Key); n != 0 {
-		return "", fmt.Errorf("the silent check notified the local authority %d times", n)
+	if p.sandbox != nil {
+		if n := p.sandbox.NotificationsFor(pres.Key); n != 0 {
+			return "", fmt.Errorf("the silent check notified the local authority %d times", n)
+		}
 	}
 	alert, err := p.check.Open(ctx, sess, nhs, pres)
 	if err != nil {
@@ -82,15 +99,18 @@ func (p *Program) checkOne(ctx context.Context, sess Session, nhs cpis.NHSNumber
 	if len(alert.Plans) == 0 {
 		return "", errors.New("the alert opened with no visible plan")
 	}
-	if n := p.sandbox.NotificationsFor(pres.Key); n != 1 {
+	notes := "notifications 1"
+	if p.sandbox == nil {
+		notes = "notification sent"
+	} else if n := p.sandbox.NotificationsFor(pres.Key); n != 1 {
 		return "", fmt.Errorf("opening the alert recorded %d notifications, want exactly 1", n)
 	}
 	if len(alert.History) == 0 {
 		return "", errors.New("the access history does not list this access")
 	}
 	la := alert.Authority()
-	return fmt.Sprintf("%s  %-32s  %-34s  history %2d rows  notifications 1",
-		nhs, alert.Plans[0].Type.Label(), la.Name, len(alert.History)), nil
+	return fmt.Sprintf("%s  %-32s  %-34s  history %2d rows  %s",
+		nhs, alert.Plans[0].Type.Label(), la.Name, len(alert.History), notes), nil
 }
 
 // timeChecks repeats the whole check (trace with silent check, then open)
@@ -148,4 +168,27 @@ func joinCodes(cs []cpis.ActivityCode) string {
 		s[i] = string(c)
 	}
 	return strings.Join(s, ", ")
+}
+
+// cardSession signs in with the card in the reader and picks the role.
+func (p *Program) cardSession(ctx context.Context, o selftestOptions) (Session, error) {
+	r := device.NewReader(device.Options{Reader: p.cfg.Reader, Log: p.log.WithField("component", "device")})
+	if err := r.Start(ctx); err != nil {
+		return Session{}, fmt.Errorf("starting the smartcard reader: %w", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		r.Shutdown(sctx)
+	}()
+	l, err := cardLogin(ctx, p, r, o.stdin)
+	if err != nil {
+		return Session{}, err
+	}
+	for _, role := range l.User.Roles {
+		if (o.role == "" && cpis.UsableHere(role) == nil) || role.ID == o.role {
+			return Session{User: l.User, Role: role, Token: l.Token, Expires: l.Expires}, nil
+		}
+	}
+	return Session{}, fmt.Errorf("no usable role on this card for the check (codes B0264 and B0107 are needed)")
 }

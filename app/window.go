@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -33,7 +35,15 @@ func (p *Program) runWindow() error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go p.signInLoop(ctx, k)
+	reader := device.NewReader(device.Options{Reader: p.cfg.Reader, Log: p.log.WithField("component", "device")})
+	if err := reader.Start(ctx); err != nil {
+		return fmt.Errorf("starting the smartcard reader: %w", err)
+	}
+	gate := &Gatekeeper{Reader: reader, Identity: p.client, Audit: p.db, Host: k, Setting: p.setting,
+		Log: p.log.WithField("component", "session"), Now: time.Now}
+	k.UseGate(gate)
+	gate.Start(ctx)
+	go p.watchSpine(ctx, k)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
@@ -50,35 +60,45 @@ func (p *Program) runWindow() error {
 
 	p.log.WithField("setting", p.setting).Info("kiosk window open")
 	w.ShowAndRun()
+
+	// The window has closed: stop what runs behind it, newest first, and
+	// give each a moment; the database closes after them (Program.Close).
+	stop, done := context.WithTimeout(context.Background(), 5*time.Second)
+	defer done()
+	cancel()
+	if err := gate.Shutdown(stop); err != nil {
+		p.log.WithError(err).Warn("stopping")
+	}
+	if err := reader.Shutdown(stop); err != nil {
+		p.log.WithError(err).Warn("stopping")
+	}
 	k.Shutdown()
+	p.log.Info("kiosk stopped")
 	return nil
 }
 
-// signInLoop signs in the session's user, retrying with a pause while the
-// Spine cannot be reached.
-func (p *Program) signInLoop(ctx context.Context, k *Kiosk) {
+// watchSpine shows in the banner whether the Spine answers, asking the
+// identity service for a challenge (no patient involved) until it does.
+func (p *Program) watchSpine(ctx context.Context, k *Kiosk) {
 	wait := time.Second
 	for {
-		sess, err := p.signIn(ctx)
+		cctx, cancel := context.WithTimeout(ctx, p.cfg.Spine.Timeout.Duration)
+		_, err := p.client.Challenge(cctx)
+		cancel()
 		if err == nil {
-			p.log.WithField("demo", sess.Demo).Info("signed in")
-			k.SignIn(sess)
 			k.SpineStatus(true, time.Time{})
 			return
 		}
-		p.log.WithError(err).Warn("signing in")
-		k.Fail(err)
-		k.SpineStatus(false, time.Now())
-		if err == ErrNoCardSignIn {
+		if ctx.Err() != nil {
 			return
 		}
+		p.log.WithError(err).Warn("the Spine does not answer")
+		k.SpineStatus(false, time.Now())
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
 		}
-		if wait < 30*time.Second {
-			wait *= 2
-		}
+		wait = min(2*wait, 30*time.Second)
 	}
 }

@@ -1,5 +1,17 @@
-// Package device will own the NHS smartcard reader over PC/SC: one
-// goroutine holding the PC/SC context and the card, the card protocol, and a
-// virtual card for tests and demos. Until it lands the kiosk signs in the
-// embedded sandbox's demo user.
+// Package device owns the NHS smartcard reader: the PC/SC loop that watches
+// readers and cards and holds the card handle (pcsc.go, the only file that
+// talks to the hardware), ISO/IEC 7816-4 APDU framing and status words
+// (apdu.go), and the kiosk's card protocol (card.go): select the
+// application, read the user's UUID and certificate, verify the passcode,
+// sign the identity service's challenge.
+//
+// Everything but pcsc.go is plain Go. The protocol runs over any value with
+// a Transmit method, so it is tested against the virtual card in
+// device/vcard both directly and through real pcscd with the vsmartcard
+// vpcd driver.
+//
+// Errors are typed: a removed card is ErrCardRemoved, a wrong passcode an
+// *AuthError with the tries left, a blocked card ErrBlocked, and every other
+// status word a *StatusError. Callers decide with errors.Is and errors.As.
+// No error, and no log line, ever holds the passcode.
 package device

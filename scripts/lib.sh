@@ -25,3 +25,19 @@ start_xvfb() {
   done
   echo "could not start Xvfb" >&2; return 1
 }
+
+# start_pcscd starts the PC/SC daemon when it is not running. vpcd (the
+# virtual reader) must be installed first: pcscd reads its readers at start.
+start_pcscd() {
+  if pidof pcscd >/dev/null 2>&1; then return; fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "pcscd is not running; start it as root (systemctl start pcscd, or pcscd)" >&2; return 1
+  fi
+  pcscd || { echo "could not start pcscd" >&2; return 1; }
+  for _ in $(seq 50); do [ -S /run/pcscd/pcscd.comm ] && return; sleep 0.1; done
+  echo "pcscd started but its socket did not appear" >&2; return 1
+}
+
+# The demo nurse's virtual card (see `cpis-kiosk vcard --list`).
+DEMO_CARD=555000000010
+DEMO_PASSCODE=1234

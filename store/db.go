@@ -24,13 +24,16 @@ var ErrLocked = errors.New("the kiosk database is in use by another kiosk proces
 // Buckets. Every bucket is made once, in Open, so no later transaction has
 // to wonder whether its bucket exists.
 var (
-	bucketAudit = []byte("audit")
-	bucketMeta  = []byte("meta")
+	bucketAudit  = []byte("audit")
+	bucketMeta   = []byte("meta")
+	bucketQueue  = []byte("queue")  // presentations waiting for replay, oldest first
+	bucketDead   = []byte("dead")   // queue entries moved aside on a permanent failure
+	bucketReview = []byte("review") // the safeguarding lead's retrospective review list
 )
 
-// buckets lists every bucket Open makes. The offline queue, the review
-// list, dead letters and staff checks join this list as they are written.
-var buckets = [][]byte{bucketAudit, bucketMeta}
+// buckets lists every bucket Open makes. Staff checks join this list as
+// they are written.
+var buckets = [][]byte{bucketAudit, bucketMeta, bucketQueue, bucketDead, bucketReview}
 
 // The key check: a known text sealed under the key when the database is
 // first used, so that a different key file is told apart from tampering

@@ -31,7 +31,13 @@ func (w *Window) alertPage(v View) page {
 	if v.Opened == nil {
 		return page{lead: notice, content: para("The alert is not available to show."), actions: actions}
 	}
-	a := *v.Opened
+	return page{lead: container.NewVBox(notice, gap(4)), content: alertCard(*v.Opened), actions: actions}
+}
+
+// alertCard is the Child Care Alert itself, drawn the same wherever it is
+// shown: after opening it, and on the retrospective review of an alert
+// found on replay.
+func alertCard(a cpis.Alert) fyne.CanvasObject {
 	la := a.Authority()
 	// The plan, then the numbers: calling the duty team is what a nurse does
 	// next, so they must be in view at 1024x768 without scrolling, large
@@ -47,12 +53,11 @@ func (w *Window) alertPage(v View) page {
 			labelled("Office hours", phone(la.OfficeHours)),
 			labelled("Out of hours", phone(la.OutOfHours))),
 	)
-	content := container.NewVBox(
+	return container.NewVBox(
 		titled("Child Care Alert", sizeLarge, nhsRed, details),
 		gap(8),
 		history(a.History),
 	)
-	return page{lead: container.NewVBox(notice, gap(4)), content: content, actions: actions}
 }
 
 func labelled(label string, value fyne.CanvasObject) fyne.CanvasObject {
@@ -103,22 +108,22 @@ func history(rows []cpis.Access) fyne.CanvasObject {
 	if len(rows) > cpis.MaxHistory {
 		rows = rows[:cpis.MaxHistory]
 	}
-	parts = append(parts, tableRow(nhsGrey4, true, "When", "Who", "Role", "Organisation"))
+	parts = append(parts, tableRow(historyColumns, nhsGrey4, true, "When", "Who", "Role", "Organisation"))
 	for i, r := range rows {
 		bg := nhsWhite
 		if i%2 == 1 {
 			bg = nhsPaleGrey
 		}
-		parts = append(parts, tableRow(bg, false, formatWhen(r.When), r.Who, r.Role, r.Organisation))
+		parts = append(parts, tableRow(historyColumns, bg, false, formatWhen(r.When), r.Who, r.Role, r.Organisation))
 	}
 	// The rows touch, as a table's do; VBox would space them apart.
 	return container.NewVBox(parts[0], parts[1], container.New(rowsLayout{}, parts[2:]...))
 }
 
-func tableRow(bg color.Color, head bool, cells ...string) fyne.CanvasObject {
+func tableRow(cols tableLayout, bg color.Color, head bool, cells ...string) fyne.CanvasObject {
 	objs := make([]fyne.CanvasObject, len(cells))
 	for i, c := range cells {
 		objs[i] = pad(line(c, theme.ColorNameForeground, head), 0, 4)
 	}
-	return container.NewStack(canvas.NewRectangle(bg), container.New(historyColumns, objs...))
+	return container.NewStack(canvas.NewRectangle(bg), container.New(cols, objs...))
 }

@@ -15,7 +15,7 @@ import (
 
 // banner is the strip across the top of every screen: where the kiosk is,
 // who is signed in, and whether a check made now reaches the Spine.
-func banner(v View) fyne.CanvasObject {
+func (w *Window) banner(v View) fyne.CanvasObject {
 	b := v.Banner
 	place := b.Setting
 	if b.Organisation != "" {
@@ -28,7 +28,7 @@ func banner(v View) fyne.CanvasObject {
 
 	var who fyne.CanvasObject
 	if b.User == "" {
-		who = pill("Insert your smartcard", nhsWarm, nil, nhsText)
+		who = pill(signInStep(v.Session.Gate), nhsWarm, nil, nhsText)
 	} else {
 		s := b.User
 		if b.Role != "" {
@@ -48,14 +48,30 @@ func banner(v View) fyne.CanvasObject {
 	} else {
 		spine = pill(spineDown(b, v.Now), nhsRed, nhsWhite, nhsWhite)
 	}
-	row2 := container.NewHBox(spine,
-		count("Queued", b.Queued), count("To review", b.Review), layout.NewSpacer())
+	// The status pills sit at their own height, so they do not pass for
+	// buttons beside the counts.
+	row2 := container.NewHBox(container.NewCenter(spine),
+		w.count("queue", "Queued", b.Queued, w.act.ShowQueue),
+		w.count("review", "To review", b.Review, w.act.ShowReview),
+		layout.NewSpacer())
 	if b.Demo {
-		row2.Add(pill("DEMO – sandbox", nhsWarm, nil, nhsText))
+		row2.Add(container.NewCenter(pill("DEMO – sandbox", nhsWarm, nil, nhsText)))
 	}
 
 	bg := canvas.NewRectangle(nhsBlue)
 	return container.NewStack(bg, pad(container.NewVBox(row1, row2), 10, 24))
+}
+
+// signInStep is what the banner asks of someone not yet signed in: with
+// a card already in the reader, "insert your smartcard" would be wrong.
+func signInStep(g Gate) string {
+	switch g {
+	case GatePasscode, GateChooseRole, GateLocked:
+		return "Signing in"
+	case GateRefused:
+		return "Take your card out"
+	}
+	return "Insert your smartcard"
 }
 
 // spineDown says since when, with the date once it is not today, because
@@ -70,14 +86,36 @@ func spineDown(b Banner, now time.Time) string {
 	return "Spine down since " + b.SpineDown.Format("15:04")
 }
 
-// count is outlined when zero and yellow when something waits, so a queue
-// that is not draining catches the eye.
-func count(label string, n int) fyne.CanvasObject {
+// The banner's count buttons: outlined when zero and yellow when something
+// waits, so a queue that is not draining catches the eye.
+var (
+	lookCountNone = look{fill: nhsBlue, hover: nhsDarkBlue, stroke: nhsWhite, shadow: nhsDarkBlue, text: nhsWhite}
+	lookCountSome = look{fill: nhsWarm, hover: nhsOrange, shadow: nhsDarkBlue, text: nhsText}
+)
+
+// bannerTarget is the banner buttons' least height: a touch target, yet
+// the banner must leave 1024x768 room for the screen under it.
+const bannerTarget = 48
+
+// count opens the offline queue or the review list. Before sign-in it is
+// a plain pill: those screens are part of a session, and the counts alone
+// tell IT whether the queue drains.
+func (w *Window) count(id, label string, n int, open func()) fyne.CanvasObject {
 	s := label + ": " + strconv.Itoa(n)
-	if n == 0 {
-		return pill(s, color.Transparent, nhsWhite, nhsWhite)
+	if w.view.Session.Gate != GateOpen {
+		if n == 0 {
+			return pill(s, color.Transparent, nhsWhite, nhsWhite)
+		}
+		return pill(s, nhsWarm, nil, nhsText)
 	}
-	return pill(s, nhsWarm, nil, nhsText)
+	l := lookCountNone
+	if n > 0 {
+		l = lookCountSome
+	}
+	b := w.button(id, s, l, open)
+	b.min = fyne.NewSize(bannerTarget, bannerTarget)
+	b.padV = 6
+	return b
 }
 
 // footer keeps the local safeguarding route in view on every screen: the

@@ -8,10 +8,20 @@ import (
 
 // entryPage asks for the NHS number: the one thing to do on arrival. The
 // scanner and the keyboard share the field; Enter traces.
+//
+// While the Spine is down the same screen records the presentation
+// instead, so a scan at the desk works the same way either way.
 func (w *Window) entryPage(v View) page {
 	w.register(w.nhs)
-	trace := w.button("trace", "Trace patient  (Enter)", lookPrimary, w.submitNHS)
-	details := w.button("bydetails", "Search by details instead", lookSecondary, w.act.ShowSearch)
+	title, primary, alt := "Check a presenting patient", "Trace patient  (Enter)", "Search by details instead"
+	if v.Downtime != nil {
+		// The downtime panel above says what this screen is for now, and
+		// needs the heading's height to keep Record presentation in view
+		// under a "Recorded" notice at 1024x768.
+		title, primary, alt = "", "Record presentation  (Enter)", "Record by details instead"
+	}
+	trace := w.button("trace", primary, lookPrimary, w.submitNHS)
+	details := w.button("bydetails", alt, lookSecondary, w.act.ShowSearch)
 	if w.blocked() {
 		trace.disabled = true
 		details.disabled = true
@@ -22,9 +32,13 @@ func (w *Window) entryPage(v View) page {
 		parts = append(parts, inset(large("Insert your NHS smartcard to check a patient.", theme.ColorNameForeground),
 			nhsBlue, nhsWhite), gap(8))
 	}
+	parts = append(parts, bold("NHS number"))
+	if v.Downtime == nil {
+		// While the Spine is down the panel above needs the height, and the
+		// footer's help says the same.
+		parts = append(parts, secondary("Type the 10 digits, or scan the barcode on the wristband or letter."))
+	}
 	parts = append(parts,
-		bold("NHS number"),
-		secondary("Type the 10 digits, or scan the barcode on the wristband or letter."),
 		left(w.nhs.view, 520),
 		gap(4),
 		left(trace, 520),
@@ -32,5 +46,5 @@ func (w *Window) entryPage(v View) page {
 		secondary("No NHS number to hand?"),
 		left(details, 520),
 	)
-	return page{heading: "Check a presenting patient", content: container.NewVBox(parts...)}
+	return page{heading: title, content: container.NewVBox(parts...)}
 }

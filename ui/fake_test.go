@@ -9,10 +9,22 @@ import (
 )
 
 // recorder is a hand-written Actions that writes down every call, one
-// line each, so a test can compare the whole conversation.
-type recorder struct{ calls []string }
+// line each, so a test can compare the whole conversation. Activity only
+// counts: it comes with every key and tap, and would drown the rest.
+type recorder struct {
+	calls    []string
+	activity int
+	// during, when set, runs inside every call, to see the window as the
+	// app would at that moment.
+	during func()
+}
 
-func (r *recorder) add(format string, a ...any) { r.calls = append(r.calls, fmt.Sprintf(format, a...)) }
+func (r *recorder) add(format string, a ...any) {
+	r.calls = append(r.calls, fmt.Sprintf(format, a...))
+	if r.during != nil {
+		r.during()
+	}
+}
 
 func (r *recorder) TraceNHS(text string)             { r.add("TraceNHS %q", text) }
 func (r *recorder) ShowSearch()                      { r.add("ShowSearch") }
@@ -24,6 +36,17 @@ func (r *recorder) ConfirmOpenAlert()                { r.add("ConfirmOpenAlert")
 func (r *recorder) Back()                            { r.add("Back") }
 func (r *recorder) NewPatient()                      { r.add("NewPatient") }
 func (r *recorder) DismissMessage()                  { r.add("DismissMessage") }
+func (r *recorder) SubmitPasscode(passcode string)   { r.add("SubmitPasscode %q", passcode) }
+func (r *recorder) ChooseRole(id string)             { r.add("ChooseRole %s", id) }
+func (r *recorder) Activity()                        { r.activity++ }
+func (r *recorder) ShowQueue()                       { r.add("ShowQueue") }
+func (r *recorder) ShowReview()                      { r.add("ShowReview") }
+func (r *recorder) OpenReview(id uint64)             { r.add("OpenReview %d", id) }
+func (r *recorder) SignOff(id uint64, note string)   { r.add("SignOff %d %q", id, note) }
+
+func (r *recorder) RecordPresentation(nhsText string, q cpis.SearchQuery) {
+	r.add("RecordPresentation %q %s", nhsText, queryString(q))
+}
 
 func (r *recorder) String() string { return strings.Join(r.calls, "; ") }
 
@@ -119,4 +142,89 @@ func alertView(a cpis.Alert) View {
 	v.Opened = &a
 	v.Help = "Call the local authority's number if you need to discuss the plan."
 	return v
+}
+
+func sessionView(g Gate) View {
+	v := baseView()
+	v.Banner.User, v.Banner.Role = "", ""
+	v.Session = SessionView{Gate: g, Reader: "Gemalto USB Smart Card Reader 00 00"}
+	v.Help = ""
+	if passcodeGate(g) {
+		v.Help = "Forgotten your passcode? Do not guess: after 3 wrong tries the card locks. Ask your registration authority."
+	}
+	return v
+}
+
+func roles() []RoleChoice {
+	return []RoleChoice{
+		{ID: "555021935107", JobRole: "Staff nurse", OrgName: "St Elsewhere's Hospital NHS Trust", OrgCode: "RXX",
+			Codes: "B0264, B0107", Usable: true},
+		{ID: "555021935108", JobRole: "Clinic receptionist", OrgName: "Moortown Medical Practice", OrgCode: "B86001",
+			Codes: "B0170", Usable: false,
+			Why: "its only CP-IS code is B0170, silent read, which is for scheduled care."},
+	}
+}
+
+var spineDownAt = date(2026, 3, 5).Add(2*time.Hour + 13*time.Minute)
+
+func downtimeView() View {
+	v := baseView()
+	v.Banner.SpineLive = false
+	v.Banner.SpineDown = spineDownAt
+	v.Banner.Queued = 2
+	v.Downtime = &Downtime{
+		Since:    spineDownAt,
+		Fallback: "Write each child in the paper CP-IS log at the nurses' station and tell the nurse in charge.",
+	}
+	v.Help = "Scan the wristband, or type the NHS number and press Enter to record."
+	return v
+}
+
+func queueRows() []QueueRow {
+	return []QueueRow{
+		{Seq: 41, At: now.Add(-3*time.Hour - 10*time.Minute), Kind: "NHS number", Attempts: 4, State: "retrying: Spine unavailable"},
+		{Seq: 42, At: now.Add(-2*time.Hour - 5*time.Minute), Kind: "Details only", Attempts: 3,
+			State: "dead letter: PDS refused the details as incomplete. Trace by hand."},
+		{Seq: 43, At: now.Add(-25 * time.Minute), Kind: "NHS number", Attempts: 0, State: "waiting"},
+	}
+}
+
+func reviewRows() []ReviewRow {
+	return []ReviewRow{
+		{ID: 9, Created: now.Add(-20 * time.Minute), Presented: now.Add(-50 * time.Minute),
+			Kind: "Could not be replayed", Reason: "PDS refused the details."},
+		{ID: 7, Created: now.Add(-time.Hour), Presented: now.Add(-3*time.Hour - 10*time.Minute),
+			Kind: "Child Care Alert found", AlertFound: true},
+		{ID: 8, Created: now.Add(-55 * time.Minute), Presented: now.Add(-2*time.Hour - 5*time.Minute),
+			Kind: "Needs manual trace", SignedOff: true, SignedBy: "Sam LEAD", SignedAt: now.Add(-10 * time.Minute)},
+	}
+}
+
+func reviewAlert() *ReviewDetail {
+	return &ReviewDetail{
+		Row: ReviewRow{ID: 7, Created: now.Add(-time.Hour), Presented: now.Add(-3*time.Hour - 10*time.Minute),
+			Kind: "Child Care Alert found", AlertFound: true,
+			Reason: "The check made when the Spine came back found a Child Care Alert. The local authority has been notified."},
+		Patient:     "TESTER, Ava",
+		NHS:         child.NHS,
+		PresentedBy: "Jane SMITH, Staff nurse",
+		Alert: &cpis.Alert{
+			NHS:     child.NHS,
+			Plans:   []cpis.Plan{{Type: cpis.CPP, Start: date(2024, 6, 12), Authority: leeds}},
+			History: accesses(3),
+		},
+		CanSignOff: true,
+	}
+}
+
+func reviewSignedOff() *ReviewDetail {
+	return &ReviewDetail{
+		Row: ReviewRow{ID: 8, Created: now.Add(-55 * time.Minute), Presented: now.Add(-2*time.Hour - 5*time.Minute),
+			Kind: "Needs manual trace", Reason: "PDS found more than one patient with these details, so no check could be made.",
+			SignedOff: true, SignedBy: "Sam LEAD", SignedAt: now.Add(-10 * time.Minute),
+			Note: "Traced by hand with the mother: no Child Care Alert."},
+		Patient:     "Family name EXAMPLE, born 01 Aug 2025, postcode LS6 2QR",
+		PresentedBy: "Chris JONES, Paramedic",
+		CanSignOff:  true,
+	}
 }

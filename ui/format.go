@@ -126,3 +126,28 @@ func formatDateInput(t time.Time) string {
 	}
 	return t.Format("02/01/2006")
 }
+
+// formatAgo is how long ago t was, to the minute: "3 h 10 min ago". A
+// queue item's age tells IT at a glance whether the queue is draining.
+func formatAgo(t, now time.Time) string {
+	if t.IsZero() || now.IsZero() {
+		return ""
+	}
+	d := now.Sub(t)
+	if d < time.Minute {
+		return "just now"
+	}
+	mins := int(d / time.Minute)
+	days, hours, mins := mins/(24*60), mins/60%24, mins%60
+	switch {
+	case days > 0 && hours > 0:
+		return plural(days, "day") + " " + strconv.Itoa(hours) + " h ago"
+	case days > 0:
+		return plural(days, "day") + " ago"
+	case hours > 0 && mins > 0:
+		return strconv.Itoa(hours) + " h " + strconv.Itoa(mins) + " min ago"
+	case hours > 0:
+		return strconv.Itoa(hours) + " h ago"
+	}
+	return strconv.Itoa(mins) + " min ago"
+}

@@ -97,3 +97,22 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatAgo(t *testing.T) {
+	for _, tc := range []struct {
+		ago  time.Duration
+		want string
+	}{
+		{3*time.Hour + 10*time.Minute, "3 h 10 min ago"},
+		{3 * time.Hour, "3 h ago"},
+		{59*time.Minute + 59*time.Second, "59 min ago"},
+		{30 * time.Second, "just now"},
+		{-time.Minute, "just now"}, // a clock put back must not show a negative age
+		{26*time.Hour + 5*time.Minute, "1 day 2 h ago"},
+		{48 * time.Hour, "2 days ago"},
+	} {
+		if got := formatAgo(now.Add(-tc.ago), now); got != tc.want {
+			t.Errorf("formatAgo(%v) = %q, want %q", tc.ago, got, tc.want)
+		}
+	}
+}

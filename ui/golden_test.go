@@ -131,6 +131,95 @@ func goldenViews() map[string]View {
 	v.Banner.User, v.Banner.Role, v.Banner.Demo = "Demo NURSE", "Staff nurse", true
 	views["demo_banner"] = v
 
+	for name, v := range sessionGoldenViews() {
+		views[name] = v
+	}
+	for name, v := range downtimeGoldenViews() {
+		views[name] = v
+	}
+	return views
+}
+
+// sessionGoldenViews are the smartcard sign-in's screens.
+func sessionGoldenViews() map[string]View {
+	views := map[string]View{}
+	views["gate_starting"] = sessionView(GateStarting)
+	views["gate_no_reader"] = sessionView(GateNoReader)
+	views["gate_insert_card"] = sessionView(GateInsertCard)
+	views["gate_passcode"] = sessionView(GatePasscode)
+
+	v := sessionView(GatePasscode)
+	v.Session.TriesLeft = 2
+	views["gate_passcode_2_tries"] = v
+
+	v = sessionView(GatePasscode)
+	v.Session.TriesLeft = 1
+	views["gate_passcode_1_try"] = v
+
+	v = sessionView(GateChooseRole)
+	v.Session.UserName = "Jane SMITH"
+	v.Session.Roles = roles()
+	views["gate_choose_role"] = v
+
+	v = sessionView(GateLocked)
+	v.Session.UserName = "Jane SMITH"
+	views["gate_locked"] = v
+
+	v = sessionView(GateRefused)
+	v.Message = &Message{
+		Title: "Your smartcard is locked after too many wrong passcodes.",
+		Body:  "Your registration authority can unlock it.",
+	}
+	views["gate_refused"] = v
+	return views
+}
+
+// downtimeGoldenViews are the screens of a Spine outage and what follows.
+func downtimeGoldenViews() map[string]View {
+	views := map[string]View{}
+	views["downtime_entry"] = downtimeView()
+
+	v := downtimeView()
+	v.Banner.Queued = 3
+	v.Message = &Message{Title: "Recorded. The check will be made when the Spine is back.", Good: true}
+	views["downtime_recorded"] = v
+
+	v = baseView()
+	v.Banner.Queued = 2
+	v.Replay = Replay{Active: true, Done: 1, Total: 3}
+	views["replay_entry"] = v
+
+	v = baseView()
+	v.Banner.SpineLive = false
+	v.Banner.SpineDown = now.Add(-3*time.Hour - 30*time.Minute)
+	v.Banner.Queued = 3
+	v.Screen = ScreenQueue
+	v.Queue = queueRows()
+	v.Help = "The queue is checked in order when the Spine is back. Call IT about any dead letter."
+	views["queue"] = v
+
+	v = baseView()
+	v.Banner.Review = 3
+	v.Screen = ScreenReview
+	v.Reviews = reviewRows()
+	v.Help = "Open an item to see what was found and to sign it off."
+	views["review_list"] = v
+
+	v = baseView()
+	v.Banner.Review = 3
+	v.Screen = ScreenReview
+	v.Reviews = reviewRows()
+	v.Review = reviewAlert()
+	v.Help = "Act on the alert, then write what was done and sign the item off."
+	views["review_alert"] = v
+
+	v = baseView()
+	v.Banner.Review = 2
+	v.Screen = ScreenReview
+	v.Reviews = reviewRows()
+	v.Review = reviewSignedOff()
+	v.Help = "Signed-off items stay on the list for audit."
+	views["review_signed_off"] = v
 	return views
 }
 
@@ -171,4 +260,12 @@ func TestGoldenSearchInvalidDate(t *testing.T) {
 	w.search.birth.SetText("31/02/2015")
 	w.search.submit()
 	test.AssertImageMatches(t, "search_invalid_date.png", win.Canvas().Capture())
+}
+
+// The passcode field shows a dot per digit, never the digits.
+func TestGoldenPasscodeTyped(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	w.Render(sessionView(GatePasscode))
+	typeOn(win.Canvas(), "1357")
+	test.AssertImageMatches(t, "gate_passcode_typed.png", win.Canvas().Capture())
 }

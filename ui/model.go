@@ -21,6 +21,8 @@ const (
 	ScreenPatient               // a traced patient: banner, who-to-check, alert tab
 	ScreenConfirm               // "the local authority will be notified" before opening
 	ScreenAlert                 // the opened Child Care Alert
+	ScreenQueue                 // IT: the offline queue (no patient details)
+	ScreenReview                // the retrospective review list (B0107 only)
 )
 
 // AlertState is what the silent check found.
@@ -53,6 +55,58 @@ type Message struct {
 	Body  string
 	Next  string
 	Warn  bool // amber rather than red
+	Good  bool // green: done ("Recorded")
+}
+
+// Downtime is what the kiosk shows while the Spine cannot be reached: the
+// business-continuity plan's local fallback, and that presentations can
+// still be recorded for a check when the Spine is back.
+type Downtime struct {
+	Since    time.Time
+	Fallback string // configured: who to phone, where the paper log is
+}
+
+// Replay is the progress of the replay after downtime.
+type Replay struct {
+	Active      bool
+	Done, Total int
+}
+
+// QueueRow is one queued presentation as IT sees it: never a name or a
+// number until it is opened.
+type QueueRow struct {
+	Seq      uint64
+	At       time.Time
+	Kind     string // "NHS number" or "Details only"
+	Attempts int
+	State    string // "waiting", "retrying: Spine unavailable", "dead letter: …"
+}
+
+// ReviewRow is one item on the retrospective review list.
+type ReviewRow struct {
+	ID        uint64
+	Created   time.Time
+	Presented time.Time
+	Kind      string // "Child Care Alert found", "Needs manual trace", "Could not be replayed"
+	// AlertFound marks a Child Care Alert found on replay: the list shows
+	// it in red, without reading Kind's words.
+	AlertFound bool
+	Reason     string
+	SignedOff  bool
+	SignedBy   string
+	SignedAt   time.Time
+	Note       string
+}
+
+// ReviewDetail is an opened review item: the presentation and, for an
+// alert found on replay, the alert as the check flow shows it.
+type ReviewDetail struct {
+	Row         ReviewRow
+	Patient     string // name or the details searched for
+	NHS         cpis.NHSNumber
+	PresentedBy string // the member of staff on duty
+	Alert       *cpis.Alert
+	CanSignOff  bool // the role has B0107
 }
 
 // Busy is a wait longer than a blink.
@@ -91,12 +145,57 @@ type View struct {
 
 	Opened *cpis.Alert // set on ScreenAlert
 
+	Session SessionView
+
+	Downtime *Downtime // set while the Spine is down
+	Replay   Replay
+	Queue    []QueueRow
+	Reviews  []ReviewRow
+	Review   *ReviewDetail // the opened review item on ScreenReview
+
 	// SafeguardingRoute is the local process for raising a concern, as an
 	// instruction ("Tell the nurse in charge and call ext. 4444"): the
 	// screens put a label such as "If you have a safeguarding concern:"
 	// in front of it.
 	SafeguardingRoute string
 	Help              string // help for the current screen
+}
+
+// Gate is the smartcard session's state when it stands between the user
+// and the check: while it is not GateOpen, no patient is ever shown.
+type Gate int
+
+// The session states of the smartcard sign-in, in the order a nurse meets them.
+const (
+	GateOpen       Gate = iota // signed in with a role: the check flow
+	GateStarting               // the kiosk is starting (reader, Spine)
+	GateNoReader               // no smartcard reader attached, or the PC/SC service is down
+	GateInsertCard             // a reader, no card
+	GatePasscode               // a card: asking for its passcode
+	GateChooseRole             // several roles: pick one
+	GateLocked                 // idle: the same card's passcode unlocks
+	GateRefused                // the card cannot be used here (blocked, no usable role)
+)
+
+// RoleChoice is one of the card holder's roles on the role picker.
+type RoleChoice struct {
+	ID      string
+	JobRole string
+	OrgName string
+	OrgCode string
+	Codes   string // "B0264, B0107"
+	Usable  bool
+	Why     string // when !Usable: the reason in plain words
+}
+
+// SessionView is what the session screens show.
+type SessionView struct {
+	Gate     Gate
+	Reader   string // the reader's name, for "Insert your card in …"
+	UserName string // known after sign-in; on the lock screen
+	// TriesLeft after a wrong passcode (0 = not known or no failure yet).
+	TriesLeft int
+	Roles     []RoleChoice
 }
 
 // Actions are the user's requests. The app implements them; each returns at
@@ -112,4 +211,18 @@ type Actions interface {
 	Back()
 	NewPatient()
 	DismissMessage()
+	// SubmitPasscode hands over the passcode typed on the keypad or the
+	// keyboard; the window clears its field at once and keeps no copy.
+	SubmitPasscode(passcode string)
+	ChooseRole(id string)
+	// Activity is any touch or key press: it restarts the idle timer.
+	Activity()
+
+	// RecordPresentation records the patient while the Spine is down (the
+	// NHS number as typed, or the search form's details).
+	RecordPresentation(nhsText string, q cpis.SearchQuery)
+	ShowQueue()
+	ShowReview()
+	OpenReview(id uint64)
+	SignOff(id uint64, note string)
 }

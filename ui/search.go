@@ -95,6 +95,12 @@ func (f *searchForm) submit() {
 	f.family.setInvalid(f.familyErr != "")
 	f.birth.setInvalid(f.birthErr != "")
 	if f.familyErr == "" && f.birthErr == "" {
+		if w.view.Downtime != nil {
+			// Replay searches PDS with these details later, so they are
+			// checked now as they would be for a search.
+			w.act.RecordPresentation("", q)
+			return
+		}
 		w.act.Search(q)
 		return
 	}
@@ -146,11 +152,15 @@ func (w *Window) searchPage(v View) page {
 			group("Gender (optional)", "", f.gender.view),
 			group("Postcode (optional)", "", f.postcode.view)),
 	)
+	title, primary := "Search by details", "Search  (Enter)"
+	if v.Downtime != nil {
+		title, primary = "Record by details", "Record presentation  (Enter)"
+	}
 	return page{
-		heading: "Search by details",
+		heading: title,
 		content: form,
 		actions: []fyne.CanvasObject{
-			w.button("search", "Search  (Enter)", lookPrimary, f.submit),
+			w.button("search", primary, lookPrimary, f.submit),
 			w.button("back", "Back  (Esc)", lookSecondary, w.act.Back),
 		},
 	}

@@ -171,6 +171,18 @@ type tapArea struct {
 	// can never press them.
 	enter bool
 	keys  keyHandler
+	// poke reports every touch and key to the window, for the idle timer;
+	// the window sets it when it registers the control.
+	poke func()
+	// runes takes typing while the control has focus, so that digits typed
+	// with a keypad key focused still reach the passcode field.
+	runes func(rune)
+	// min is the least size when the default touchTarget square does not
+	// suit: the passcode keypad's keys are larger, the banner's smaller.
+	min fyne.Size
+	// padV is the space above and below the content when not tapPadV: the
+	// banner's buttons are flatter, to leave the screen its height.
+	padV float32
 
 	disabled, focused, hovered bool
 }
@@ -192,14 +204,25 @@ func newButton(id, label string, l look, onTap func(), keys keyHandler) *tapArea
 func (t *tapArea) focusID() string { return t.id }
 
 func (t *tapArea) Tapped(*fyne.PointEvent) {
+	if t.poke != nil {
+		t.poke()
+	}
 	if !t.disabled && t.onTap != nil {
 		t.onTap()
 	}
 }
 
-func (t *tapArea) FocusGained()   { t.focused = true; t.Refresh() }
-func (t *tapArea) FocusLost()     { t.focused = false; t.Refresh() }
-func (t *tapArea) TypedRune(rune) {}
+func (t *tapArea) FocusGained() { t.focused = true; t.Refresh() }
+func (t *tapArea) FocusLost()   { t.focused = false; t.Refresh() }
+
+func (t *tapArea) TypedRune(r rune) {
+	if t.poke != nil {
+		t.poke()
+	}
+	if t.runes != nil {
+		t.runes(r)
+	}
+}
 
 func (t *tapArea) TypedKey(ev *fyne.KeyEvent) {
 	if t.keys != nil && t.keys(ev) {
@@ -249,13 +272,24 @@ func (r *tapRenderer) Layout(s fyne.Size) {
 	r.shadow.Resize(face)
 	r.bg.Move(fyne.NewPos(0, 0))
 	r.bg.Resize(face)
-	r.t.content.Move(fyne.NewPos(tapPadH, tapPadV))
-	r.t.content.Resize(face.Subtract(fyne.NewSize(2*tapPadH, 2*tapPadV)))
+	v := r.padV()
+	r.t.content.Move(fyne.NewPos(tapPadH, v))
+	r.t.content.Resize(face.Subtract(fyne.NewSize(2*tapPadH, 2*v)))
+}
+
+func (r *tapRenderer) padV() float32 {
+	if r.t.padV > 0 {
+		return r.t.padV
+	}
+	return tapPadV
 }
 
 func (r *tapRenderer) MinSize() fyne.Size {
-	m := r.t.content.MinSize().Add(fyne.NewSize(2*tapPadH, 2*tapPadV+shadowDepth))
-	return m.Max(fyne.NewSize(touchTarget, touchTarget))
+	m := r.t.content.MinSize().Add(fyne.NewSize(2*tapPadH, 2*r.padV()+shadowDepth))
+	if r.t.min.IsZero() {
+		return m.Max(fyne.NewSize(touchTarget, touchTarget))
+	}
+	return m.Max(r.t.min)
 }
 
 func (r *tapRenderer) Refresh() {
@@ -299,6 +333,7 @@ type textField struct {
 	widget.Entry
 	id      string
 	keys    keyHandler
+	poke    func() // set by the window: typing and taps restart the idle timer
 	frame   *canvas.Rectangle
 	focused bool
 	invalid bool
@@ -321,6 +356,20 @@ func (f *textField) TypedKey(ev *fyne.KeyEvent) {
 		return
 	}
 	f.Entry.TypedKey(ev)
+}
+
+func (f *textField) TypedRune(r rune) {
+	if f.poke != nil {
+		f.poke()
+	}
+	f.Entry.TypedRune(r)
+}
+
+func (f *textField) Tapped(ev *fyne.PointEvent) {
+	if f.poke != nil {
+		f.poke()
+	}
+	f.Entry.Tapped(ev)
 }
 
 func (f *textField) FocusGained() { f.Entry.FocusGained(); f.focused = true; f.paintFrame() }
@@ -356,6 +405,7 @@ type choiceSelect struct {
 	widget.Select
 	id      string
 	keys    keyHandler
+	poke    func() // set by the window, as for textField
 	onEnter func()
 	frame   *canvas.Rectangle
 	view    fyne.CanvasObject
@@ -378,6 +428,20 @@ func newChoiceSelect(id string, options []string, keys keyHandler) *choiceSelect
 }
 
 func (s *choiceSelect) focusID() string { return s.id }
+
+func (s *choiceSelect) TypedRune(r rune) {
+	if s.poke != nil {
+		s.poke()
+	}
+	s.Select.TypedRune(r)
+}
+
+func (s *choiceSelect) Tapped(ev *fyne.PointEvent) {
+	if s.poke != nil {
+		s.poke()
+	}
+	s.Select.Tapped(ev)
+}
 
 func (s *choiceSelect) TypedKey(ev *fyne.KeyEvent) {
 	if s.keys != nil && s.keys(ev) {

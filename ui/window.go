@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
 )
 
 // columnWidth is the widest the screens' content grows: on a full HD
@@ -27,6 +29,16 @@ type Window struct {
 	// whatever a barcode scanner is half-way through typing.
 	nhs    *textField
 	search *searchForm
+	pass   *passcodeField
+	note   *textField // the review's "Action taken"
+	// noteFor is the review item the note was typed for: another item's
+	// note must never carry over to it.
+	noteFor uint64
+
+	// This render's controls that follow what is typed without a redraw.
+	signIn   *tapArea
+	passHint *widget.RichText
+	signOff  *tapArea
 
 	// focusables holds this render's focusable controls by id.
 	focusables map[string]identified
@@ -40,6 +52,14 @@ func New(win fyne.Window, act Actions) *Window {
 	w.nhs.PlaceHolder = "NHS number (type or scan)"
 	w.nhs.OnSubmitted = func(string) { w.submitNHS() }
 	w.search = newSearchForm(w)
+	w.pass = newPasscodeField("passcode", w.key)
+	w.pass.onSubmit = w.submitPasscode
+	w.pass.onChange = w.passcodeChanged
+	w.pass.onTap = w.focusPasscode
+	w.note = newTextField("note", textBody, w.key)
+	w.note.PlaceHolder = "For example: called the duty social worker"
+	w.note.OnChanged = func(string) { w.noteChanged() }
+	w.note.OnSubmitted = func(string) { w.submitSignOff() }
 
 	// The banner runs edge to edge, like the NHS.UK header.
 	win.SetPadded(false)
@@ -57,19 +77,37 @@ func New(win fyne.Window, act Actions) *Window {
 func (w *Window) Render(v View) {
 	prev, first := w.view, !w.rendered
 	w.view, w.rendered = v, true
-	moved := first || prev.Screen != v.Screen || prev.Banner.User != v.Banner.User
+	gate := v.Session.Gate
+	moved := first || prev.Screen != v.Screen || prev.Banner.User != v.Banner.User ||
+		prev.Session.Gate != gate
 
-	// Reset what a field holds only when the app means it to change, so that
-	// a banner update in the middle of a scan keeps the digits typed so far.
-	if moved || v.Screen != ScreenEntry || prev.EntryText != v.EntryText {
-		w.nhs.SetText(v.EntryText)
-		// A number handed back after an error is selected, so the next scan
-		// replaces it rather than being appended to it.
-		w.nhs.selectAll()
+	switch {
+	case gate != GateOpen:
+		// Behind the session screens no field may keep a patient's details
+		// to show them to whoever signs in next.
+		w.nhs.SetText("")
+		w.search.load(cpis.SearchQuery{})
+	default:
+		// Reset what a field holds only when the app means it to change, so
+		// that a banner update in the middle of a scan keeps the digits
+		// typed so far. A new message is the app's answer to what was
+		// typed: after "Recorded" the field is empty for the next child.
+		if moved || v.Screen != ScreenEntry || prev.EntryText != v.EntryText || !sameMessage(prev.Message, v.Message) {
+			w.nhs.SetText(v.EntryText)
+			// A number handed back after an error is selected, so the next
+			// scan replaces it rather than being appended to it.
+			w.nhs.selectAll()
+		}
+		if moved || v.Screen != ScreenSearch || !sameQuery(prev.Search, v.Search) {
+			w.search.load(v.Search)
+		}
 	}
-	if moved || v.Screen != ScreenSearch || !sameQuery(prev.Search, v.Search) {
-		w.search.load(v.Search)
+	// A passcode half typed when the card comes out goes with it.
+	if !passcodeGate(gate) || prev.Session.Gate != gate {
+		w.pass.clear()
 	}
+	w.pass.setDisabled(v.Busy.Active)
+	w.keepNote(v)
 	if w.blocked() {
 		w.nhs.Disable()
 	} else {
@@ -83,7 +121,10 @@ func (w *Window) Render(v View) {
 	}
 	w.focusables = map[string]identified{}
 
-	top := banner(v)
+	top := w.banner(v)
+	if v.Replay.Active {
+		top = container.New(rowsLayout{}, top, replayStrip(v.Replay))
+	}
 	bottom := footer(v)
 	body := w.body(v)
 	w.root.Layout = layout.NewBorderLayout(top, bottom, nil, nil)
@@ -97,10 +138,15 @@ func (w *Window) Render(v View) {
 	w.settleFocus(focused, moved || (prev.Busy.Active && !v.Busy.Active))
 }
 
+func sameMessage(a, b *Message) bool {
+	return a == b || (a != nil && b != nil && *a == *b)
+}
+
 // blocked is when the entry screen's controls must not take input: during
 // a wait, and with no smartcard, since a trace needs the card's role.
 func (w *Window) blocked() bool {
-	return w.view.Busy.Active || (w.view.Screen == ScreenEntry && w.view.Banner.User == "")
+	return w.view.Session.Gate != GateOpen || w.view.Busy.Active ||
+		(w.view.Screen == ScreenEntry && w.view.Banner.User == "")
 }
 
 // settleFocus keeps keyboard focus on a control of the new screen. A
@@ -120,9 +166,16 @@ func (w *Window) settleFocus(id string, fresh bool) {
 		}
 	}
 	// The NHS number field has focus on the entry screen, so a scan needs no
-	// tap first. Other screens start with nothing focused: a stray scan's
-	// Enter there must press nothing.
-	if w.view.Screen == ScreenEntry && !w.nhs.Disabled() && (f == nil || fresh) {
+	// tap first, and the passcode field on the passcode screens. Other
+	// screens start with nothing focused: a stray scan's Enter there must
+	// press nothing.
+	switch {
+	case f != nil && !fresh:
+	case passcodeGate(w.view.Session.Gate):
+		if !w.pass.Disabled() {
+			c.Focus(w.pass)
+		}
+	case w.view.Session.Gate == GateOpen && w.view.Screen == ScreenEntry && !w.nhs.Disabled():
 		c.Focus(w.nhs)
 	}
 }
@@ -141,8 +194,21 @@ func enabled(f fyne.Focusable) bool {
 	return !ok || !d.Disabled()
 }
 
-// register makes a control reachable by focus across renders.
-func (w *Window) register(f identified) { w.focusables[f.focusID()] = f }
+// register makes a control reachable by focus across renders, and has it
+// report every touch and key for the idle timer.
+func (w *Window) register(f identified) {
+	switch x := f.(type) {
+	case *tapArea:
+		x.poke = w.act.Activity
+	case *textField:
+		x.poke = w.act.Activity
+	case *choiceSelect:
+		x.poke = w.act.Activity
+	case *passcodeField:
+		x.poke = w.act.Activity
+	}
+	w.focusables[f.focusID()] = f
+}
 
 // button builds a button that is disabled while the app is busy.
 func (w *Window) button(id, label string, l look, onTap func()) *tapArea {
@@ -156,8 +222,11 @@ func (w *Window) button(id, label string, l look, onTap func()) *tapArea {
 
 // ---- keys ----
 
-// key handles the keys that mean the same whatever has focus.
+// key handles the keys that mean the same whatever has focus. Every key
+// passes here, focused or not, so it is where a key press restarts the
+// idle timer.
 func (w *Window) key(ev *fyne.KeyEvent) bool {
+	w.act.Activity()
 	if ev.Name != fyne.KeyEscape {
 		return false
 	}
@@ -175,8 +244,14 @@ func (w *Window) escape() {
 		w.act.DismissMessage()
 		return
 	}
+	if v.Session.Gate != GateOpen {
+		if passcodeGate(v.Session.Gate) {
+			w.pass.clear()
+		}
+		return
+	}
 	switch v.Screen {
-	case ScreenSearch, ScreenResults, ScreenConfirm:
+	case ScreenSearch, ScreenResults, ScreenConfirm, ScreenQueue, ScreenReview:
 		w.act.Back()
 	case ScreenPatient, ScreenAlert:
 		w.act.NewPatient()
@@ -188,24 +263,39 @@ func (w *Window) canvasKey(ev *fyne.KeyEvent) {
 	if w.key(ev) {
 		return
 	}
-	if (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && w.view.Screen == ScreenEntry {
+	switch {
+	case passcodeGate(w.view.Session.Gate):
+		w.pass.edit(ev)
+	case (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && w.view.Screen == ScreenEntry:
 		w.submitNHS()
 	}
 }
 
-// canvasRune sends typing into the NHS number field when nothing has focus
-// on the entry screen: a scan after a stray tap on the background must not
-// be lost.
+// canvasRune sends typing into the field of the screen when nothing has
+// focus: a scan, or a passcode, typed after a stray tap on the background
+// must not be lost.
 func (w *Window) canvasRune(r rune) {
-	if w.view.Screen != ScreenEntry || w.nhs.Disabled() {
-		return
+	w.act.Activity()
+	switch {
+	case passcodeGate(w.view.Session.Gate):
+		if !w.pass.Disabled() {
+			w.focusPasscode()
+			w.pass.typed(r)
+		}
+	case w.view.Session.Gate == GateOpen && w.view.Screen == ScreenEntry && !w.nhs.Disabled():
+		w.win.Canvas().Focus(w.nhs)
+		w.nhs.Entry.TypedRune(r)
 	}
-	w.win.Canvas().Focus(w.nhs)
-	w.nhs.TypedRune(r)
 }
 
+// submitNHS traces the number, or while the Spine is down records the
+// presentation for a check when it is back.
 func (w *Window) submitNHS() {
 	if w.view.Screen != ScreenEntry || w.blocked() {
+		return
+	}
+	if w.view.Downtime != nil {
+		w.act.RecordPresentation(w.nhs.Text, cpis.SearchQuery{})
 		return
 	}
 	w.act.TraceNHS(w.nhs.Text)
@@ -220,9 +310,16 @@ type page struct {
 	lead    fyne.CanvasObject   // above the scrolling content, never scrolled away
 	content fyne.CanvasObject   // scrolls when the window is short
 	actions []fyne.CanvasObject // the action bar, the main action first
+	bar     fyne.CanvasObject   // an action bar laid out by the screen, instead of actions
 }
 
 func (w *Window) body(v View) fyne.CanvasObject {
+	w.signIn, w.passHint, w.signOff = nil, nil, nil
+	// While the session is not open the session screen is all there is:
+	// nothing of the check flow is drawn, whatever the View still holds.
+	if v.Session.Gate != GateOpen {
+		return w.frame(v, w.sessionPage(v))
+	}
 	var p page
 	switch v.Screen {
 	case ScreenSearch:
@@ -235,6 +332,10 @@ func (w *Window) body(v View) fyne.CanvasObject {
 		p = w.confirmPage(v)
 	case ScreenAlert:
 		p = w.alertPage(v)
+	case ScreenQueue:
+		p = w.queuePage(v)
+	case ScreenReview:
+		p = w.reviewPage(v)
 	default:
 		p = w.entryPage(v)
 	}
@@ -243,6 +344,9 @@ func (w *Window) body(v View) fyne.CanvasObject {
 
 func (w *Window) frame(v View, p page) fyne.CanvasObject {
 	var top []fyne.CanvasObject
+	if v.Downtime != nil && v.Session.Gate == GateOpen {
+		top = append(top, downtimePanel(v))
+	}
 	if messageOnTop(v) {
 		top = append(top, w.messagePanel(*v.Message))
 	}
@@ -260,35 +364,100 @@ func (w *Window) frame(v View, p page) fyne.CanvasObject {
 		// Room on the right for the scroll bar, so it never covers text.
 		content = container.NewVScroll(container.New(layout.NewCustomPaddedLayout(0, 8, 0, 24), p.content))
 	}
-	var bar fyne.CanvasObject
-	if len(p.actions) > 0 {
-		bar = container.New(layout.NewCustomPaddedLayout(12, 4, 0, 0), container.NewHBox(p.actions...))
+	bar := p.bar
+	if bar == nil && len(p.actions) > 0 {
+		bar = container.NewHBox(p.actions...)
 	}
-	page := container.NewBorder(container.NewVBox(top...), bar, nil, nil, content)
+	if bar != nil {
+		bar = container.New(layout.NewCustomPaddedLayout(12, 4, 0, 0), bar)
+	}
+	l := pageLayout{bar: bar != nil}
+	if bar == nil {
+		bar = container.NewWithoutLayout()
+	}
+	page := container.New(l, container.NewVScroll(container.NewVBox(top...)), content, bar)
 	return container.New(columnLayout{columnWidth}, pad(page, 14, 24))
+}
+
+// pageLayout stacks a screen's top (downtime panel, message, heading),
+// its scrolling content and its action bar, as a border layout would, with
+// one difference: the top keeps its whole height only while that is at
+// most topShare of the page, and past that it scrolls on its own. A long
+// fallback text under a long message can then never push the action bar
+// off a 768 px screen, nor make the window grow past it.
+type pageLayout struct{ bar bool }
+
+const (
+	topShare = 0.6
+	topLeast = 160
+)
+
+func (l pageLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
+	top, content, bar := objs[0].(*container.Scroll), objs[1], objs[2]
+	gap := theme.Padding()
+	var barH float32
+	if l.bar {
+		barH = bar.MinSize().Height + gap
+	}
+	topH := min(top.Content.MinSize().Height, (s.Height-barH)*topShare)
+	top.Move(fyne.NewPos(0, 0))
+	top.Resize(fyne.NewSize(s.Width, topH))
+	content.Move(fyne.NewPos(0, topH+gap))
+	content.Resize(fyne.NewSize(s.Width, max(0, s.Height-topH-gap-barH)))
+	bar.Move(fyne.NewPos(0, s.Height-barH+gap))
+	bar.Resize(fyne.NewSize(s.Width, max(0, barH-gap)))
+}
+
+func (l pageLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	top := objs[0].(*container.Scroll).Content.MinSize()
+	content := objs[1].MinSize()
+	// The top's least height is what it shrinks to by scrolling.
+	h := min(top.Height, topLeast) + theme.Padding() + content.Height
+	w := max(top.Width, content.Width)
+	if l.bar {
+		b := objs[2].MinSize()
+		h += b.Height + theme.Padding()
+		w = max(w, b.Width)
+	}
+	return fyne.NewSize(w, h)
 }
 
 // messageOnTop reports whether the View's message goes at the top of the
 // screen. On a patient whose alert could not be checked it is shown in the
-// alert tab instead, where the missing answer would be.
+// alert tab instead, where the missing answer would be; on a refused card
+// it is the screen itself.
 func messageOnTop(v View) bool {
-	return v.Message != nil && !(v.Screen == ScreenPatient && v.Patient != nil && v.Alert == AlertUnknown)
+	switch {
+	case v.Message == nil:
+		return false
+	case v.Session.Gate != GateOpen:
+		return v.Session.Gate != GateRefused
+	}
+	return !(v.Screen == ScreenPatient && v.Patient != nil && v.Alert == AlertUnknown)
 }
 
 func (w *Window) messagePanel(m Message) fyne.CanvasObject {
-	accent, fill := nhsRed, nhsWhite
-	if m.Warn {
+	accent, fill, title := nhsRed, nhsWhite, theme.ColorNameForeground
+	switch {
+	case m.Good:
+		accent, title = nhsGreen, theme.ColorNameSuccess
+	case m.Warn:
 		accent, fill = nhsWarm, nhsPaleWarm
 	}
-	parts := []fyne.CanvasObject{large(m.Title, theme.ColorNameForeground)}
+	parts := []fyne.CanvasObject{large(m.Title, title)}
 	if m.Body != "" {
 		parts = append(parts, para(m.Body))
 	}
 	if m.Next != "" {
 		parts = append(parts, bold(m.Next))
 	}
-	dismiss := w.button("dismiss", "Dismiss", lookSecondary, w.act.DismissMessage)
-	body := container.NewBorder(nil, nil, nil, container.NewVBox(dismiss), container.NewVBox(parts...))
+	var body fyne.CanvasObject = container.NewVBox(parts...)
+	// A notice that something was done needs no answer: it goes with the
+	// next action (or Escape), and leaves the screen its height for it.
+	if !m.Good {
+		dismiss := w.button("dismiss", "Dismiss", lookSecondary, w.act.DismissMessage)
+		body = container.NewBorder(nil, nil, nil, container.NewVBox(dismiss), body)
+	}
 	return container.New(layout.NewCustomPaddedLayout(0, 10, 0, 0), inset(body, accent, fill))
 }
 

@@ -333,6 +333,16 @@ func TestEscape(t *testing.T) {
 			return v
 		}, "", "DismissMessage"},
 		{"entry does nothing", baseView, "", ""},
+		{"queue", func() View { v := baseView(); v.Screen = ScreenQueue; return v }, "", "Back"},
+		{"review list", func() View { v := baseView(); v.Screen = ScreenReview; v.Reviews = reviewRows(); return v }, "", "Back"},
+		{"review item, note focused", func() View {
+			v := baseView()
+			v.Screen = ScreenReview
+			v.Review = reviewAlert()
+			return v
+		}, "note", "Back"},
+		{"passcode clears, never leaves", func() View { return sessionView(GatePasscode) }, "passcode", ""},
+		{"role picker does nothing", func() View { v := sessionView(GateChooseRole); v.Session.Roles = roles(); return v }, "", ""},
 		{"busy does nothing", func() View {
 			v := baseView()
 			v.Screen = ScreenSearch
@@ -456,10 +466,25 @@ func TestScreenIsWiped(t *testing.T) {
 		}
 	}
 	// Nor may the fields kept between renders hold it, to come back later.
-	for _, f := range []*textField{w.nhs, w.search.family, w.search.given, w.search.birth, w.search.postcode} {
+	for _, f := range []*textField{w.nhs, w.search.family, w.search.given, w.search.birth, w.search.postcode, w.note} {
 		if f.Text != "" {
 			t.Errorf("field %s still holds %q", f.id, f.Text)
 		}
+	}
+}
+
+// A note half typed on a review item goes when the card comes out.
+func TestCardOutWipesReviewNote(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	v := baseView()
+	v.Screen = ScreenReview
+	v.Review = reviewAlert()
+	w.Render(v)
+	win.Canvas().Focus(w.note)
+	typeOn(win.Canvas(), "Called the duty social worker about Ava")
+	w.Render(sessionView(GateInsertCard))
+	if w.note.Text != "" {
+		t.Errorf("the note field still holds %q", w.note.Text)
 	}
 }
 
@@ -513,9 +538,15 @@ func TestTouchTargets(t *testing.T) {
 			w.Render(v)
 			walk(win.Content(), func(o fyne.CanvasObject) {
 				switch o.(type) {
-				case *tapArea, *textField, *choiceSelect:
+				case *tapArea, *textField, *choiceSelect, *passcodeField:
 					if h := o.Size().Height; h < 48 {
 						t.Errorf("%T %q is %.0f px high", o, o.(identified).focusID(), h)
+					}
+				}
+				// The keypad is pressed fast with gloves on: 64 px each way.
+				if b, ok := o.(*tapArea); ok && (strings.HasPrefix(b.id, "key-") || b.id == "signin") {
+					if s := o.Size(); s.Height < 64 || (b.id != "signin" && s.Width < 64) {
+						t.Errorf("keypad key %q is %.0fx%.0f px", b.id, s.Width, s.Height)
 					}
 				}
 			})
@@ -538,6 +569,34 @@ func TestFitsSmallestScreen(t *testing.T) {
 			p.Family, p.Given = "WORTHINGTON-SMYTHE-FOTHERINGHAM", "Anne-Marie Elizabeth Josephine"
 			v.Patient = &p
 		}
+		if v.Downtime != nil {
+			d := *v.Downtime
+			d.Fallback = long + long
+			v.Downtime = &d
+		}
+		v.Session.UserName = "Professor Anne-Marie WORTHINGTON-SMYTHE"
+		v.Session.Reader = long
+		for i := range v.Session.Roles {
+			r := &v.Session.Roles[i]
+			r.JobRole, r.OrgName, r.Why = long, long, long
+		}
+		for i := range v.Queue {
+			v.Queue[i].Kind, v.Queue[i].State = long, long
+		}
+		for i := range v.Reviews {
+			v.Reviews[i].Kind = long
+		}
+		if v.Review != nil {
+			d := *v.Review
+			d.Patient, d.PresentedBy, d.Row.Reason, d.Row.Note = long, long, long, long
+			v.Review = &d
+		}
+		if v.Message != nil {
+			m := *v.Message
+			m.Title = long
+			v.Message = &m
+		}
+		v.Replay = Replay{Active: true, Done: 12345, Total: 99999}
 		if v.Opened != nil {
 			a := *v.Opened
 			a.Plans = append([]cpis.Plan(nil), a.Plans...)

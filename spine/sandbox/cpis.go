@@ -48,6 +48,7 @@ type Notification struct {
 	UserID         string              `json:"user_id"`
 	RoleID         string              `json:"role_id"`
 	OrgCode        string              `json:"org_code"`
+	OnBehalfOf     string              `json:"on_behalf_of,omitempty"` // a system queried for this person
 	LocalAuthority cpis.LocalAuthority `json:"local_authority"`
 }
 
@@ -199,7 +200,7 @@ func (s *Server) record(sess session, nhs cpis.NHSNumber, plans []cpis.Plan, key
 	})
 	s.notifications = append(s.notifications, Notification{
 		NHS: nhs, IdempotencyKey: key, PresentedAt: presented, At: now,
-		UserID: sess.user.ID, RoleID: sess.role.ID, OrgCode: sess.role.OrgCode,
+		UserID: sess.user.ID, RoleID: sess.role.ID, OrgCode: sess.role.OrgCode, OnBehalfOf: onBehalf,
 		LocalAuthority: responsible(plans, now),
 	})
 }

@@ -171,6 +171,14 @@ func (s *Server) SetRateLimit(on bool) {
 	s.rateLimit, s.rateCount = on, 0
 }
 
+// Throttled counts the PDS requests refused with 429 by the rate limit
+// (not by Fault429), for tests of a client's pacing.
+func (s *Server) Throttled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.throttled
+}
+
 // PDSRateLimit is PDS's limit per application (spine-interfaces.md).
 const PDSRateLimit = 5
 
@@ -185,6 +193,9 @@ func (s *Server) allowRate(w http.ResponseWriter) bool {
 	}
 	s.rateCount++
 	over := on && s.rateCount > PDSRateLimit
+	if over {
+		s.throttled++
+	}
 	s.mu.Unlock()
 	if !over {
 		return true

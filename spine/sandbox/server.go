@@ -83,6 +83,7 @@ type Server struct {
 	rateLimit  bool
 	rateWindow time.Time
 	rateCount  int
+	throttled  int
 
 	// dmu guards the records.
 	dmu           sync.Mutex

@@ -1,0 +1,185 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+// crashPatients are what the crash test's presentations cycle through:
+// alerts, and two without a visible one.
+var crashPatients = append(append([]string{}, withAlert...), "9990300100", "9990300062")
+
+func crashHasAlert(i int) bool { return i < len(withAlert) }
+
+// The kiosk is killed with SIGKILL at random moments while it queues
+// presentations and while it replays them; after each kill it starts
+// again. Nothing acknowledged is lost, everything queued is replayed
+// once, and no idempotency key is notified twice.
+func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
+	if os.Getenv("CPIS_CRASH_CHILD") != "" {
+		t.Skip("in the child")
+	}
+	if testing.Short() {
+		t.Skip("re-runs the test binary")
+	}
+	sb, _, _ := startSandbox(t)
+	data := t.TempDir()
+	env := []string{"CPIS_CRASH_CHILD=1", "CPIS_CRASH_DATA=" + data, "CPIS_CRASH_URL=" + sb.URL(), "CPIS_CRASH_CA=" + sb.CAFile()}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	run := func(mode string) *childProc {
+		c, err := startChild(ctx, os.Args[0], []string{"-test.run=^TestCrashChild$"}, append(env, "CPIS_CRASH_MODE="+mode))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	// Queueing, killed mid-enqueue. Only what the child acknowledged
+	// (Enqueue returned) must survive; an entry cut off mid-commit may
+	// or may not be there, but never half.
+	acked := map[string]int{} // key -> patient index
+	for kills := 0; kills < 3 || len(acked) < 40; kills++ {
+		c := run("enqueue")
+		seen := collectAcks(c, acked)
+		if !c.killAtRandom(60 * time.Millisecond) {
+			t.Fatal("the enqueueing child ended by itself")
+		}
+		<-seen
+	}
+
+	// Replaying, killed mid-replay at least five times, then to the end.
+	kills := 0
+	for ; kills < 5; kills++ {
+		if !run("replay").killAtRandom(150 * time.Millisecond) {
+			break
+		}
+	}
+	if err := run("replay").wait(); err != nil {
+		t.Fatalf("the last replay: %v", err)
+	}
+	if kills < 5 {
+		t.Fatalf("the replay finished after %d kills, want 5", kills)
+	}
+
+	db, err := store.Open(filepath.Join(data, "kiosk.db"), filepath.Join(data, "keys", "kiosk.key"), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if c, err := db.Counts(); err != nil || c.Queued != 0 || c.Dead != 0 {
+		t.Fatalf("Counts = %+v, %v; want everything replayed", c, err)
+	}
+	queued, replayed := map[string]int{}, map[string]int{}
+	db.Events(func(e store.Event) error {
+		switch e.Kind {
+		case "queued":
+			queued[e.TraceID]++
+		case "replay":
+			replayed[e.TraceID]++
+		}
+		return nil
+	})
+	notified := map[string]int{}
+	for _, n := range sb.Notifications() {
+		notified[n.IdempotencyKey]++
+	}
+	for key, i := range acked {
+		if replayed[key] != 1 {
+			t.Errorf("acknowledged presentation %s replayed %d times", key, replayed[key])
+		}
+		if want := crashHasAlert(i); (notified[key] == 1) != want {
+			t.Errorf("acknowledged presentation %s (alert %v) notified %d times", key, want, notified[key])
+		}
+	}
+	for key, n := range queued {
+		if n != 1 || replayed[key] != 1 {
+			t.Errorf("presentation %s queued %d times and replayed %d times", key, n, replayed[key])
+		}
+	}
+	for key, n := range notified {
+		if n != 1 {
+			t.Errorf("key %s notified %d times", key, n)
+		}
+	}
+	t.Logf("%d acknowledged, %d queued, %d notified, %d replay kills", len(acked), len(queued), len(notified), kills)
+}
+
+// collectAcks reads "queued KEY INDEX" lines into acked, passing every
+// line on, and is done when the child's output ends.
+func collectAcks(c *childProc, acked map[string]int) <-chan struct{} {
+	in := c.lines
+	out := make(chan string, 1024)
+	c.lines = out
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		for l := range in {
+			f := strings.Fields(l)
+			if len(f) == 3 && f[0] == "queued" {
+				i, _ := strconv.Atoi(f[2])
+				acked[f[1]] = i
+			}
+			out <- l
+		}
+	}()
+	return done
+}
+
+// TestCrashChild is the kiosk process the crash test kills.
+func TestCrashChild(t *testing.T) {
+	if os.Getenv("CPIS_CRASH_CHILD") == "" {
+		t.Skip("run by TestCrashLosesNothingNotifiesOnce")
+	}
+	data, base, ca := os.Getenv("CPIS_CRASH_DATA"), os.Getenv("CPIS_CRASH_URL"), os.Getenv("CPIS_CRASH_CA")
+	var err error
+	switch os.Getenv("CPIS_CRASH_MODE") {
+	case "enqueue":
+		err = crashEnqueue(data)
+	case "replay":
+		err = drillReplay(context.Background(), os.Stdout, quiet(), data,
+			base+sandbox.PDSPath, base+sandbox.CPISPath, base+sandbox.IdentityPath, ca, -1)
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Getenv("CPIS_CRASH_MODE"))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// crashEnqueue queues presentations until killed, acknowledging each once
+// Enqueue has returned.
+func crashEnqueue(data string) error {
+	dbPath, keyPath := drillPaths(data)
+	db, err := store.Open(dbPath, keyPath, quiet())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for n := 0; n < 100000; n++ {
+		i := n % len(crashPatients)
+		p := store.Presentation{Key: uuid.NewString(), At: time.Now().Truncate(time.Second),
+			Setting: string(cpis.EmergencyDepartment), OrgCode: "RXX01", UserID: "555000000042",
+			UserName: "Night Nurse (on duty)", RoleID: "555000000042-01", JobRole: "Staff Nurse", NHS: crashPatients[i]}
+		if _, err := db.Enqueue(p); err != nil {
+			return err
+		}
+		fmt.Printf("queued %s %d\n", p.Key, i)
+	}
+	return nil
+}

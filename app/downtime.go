@@ -1,0 +1,238 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/spine"
+)
+
+// Backoff is exponential backoff with jitter: the delay before attempt n
+// (from 0) is Min·2ⁿ, capped at Max, then drawn from its upper half, so
+// that kiosks which lost the Spine together do not all knock on it in the
+// same second when it returns.
+type Backoff struct {
+	Min, Max time.Duration
+	// Rand is in [0, 1); math/rand/v2 when nil. A field so tests can fix it.
+	Rand func() float64
+}
+
+// DefaultBackoff starts at a second and waits at most 30 seconds: a nurse
+// sees the Spine back within half a minute of its return.
+var DefaultBackoff = Backoff{Min: time.Second, Max: 30 * time.Second}
+
+// Delay is how long to wait before attempt n.
+func (b Backoff) Delay(n int) time.Duration {
+	if b.Min <= 0 {
+		b = DefaultBackoff
+	}
+	d := b.Min
+	for i := 0; i < n && d < b.Max; i++ {
+		d *= 2
+	}
+	d = min(d, b.Max)
+	r := rand.Float64
+	if b.Rand != nil {
+		r = b.Rand
+	}
+	return d/2 + time.Duration(r()*float64(d/2))
+}
+
+// DefaultProbeTimeout bounds one probe of the Spine.
+const DefaultProbeTimeout = 5 * time.Second
+
+// Link is the kiosk's view of the Spine link: live, or down since a time.
+//
+// One failed user action puts it down at once, so the nurse is offered
+// the downtime path straight away and never waits on a dead Spine twice.
+// While it is down, its goroutine probes the Spine with backoff and puts
+// it live again when the Spine answers. Only failures that mean "no usable
+// answer" count (spine.Retryable: refused, timed out, TLS, 5xx, 429,
+// malformed): a 4xx with an OperationOutcome is the Spine working.
+type Link struct {
+	// Probe makes one cheap request; nil means the Spine answered usably.
+	Probe func(ctx context.Context) error
+	// OnChange, when set, hears the new state after each change, in
+	// order, from the link's own goroutine, so it may call the Link's
+	// methods and take the caller's locks. A change undone before the
+	// goroutine sees it is not reported.
+	OnChange func(live bool, since time.Time)
+	Log      logrus.FieldLogger
+	Backoff  Backoff
+	// Now and After are the clock and the backoff timer, fields so that
+	// tests can drive them.
+	Now          func() time.Time
+	After        func(time.Duration) <-chan time.Time
+	ProbeTimeout time.Duration
+
+	mu      sync.Mutex
+	down    bool
+	since   time.Time
+	changed chan struct{} // closed and replaced at every change
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewLink makes a link, live, that probes with probe while down.
+func NewLink(probe func(ctx context.Context) error, log logrus.FieldLogger) *Link {
+	if log == nil {
+		log = discardLog()
+	}
+	return &Link{
+		Probe: probe, Log: log.WithField("component", "link"), Backoff: DefaultBackoff,
+		Now: time.Now, After: time.After, ProbeTimeout: DefaultProbeTimeout,
+		since: time.Now(), changed: make(chan struct{}),
+	}
+}
+
+// Failed records a failed Spine call and reports whether it counted as
+// downtime. The first one puts the link down.
+func (l *Link) Failed(err error) bool {
+	if err == nil || !spine.Retryable(err) {
+		return false
+	}
+	l.set(false)
+	return true
+}
+
+// Succeeded records that the Spine answered; a down link is live again.
+func (l *Link) Succeeded() { l.set(true) }
+
+// Down reports whether the link is down, and since when it has been in
+// its present state.
+func (l *Link) Down() (bool, time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.down, l.since
+}
+
+// Changed is closed at the next change of state: wait on it, then read
+// Down.
+func (l *Link) Changed() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.changed
+}
+
+// WaitLive returns when the link is live, or with the context's error.
+func (l *Link) WaitLive(ctx context.Context) error {
+	for {
+		ch := l.Changed()
+		if down, _ := l.Down(); !down {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (l *Link) set(live bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.down == !live {
+		return
+	}
+	l.down, l.since = !live, l.Now()
+	close(l.changed)
+	l.changed = make(chan struct{})
+	if live {
+		l.Log.Info("Spine link live again")
+	} else {
+		l.Log.Warn("Spine link down: new presentations go to the offline queue")
+	}
+}
+
+// Start runs the link's goroutine until Shutdown or ctx ends.
+func (l *Link) Start(ctx context.Context) {
+	ctx, l.cancel = context.WithCancel(ctx)
+	l.done = make(chan struct{})
+	go func() {
+		defer close(l.done)
+		l.run(ctx)
+	}()
+}
+
+// Shutdown stops the goroutine and waits for it, or for ctx.
+func (l *Link) Shutdown(ctx context.Context) error {
+	if l.cancel == nil {
+		return nil
+	}
+	l.cancel()
+	select {
+	case <-l.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run tells OnChange of each change and, while the link is down, probes.
+func (l *Link) run(ctx context.Context) {
+	reported := false // live, as OnChange would assume before any call
+	attempt := 0
+	for {
+		ch := l.Changed()
+		down, since := l.Down()
+		if down != reported {
+			reported = down
+			attempt = 0
+			if l.OnChange != nil {
+				l.OnChange(!down, since)
+			}
+		}
+		if !down {
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case <-ch:
+			continue // live again through a user's action
+		case <-ctx.Done():
+			return
+		case <-l.After(l.Backoff.Delay(attempt)):
+		}
+		attempt++
+		if l.probe(ctx) {
+			l.Succeeded()
+		}
+	}
+}
+
+// probe reports whether the Spine answered: with success, or with a
+// refusal it made itself (a 4xx with an OperationOutcome), which is the
+// Spine working.
+func (l *Link) probe(ctx context.Context) bool {
+	if l.Probe == nil {
+		return false
+	}
+	pctx, cancel := context.WithTimeout(ctx, l.ProbeTimeout)
+	defer cancel()
+	err := l.Probe(pctx)
+	if err == nil {
+		return true
+	}
+	var se *spine.Error
+	answered := errors.As(err, &se) && se.Status != 0 && !spine.Retryable(err)
+	l.Log.WithField("answered", answered).Debug("probed the Spine")
+	return answered && ctx.Err() == nil
+}
+
+func discardLog() logrus.FieldLogger {
+	l := logrus.New()
+	l.Out = io.Discard
+	return l
+}

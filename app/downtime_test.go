@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
+)
+
+func TestBackoffDoublesToItsCapWithJitter(t *testing.T) {
+	top := Backoff{Min: time.Second, Max: 30 * time.Second, Rand: func() float64 { return 0.999999 }}
+	bottom := top
+	bottom.Rand = func() float64 { return 0 }
+	want := []time.Duration{1, 2, 4, 8, 16, 30, 30, 30}
+	for n, w := range want {
+		w *= time.Second
+		if d := top.Delay(n); d < w-time.Millisecond || d > w {
+			t.Errorf("Delay(%d) at the top of the jitter = %v, want about %v", n, d, w)
+		}
+		if d := bottom.Delay(n); d != w/2 {
+			t.Errorf("Delay(%d) at the bottom of the jitter = %v, want %v", n, d, w/2)
+		}
+	}
+	if d := (Backoff{}).Delay(0); d < 500*time.Millisecond || d > time.Second {
+		t.Errorf("zero Backoff Delay(0) = %v, want DefaultBackoff's", d)
+	}
+	if d := top.Delay(1000); d > 30*time.Second {
+		t.Errorf("Delay(1000) = %v: the cap does not hold", d)
+	}
+}
+
+// changes records what OnChange hears.
+type changes struct {
+	mu  sync.Mutex
+	got []bool
+	ch  chan bool
+}
+
+func newChanges() *changes { return &changes{ch: make(chan bool, 16)} }
+
+func (c *changes) on(live bool, _ time.Time) {
+	c.mu.Lock()
+	c.got = append(c.got, live)
+	c.mu.Unlock()
+	c.ch <- live
+}
+
+func (c *changes) next(t *testing.T, want bool) {
+	t.Helper()
+	select {
+	case live := <-c.ch:
+		if live != want {
+			t.Fatalf("OnChange(live=%v), want live=%v", live, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no OnChange(live=%v)", want)
+	}
+}
+
+func (c *changes) all() []bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]bool(nil), c.got...)
+}
+
+// Each way the Spine can be down, over real HTTPS: the first failed user
+// action puts the link down at once; it stays down while probes fail and
+// comes back by itself when the Spine answers.
+func TestLinkFollowsTheSandbox(t *testing.T) {
+	for _, f := range []sandbox.Fault{
+		{Mode: sandbox.FaultRefuse},
+		{Mode: sandbox.Fault5xx},
+		{Mode: sandbox.FaultHang},
+		{Mode: sandbox.FaultMalformed},
+	} {
+		t.Run(f.Mode.String(), func(t *testing.T) {
+			s, _, _ := startSandbox(t)
+			c, sess := shortClient(t, s, 300*time.Millisecond)
+			var probes atomic.Int32
+			link := NewLink(func(ctx context.Context) error {
+				probes.Add(1)
+				_, err := c.Patient(ctx, sess.spine(), "9990276579")
+				return err
+			}, quiet())
+			link.Backoff = Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond}
+			ch := newChanges()
+			link.OnChange = ch.on
+			link.Start(context.Background())
+			defer link.Shutdown(context.Background())
+
+			s.SetFault(f)
+			_, err := c.Patient(context.Background(), sess.spine(), "9990275831") // the nurse's trace
+			if !link.Failed(err) {
+				t.Fatalf("Failed(%v) did not count as downtime", err)
+			}
+			if down, since := link.Down(); !down || since.IsZero() {
+				t.Fatalf("after one failed action Down() = %v, %v", down, since)
+			}
+			ch.next(t, false)
+			for probes.Load() < 3 {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if down, _ := link.Down(); !down {
+				t.Fatal("the link went live while the Spine was still down")
+			}
+			s.SetFault(sandbox.Fault{})
+			ch.next(t, true)
+			if down, _ := link.Down(); down {
+				t.Error("OnChange said live but Down() says down")
+			}
+		})
+	}
+}
+
+// A refusal with an OperationOutcome is the Spine working: it neither
+// puts the link down nor keeps a probe from bringing it back.
+func TestLinkRefusalIsNotDowntime(t *testing.T) {
+	_, c, sess := startSandbox(t)
+	_, err := c.Patient(context.Background(), sess.spine(), "9111231130")
+	if !errors.Is(err, spine.ErrNotFound) {
+		t.Fatalf("unknown patient: %v", err)
+	}
+	link := NewLink(func(ctx context.Context) error {
+		_, err := c.Patient(ctx, sess.spine(), "9111231130") // 404: the Spine answered
+		return err
+	}, quiet())
+	link.Backoff = Backoff{Min: time.Millisecond, Max: time.Millisecond}
+	if link.Failed(err) || link.Failed(nil) || link.Failed(context.Canceled) {
+		t.Fatal("a refusal, nil or a cancellation counted as downtime")
+	}
+	if down, _ := link.Down(); down {
+		t.Fatal("link down after a 404")
+	}
+	ch := newChanges()
+	link.OnChange = ch.on
+	link.Start(context.Background())
+	defer link.Shutdown(context.Background())
+	link.Failed(&spine.Error{Op: "retrieving patient", Status: 503, Err: spine.ErrUnavailable})
+	ch.next(t, false)
+	ch.next(t, true)
+}
+
+// The backoff timer is a field: the probe waits follow the backoff
+// schedule, and Shutdown stops the goroutine between probes.
+func TestLinkProbesOnTheBackoffSchedule(t *testing.T) {
+	waits := make(chan time.Duration)
+	fire := make(chan time.Time)
+	link := NewLink(func(context.Context) error {
+		return &spine.Error{Op: "probe", Err: spine.ErrUnavailable}
+	}, quiet())
+	link.Backoff.Rand = func() float64 { return 0 }
+	link.After = func(d time.Duration) <-chan time.Time {
+		waits <- d
+		return fire
+	}
+	link.Start(context.Background())
+	link.Failed(&spine.Error{Op: "retrieving patient", Err: spine.ErrUnavailable})
+	for _, want := range []time.Duration{500, 1000, 2000, 4000, 8000, 15000, 15000} {
+		if got := <-waits; got != want*time.Millisecond {
+			t.Fatalf("probe wait %v, want %v", got, want*time.Millisecond)
+		}
+		fire <- time.Now()
+	}
+	<-waits
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := link.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	// A user's success brings it back even with the prober stopped.
+	link.Succeeded()
+	if down, _ := link.Down(); down {
+		t.Error("Succeeded did not put the link live")
+	}
+	if err := link.WaitLive(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
+// shortClient is a sandbox client with a short timeout, so that a hung
+// Spine fails fast.
+func shortClient(t *testing.T, s *sandbox.Server, timeout time.Duration) (*spine.Client, Session) {
+	t.Helper()
+	pool, err := spine.LoadCA(s.CAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pds, cp, id := s.Bases()
+	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool, Timeout: timeout, Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := c.DemoLogin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires}
+}
+

@@ -1,0 +1,514 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+// The business-continuity drill: the guide asks that plans be "clear
+// about the process that must be followed for patients who presented for
+// care while systems were down when they come back online" (step 15), and
+// that someone routinely checks that CP-IS works. The drill rehearses the
+// whole downtime path on synthetic patients, apart from the live data.
+
+// DrillOptions configures Drill.
+type DrillOptions struct {
+	Patients int // presentations to record; 100 when zero
+	// Kill replays in a child process (Exe drill-replay ...) and kills it
+	// with SIGKILL at random moments, at least DrillKills times.
+	Kill bool
+	Exe  string // the cpis-kiosk binary, for Kill
+	// ExeArgs go before "drill-replay": tests re-run the test binary with
+	// "-test.run=... --".
+	ExeArgs []string
+	Log     logrus.FieldLogger
+}
+
+// DrillKills is how often Kill kills the replaying process.
+const DrillKills = 5
+
+// drillCase is one kind of synthetic presentation and what its replay
+// must find.
+type drillCase struct {
+	p    store.Presentation // patient details only
+	want string             // store.OutcomeAlert, OutcomeNoAlert or OutcomeManualTrace
+}
+
+// Drill runs the downtime drill in a temporary data folder with its own
+// sandbox: it takes the Spine down, records the presentations, checks the
+// database holds none of their NHS numbers in clear, brings the Spine
+// back, replays (in a child process killed at random moments, with Kill)
+// and checks that every presentation was replayed, each notification
+// made exactly once with its presentation time, and every alert put on
+// the review list. It prints one summary line and returns an error on
+// any loss or duplicate.
+func Drill(ctx context.Context, out io.Writer, opts DrillOptions) error {
+	n := opts.Patients
+	if n <= 0 {
+		n = 100
+	}
+	log := opts.Log
+	if log == nil {
+		log = discardLog()
+	}
+	log = log.WithField("component", "drill")
+	if opts.Kill && opts.Exe == "" {
+		return errors.New("running the drill: Kill needs the kiosk binary (Exe)")
+	}
+	dir, err := os.MkdirTemp("", "cpis-drill-")
+	if err != nil {
+		return fmt.Errorf("making the drill folder: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	sb, err := sandbox.New(sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Log: log})
+	if err != nil {
+		return fmt.Errorf("preparing the drill's sandbox: %w", err)
+	}
+	if err := sb.Start("127.0.0.1:0"); err != nil {
+		return fmt.Errorf("starting the drill's sandbox: %w", err)
+	}
+	defer sb.Close()
+	pdsURL, cpisURL, idURL := sb.Bases()
+	client, err := sandboxClient(pdsURL, cpisURL, idURL, sb.CAFile(), log)
+	if err != nil {
+		return err
+	}
+	dataDir := filepath.Join(dir, "data")
+	dbPath, keyPath := drillPaths(dataDir)
+	db, err := store.Open(dbPath, keyPath, log)
+	if err != nil {
+		return fmt.Errorf("opening the drill's database: %w", err)
+	}
+	defer func() { db.Close() }()
+
+	signIn := demoSignIn(client)
+	sess, err := signIn(ctx)
+	if err != nil {
+		return err
+	}
+	rep := NewReplayer(db, client, signIn, log)
+	link := NewLink(rep.Probe, log)
+	rep.Link = link
+	link.Start(ctx)
+	defer link.Shutdown(context.Background())
+	check := &Checker{Spine: client, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: log}
+
+	// The Spine goes down; presentations arrive, one a minute.
+	sb.SetFault(sandbox.Fault{Mode: sandbox.FaultRefuse})
+	cases := drillCases(sb.Patients(), n)
+	start := time.Now().Add(-time.Duration(n) * time.Minute).Truncate(time.Second)
+	var nhsNumbers, names []string
+	for i := range cases {
+		p := &cases[i].p
+		p.Key, p.At = uuid.NewString(), start.Add(time.Duration(i)*time.Minute)
+		p.Setting, p.OrgCode, p.OrgName = string(cpis.EmergencyDepartment), sess.Role.OrgCode, sess.Role.OrgName
+		p.UserID, p.UserName, p.RoleID, p.JobRole = sess.User.ID, sess.User.Name, sess.Role.ID, sess.Role.JobRole
+		if down, _ := link.Down(); !down && p.NHS != "" {
+			// The first user action meets the dead Spine and puts the
+			// link down; the rest go straight to the queue.
+			_, err := check.Trace(ctx, sess, cpis.NHSNumber(p.NHS), Presentation{At: p.At, Key: p.Key})
+			if !link.Failed(err) {
+				return fmt.Errorf("running the drill: the trace with the Spine down gave %v, not a downtime error", err)
+			}
+		}
+		if _, err := db.Enqueue(*p); err != nil {
+			return err
+		}
+		if p.NHS != "" {
+			nhsNumbers = append(nhsNumbers, p.NHS)
+		}
+		if len(p.Family) >= 5 { // shorter strings turn up in ciphertext by chance
+			names = append(names, p.Family)
+		}
+	}
+	counts, err := db.Counts()
+	if err != nil {
+		return err
+	}
+	if err := inClear(dbPath, nhsNumbers, names); err != nil {
+		return err
+	}
+
+	// The Spine comes back; the link notices by itself.
+	sb.SetFault(sandbox.Fault{})
+	if opts.Kill {
+		if err := db.Close(); err != nil {
+			return err
+		}
+		if err := drillKillReplay(ctx, opts, log, dataDir, sb); err != nil {
+			return err
+		}
+		if db, err = store.Open(dbPath, keyPath, log); err != nil {
+			return fmt.Errorf("reopening the drill's database: %w", err)
+		}
+	} else {
+		rep.Start(ctx)
+		err := waitEmpty(ctx, db)
+		rep.Shutdown(context.Background())
+		if err != nil {
+			return err
+		}
+	}
+	return drillReport(out, db, sb, cases, counts.Queued)
+}
+
+// drillCases makes n presentations from the sandbox's synthetic patients,
+// in turn: every traceable patient by NHS number, and searches that find
+// one patient, none, and too many.
+func drillCases(seed []sandbox.SeedPatient, n int) []drillCase {
+	now := time.Now()
+	var kinds []drillCase
+	outcome := func(p sandbox.SeedPatient) string {
+		if len(cpis.VisiblePlans(p.Plans, now)) > 0 {
+			return store.OutcomeAlert
+		}
+		return store.OutcomeNoAlert
+	}
+	var smith sandbox.SeedPatient
+	for _, p := range seed {
+		switch {
+		case p.NotOnPDS:
+		case p.Family == "SMITH":
+			smith = p
+		default:
+			kinds = append(kinds, drillCase{store.Presentation{NHS: p.NHS.Digits()}, outcome(p)})
+		}
+		if p.Family == "MORGAN" || p.Family == "XIONG" {
+			kinds = append(kinds, drillCase{store.Presentation{Family: p.Family, Given: p.Given,
+				BirthDate: p.BirthDate, Gender: string(p.Gender), Postcode: p.Postcode}, outcome(p)})
+		}
+	}
+	kinds = append(kinds,
+		drillCase{store.Presentation{Family: "NOBODYKNOWS", BirthDate: smith.BirthDate}, store.OutcomeManualTrace},
+		drillCase{store.Presentation{Family: "SMITH", BirthDate: smith.BirthDate}, store.OutcomeManualTrace})
+	out := make([]drillCase, n)
+	for i := range out {
+		out[i] = kinds[i%len(kinds)]
+		out[i].p.Check = "Required: under 18"
+	}
+	return out
+}
+
+// inClear fails when the database file holds any of the strings as they
+// are, or an NHS number as printed (999 027 6579).
+func inClear(path string, nhsNumbers, names []string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading the drill's database: %w", err)
+	}
+	for _, s := range append(append([]string{}, nhsNumbers...), names...) {
+		forms := []string{s}
+		if n, err := cpis.ParseNHSNumber(s); err == nil {
+			forms = append(forms, n.Digits()[:3]+" "+n.Digits()[3:6]+" "+n.Digits()[6:])
+		}
+		for _, f := range forms {
+			if bytes.Contains(raw, []byte(f)) {
+				return errors.New("running the drill: the database file holds a patient's details in clear")
+			}
+		}
+	}
+	return nil
+}
+
+// waitEmpty waits until the queue is empty.
+func waitEmpty(ctx context.Context, db *store.DB) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		c, err := db.Counts()
+		if err != nil {
+			return err
+		}
+		if c.Queued == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the replay: %w (%d still queued)", ctx.Err(), c.Queued)
+		case <-t.C:
+		}
+	}
+}
+
+// drillKillReplay runs the replaying child, kills it at random moments
+// DrillKills times, then lets the last one finish.
+func drillKillReplay(ctx context.Context, opts DrillOptions, log logrus.FieldLogger, dataDir string, sb *sandbox.Server) error {
+	pdsURL, cpisURL, idURL := sb.Bases()
+	args := append(append([]string{}, opts.ExeArgs...), "drill-replay", "--data", dataDir,
+		"--pds", pdsURL, "--cpis", cpisURL, "--identity", idURL, "--ca", sb.CAFile())
+	for kills := 0; ; {
+		c, err := startChild(ctx, opts.Exe, args, nil)
+		if err != nil {
+			return err
+		}
+		if kills == DrillKills {
+			if err := c.wait(); err != nil {
+				return fmt.Errorf("running the last replay: %w", err)
+			}
+			return nil
+		}
+		if !c.killAtRandom(400 * time.Millisecond) {
+			return fmt.Errorf("running the drill: the replay finished after %d of %d kills; use more patients", kills, DrillKills)
+		}
+		kills++
+		log.WithField("kills", kills).Info("killed the replaying process")
+	}
+}
+
+// drillReport checks the outcome against the cases and prints the
+// summary line.
+func drillReport(out io.Writer, db *store.DB, sb *sandbox.Server, cases []drillCase, queued int) error {
+	replayed := map[string]int{}
+	if err := db.Events(func(e store.Event) error {
+		if e.Kind == "replay" {
+			replayed[e.TraceID]++
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	notes := map[string][]sandbox.Notification{}
+	for _, x := range sb.Notifications() {
+		notes[x.IdempotencyKey] = append(notes[x.IdempotencyKey], x)
+	}
+	reviews, err := db.Reviews(false)
+	if err != nil {
+		return err
+	}
+	alerts := map[string]bool{}
+	for _, it := range reviews {
+		if it.Kind == store.ReviewAlert && it.Alert != nil && len(it.Alert.Plans) > 0 {
+			alerts[it.P.Key] = true
+		}
+	}
+	c, err := db.Counts()
+	if err != nil {
+		return err
+	}
+
+	var problems []string
+	lost, done, dups := 0, 0, 0
+	for _, dc := range cases {
+		p := dc.p
+		switch replayed[p.Key] {
+		case 0:
+			lost++
+			continue
+		case 1:
+			done++
+		default:
+			done++
+			problems = append(problems, "a presentation was replayed more than once")
+		}
+		ns := notes[p.Key]
+		if len(ns) > 1 {
+			dups += len(ns) - 1
+		}
+		switch {
+		case dc.want == store.OutcomeAlert && len(ns) == 0:
+			problems = append(problems, "an alert was replayed without notifying the local authority")
+		case dc.want != store.OutcomeAlert && len(ns) > 0:
+			problems = append(problems, "a patient without a visible alert was notified")
+		case len(ns) > 0 && (!ns[0].PresentedAt.Equal(p.At) || ns[0].OnBehalfOf != p.UserName):
+			problems = append(problems, "a notification lacks the presentation time or the member of staff on duty")
+		}
+		if dc.want == store.OutcomeAlert && !alerts[p.Key] {
+			problems = append(problems, "an alert is missing from the review list")
+		}
+	}
+	if c.Dead > 0 {
+		problems = append(problems, fmt.Sprintf("%d presentations were moved aside", c.Dead))
+	}
+	fmt.Fprintf(out, "drill: presented %d, queued %d, replayed %d, lost %d, duplicate notifications %d, review items %d\n",
+		len(cases), queued, done, lost, dups, len(reviews))
+	if lost > 0 || dups > 0 || queued != len(cases) {
+		problems = append(problems, fmt.Sprintf("%d lost, %d duplicate notifications", lost, dups))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("drill failed: %s", strings.Join(uniqueStrings(problems), "; "))
+	}
+	return nil
+}
+
+func uniqueStrings(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// DrillReplayChild is the hidden "drill-replay" command: it replays the
+// drill's queue against the drill's sandbox until the queue is empty,
+// printing "replayed DONE/TOTAL" after each entry, and returns the exit
+// code. args are those after the command's name.
+func DrillReplayChild(args []string) int {
+	fs := flag.NewFlagSet("drill-replay", flag.ContinueOnError)
+	data := fs.String("data", "", "the drill's data `folder`")
+	pdsURL := fs.String("pds", "", "PDS base `URL`")
+	cpisURL := fs.String("cpis", "", "CP-IS base `URL`")
+	idURL := fs.String("identity", "", "identity base `URL`")
+	ca := fs.String("ca", "", "CA `file` to trust")
+	if err := fs.Parse(args); err != nil || *data == "" {
+		return 2
+	}
+	l := logrus.New()
+	l.SetLevel(logrus.WarnLevel)
+	l.SetFormatter(redactor{&logrus.TextFormatter{}})
+	l.SetOutput(os.Stderr)
+	if err := drillReplay(context.Background(), os.Stdout, l, *data, *pdsURL, *cpisURL, *idURL, *ca, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "cpis-kiosk drill-replay: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// drillReplay replays the queue in dataDir to the end.
+func drillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dataDir, pdsURL, cpisURL, idURL, ca string, pdsInterval time.Duration) error {
+	dbPath, keyPath := drillPaths(dataDir)
+	db, err := store.Open(dbPath, keyPath, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	client, err := sandboxClient(pdsURL, cpisURL, idURL, ca, log)
+	if err != nil {
+		return err
+	}
+	rep := NewReplayer(db, client, demoSignIn(client), log)
+	rep.PDSInterval = pdsInterval
+	link := NewLink(rep.Probe, log)
+	rep.Link = link
+	rep.OnProgress = func(done, total int) { fmt.Fprintf(out, "replayed %d/%d\n", done, total) }
+	link.Start(ctx)
+	rep.Start(ctx)
+	err = waitEmpty(ctx, db)
+	rep.Shutdown(context.Background())
+	link.Shutdown(context.Background())
+	return err
+}
+
+func drillPaths(dataDir string) (db, key string) {
+	return filepath.Join(dataDir, "kiosk.db"), filepath.Join(dataDir, "keys", "kiosk.key")
+}
+
+func sandboxClient(pdsURL, cpisURL, idURL, caFile string, log logrus.FieldLogger) (*spine.Client, error) {
+	pool, err := spine.LoadCA(caFile)
+	if err != nil {
+		return nil, err
+	}
+	c, err := spine.New(spine.Config{PDSBase: pdsURL, CPISBase: cpisURL, IdentityBase: idURL,
+		RootCAs: pool, Timeout: 4 * time.Second, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("preparing the Spine client: %w", err)
+	}
+	return c, nil
+}
+
+// demoSignIn signs in the sandbox's demo user, standing in for the
+// kiosk's own endpoint credential.
+func demoSignIn(c *spine.Client) func(ctx context.Context) (Session, error) {
+	return func(ctx context.Context) (Session, error) {
+		l, err := c.DemoLogin(ctx)
+		if err != nil {
+			return Session{}, fmt.Errorf("signing in the demo user: %w", err)
+		}
+		if len(l.User.Roles) == 0 {
+			return Session{}, fmt.Errorf("signing in the demo user: %w", spine.ErrBadResponse)
+		}
+		return Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: l.Demo}, nil
+	}
+}
+
+// childProc is a process whose output lines arrive on a channel.
+type childProc struct {
+	cmd    *exec.Cmd
+	lines  chan string // closed when the child's output ends
+	stderr bytes.Buffer
+}
+
+func startChild(ctx context.Context, exe string, args, env []string) (*childProc, error) {
+	c := &childProc{cmd: exec.CommandContext(ctx, exe, args...), lines: make(chan string, 64)}
+	c.cmd.Env = append(os.Environ(), env...)
+	c.cmd.Stderr = &c.stderr
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", filepath.Base(exe), err)
+	}
+	go func() {
+		defer close(c.lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+	}()
+	return c, nil
+}
+
+// killAtRandom kills the child with SIGKILL at a random moment within
+// window of its start or, half the time, of its first line of output (so
+// that some kills land mid-work rather than mid-start-up). false means
+// the child ended by itself first.
+func (c *childProc) killAtRandom(window time.Duration) bool {
+	if rand.IntN(2) == 0 {
+		if _, ok := <-c.lines; !ok {
+			c.cmd.Wait()
+			return false
+		}
+	}
+	deadline := time.After(time.Duration(rand.Int64N(int64(window))))
+wait:
+	for {
+		select {
+		case _, ok := <-c.lines:
+			if !ok {
+				c.cmd.Wait()
+				return false
+			}
+		case <-deadline:
+			break wait
+		}
+	}
+	c.cmd.Process.Kill() // SIGKILL: no chance to clean up
+	for range c.lines {
+	}
+	c.cmd.Wait()
+	return true
+}
+
+// wait lets the child finish, draining its output.
+func (c *childProc) wait() error {
+	for range c.lines {
+	}
+	if err := c.cmd.Wait(); err != nil {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(c.stderr.String()))
+	}
+	return nil
+}

@@ -1,0 +1,420 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/time/rate"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+// Queue is the offline queue: the kiosk fills it while the Spine is down,
+// the Replayer drains it when the Spine is back.
+type Queue interface {
+	Enqueue(p store.Presentation) (uint64, error)
+	Head() (store.QueuedEntry, bool, error)
+	Attempted(seq uint64, class string) error
+	Complete(seq uint64, o store.Outcome) error
+	DeadLetter(seq uint64, reason string) error
+	Counts() (store.Counts, error)
+}
+
+var _ Queue = (*store.DB)(nil)
+
+// Defaults for the Replayer.
+const (
+	// DefaultPDSInterval paces PDS requests. PDS allows 5 a second per
+	// application (spine-interfaces.md); a little under that, so that a
+	// server counting in fixed one-second windows never sees a sixth
+	// request through clock jitter.
+	DefaultPDSInterval = 220 * time.Millisecond
+	// DefaultPoll is how often an idle replayer looks at the queue
+	// without being kicked: a net under a missed Kick.
+	DefaultPoll = time.Minute
+)
+
+// Replayer replays the offline queue, oldest presentation first, while
+// the Spine link is live: for each entry it traces the patient on PDS,
+// checks CP-IS silently and, when an alert is visible, makes the
+// unscheduled query that notifies the local authority, with the entry's
+// idempotency key and original presentation time, on behalf of the member
+// of staff who was on duty. It runs with the kiosk's own credential
+// (SignIn), not a nurse's card (DESIGN.md, "The Spine interface").
+//
+// An entry leaves the queue only in the transaction that records its
+// outcome (store.DB.Complete), so a crash at any point replays it again,
+// with the same key: the Spine notifies once per key. A permanent failure
+// (PDS does not know the NHS number, the request is refused as invalid)
+// moves the entry aside (store.DB.DeadLetter) so one bad entry never
+// blocks the rest; anything else is retried with backoff.
+type Replayer struct {
+	Queue Queue
+	Spine Spine
+	// SignIn gets the kiosk's own session. The replayer keeps it until a
+	// minute before it expires, or until the Spine denies it.
+	SignIn func(ctx context.Context) (Session, error)
+	// Link, when set, is told of retryable failures, and the replayer
+	// waits for it to be live before each entry.
+	Link *Link
+	Log  logrus.FieldLogger
+	// OnProgress hears (done, total) from the replayer's goroutine after
+	// each entry, and (n, n) when the queue is empty again.
+	OnProgress func(done, total int)
+
+	Now         func() time.Time
+	After       func(time.Duration) <-chan time.Time // the backoff timer
+	Backoff     Backoff
+	PDSInterval time.Duration // DefaultPDSInterval when zero; negative for no pacing
+	Poll        time.Duration // DefaultPoll when zero
+
+	limOnce sync.Once
+	lim     *rate.Limiter
+	kick    chan struct{}
+
+	mu          sync.Mutex
+	sess        *Session
+	done, total int
+
+	cancel   context.CancelFunc
+	finished chan struct{}
+}
+
+// NewReplayer makes a replayer with the defaults; set Link, OnProgress
+// and the rest before Start.
+func NewReplayer(q Queue, sp Spine, signIn func(ctx context.Context) (Session, error), log logrus.FieldLogger) *Replayer {
+	if log == nil {
+		log = discardLog()
+	}
+	return &Replayer{
+		Queue: q, Spine: sp, SignIn: signIn, Log: log.WithField("component", "replay"),
+		Now: time.Now, After: time.After, Backoff: DefaultBackoff,
+		kick: make(chan struct{}, 1),
+	}
+}
+
+// Start runs the replayer's one goroutine until Shutdown or ctx ends.
+func (r *Replayer) Start(ctx context.Context) {
+	ctx, r.cancel = context.WithCancel(ctx)
+	r.finished = make(chan struct{})
+	go func() {
+		defer close(r.finished)
+		r.run(ctx)
+	}()
+}
+
+// Shutdown stops the replayer and waits for it, or for ctx. An entry
+// being replayed stays in the queue, to be replayed again.
+func (r *Replayer) Shutdown(ctx context.Context) error {
+	if r.cancel == nil {
+		return nil
+	}
+	r.cancel()
+	select {
+	case <-r.finished:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Kick asks for a drain now: after an enqueue, or from IT's "replay now".
+func (r *Replayer) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Progress is how far the current drain has come; (0, 0) when idle.
+func (r *Replayer) Progress() (done, total int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.done, r.total
+}
+
+// probePatient is the guide's first test patient (step 19): "Please use
+// NHS Numbers 9990276579 and 9990275831 for these purposes".
+const probePatient cpis.NHSNumber = "9990276579"
+
+// Probe is a cheap request for Link.Probe: the PDS retrieve of the
+// guide's first test patient with the kiosk's own session, paced with
+// the replay's PDS requests.
+func (r *Replayer) Probe(ctx context.Context) error {
+	s, err := r.session(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.pdsWait(ctx); err != nil {
+		return err
+	}
+	_, err = r.Spine.Patient(ctx, s.spine(), probePatient)
+	if errors.Is(err, spine.ErrAccessDenied) {
+		r.forgetSession()
+	}
+	return err
+}
+
+func (r *Replayer) run(ctx context.Context) {
+	poll := r.Poll
+	if poll <= 0 {
+		poll = DefaultPoll
+	}
+	for {
+		r.drain(ctx)
+		var linkChanged <-chan struct{}
+		if r.Link != nil {
+			linkChanged = r.Link.Changed()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.kick:
+		case <-linkChanged:
+		case <-r.After(poll):
+		}
+	}
+}
+
+// drain replays entries until the queue is empty or ctx ends.
+func (r *Replayer) drain(ctx context.Context) {
+	failures, started := 0, false
+	for ctx.Err() == nil {
+		if r.Link != nil && r.Link.WaitLive(ctx) != nil {
+			return
+		}
+		e, ok, err := r.Queue.Head()
+		if err != nil {
+			r.Log.WithError(err).Error("reading the offline queue")
+			return
+		}
+		if !ok {
+			r.progress(false, true)
+			return
+		}
+		if !started {
+			started = true
+			r.progress(false, false)
+		}
+		err = r.replayOne(ctx, e)
+		if err == nil {
+			failures = 0
+			r.progress(true, false)
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		wait := r.failed(e, err, failures)
+		failures++
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.After(wait):
+		}
+	}
+}
+
+// progress counts a finished entry and tells OnProgress; at the end of a
+// drain it reports (n, n) and resets to idle.
+func (r *Replayer) progress(finishedOne, empty bool) {
+	queued := 0
+	if !empty {
+		c, err := r.Queue.Counts()
+		if err != nil {
+			r.Log.WithError(err).Warn("counting the offline queue")
+		}
+		queued = c.Queued
+	}
+	r.mu.Lock()
+	if finishedOne {
+		r.done++
+	}
+	r.total = r.done + queued
+	done, total := r.done, r.total
+	if empty {
+		r.done, r.total = 0, 0
+	}
+	r.mu.Unlock()
+	if r.OnProgress != nil && (total > 0 || finishedOne) {
+		r.OnProgress(done, total)
+	}
+}
+
+// failed records a failed attempt and says how long to wait before the
+// next: a 429's Retry-After as asked (the Spine is up, only busy, so the
+// link is not told); for other retryable failures backoff with jitter, or
+// the Retry-After when longer, and the link goes down.
+func (r *Replayer) failed(e store.QueuedEntry, err error, failures int) time.Duration {
+	class := outcome(err)
+	if aerr := r.Queue.Attempted(e.Seq, class); aerr != nil && !errors.Is(aerr, store.ErrNotQueued) {
+		r.Log.WithError(aerr).Error("recording a replay attempt")
+	}
+	wait := r.Backoff.Delay(failures)
+	var se *spine.Error
+	switch {
+	case errors.As(err, &se) && se.Status == http.StatusTooManyRequests && se.RetryAfter > 0:
+		wait = se.RetryAfter
+	case errors.Is(err, spine.ErrAccessDenied):
+		r.forgetSession()
+	case spine.Retryable(err):
+		if r.Link != nil {
+			r.Link.Failed(err)
+		}
+		wait = max(wait, spine.RetryAfter(err))
+	}
+	// err is a spine error or a store error: neither message holds an
+	// NHS number or a name.
+	r.Log.WithFields(logrus.Fields{"seq": e.Seq, "key": e.P.Key, "class": class, "wait": wait}).
+		WithError(err).Warn("replay attempt failed; will retry")
+	return wait
+}
+
+// replayOne replays one entry. nil means it left the queue, completed or
+// moved aside; an error means it stays for another attempt.
+func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
+	s, err := r.session(ctx)
+	if err != nil {
+		return err
+	}
+	ss := s.spine()
+	p := e.P
+
+	var nhs cpis.NHSNumber
+	if p.NHS != "" {
+		if nhs, err = cpis.ParseNHSNumber(p.NHS); err != nil {
+			return r.deadLetter(e, "not a valid NHS number")
+		}
+		if err := r.pdsWait(ctx); err != nil {
+			return err
+		}
+		if _, err := r.Spine.Patient(ctx, ss, nhs); err != nil {
+			return r.permanent(e, "tracing on PDS", err)
+		}
+	} else {
+		q := cpis.SearchQuery{Family: p.Family, Given: p.Given, BirthDate: p.BirthDate,
+			Gender: cpis.Gender(p.Gender), Postcode: p.Postcode}
+		if err := r.pdsWait(ctx); err != nil {
+			return err
+		}
+		// Two is enough to know the answer is not one patient.
+		pts, err := r.Spine.Search(ctx, ss, q, 2)
+		switch {
+		case errors.Is(err, spine.ErrTooManyMatches) || (err == nil && len(pts) > 1):
+			return r.complete(e, store.Outcome{Kind: store.OutcomeManualTrace, Reason: "more than one match on PDS"})
+		case err != nil:
+			return r.permanent(e, "searching PDS", err)
+		case len(pts) == 0:
+			return r.complete(e, store.Outcome{Kind: store.OutcomeManualTrace, Reason: "no match on PDS"})
+		}
+		nhs = pts[0].NHS
+	}
+
+	// Silently first, as a nurse would have seen the alert tab before
+	// opening it: a child whose plans are no longer visible is not
+	// notified on replay any more than live.
+	plans, err := r.Spine.Plans(ctx, ss, nhs, spine.Access{PresentedAt: p.At})
+	if err != nil {
+		return r.permanent(e, "checking CP-IS", err)
+	}
+	// Visibility is judged now, not at presentation: the review list is
+	// worked now, and the guide's windows say what staff may see today.
+	if len(cpis.VisiblePlans(plans, r.Now())) == 0 {
+		return r.complete(e, store.Outcome{Kind: store.OutcomeNoAlert, NHS: nhs.Digits()})
+	}
+	plans, err = r.Spine.Plans(ctx, ss, nhs, spine.Access{
+		Unscheduled: true, IdempotencyKey: p.Key, PresentedAt: p.At, OnBehalfOf: onBehalfOf(p),
+	})
+	if err != nil {
+		return r.permanent(e, "opening the Child Care Alert", err)
+	}
+	// The access history is not read: nobody is at the screen to see it,
+	// the review list does not keep it, and the lead who opens the alert
+	// later sees it as it stands then.
+	o := store.Outcome{Kind: store.OutcomeNoAlert, NHS: nhs.Digits(), Notified: len(plans) > 0}
+	if visible := cpis.VisiblePlans(plans, r.Now()); len(visible) > 0 {
+		o.Kind, o.Alert = store.OutcomeAlert, &cpis.Alert{NHS: nhs, Plans: visible}
+	}
+	return r.complete(e, o)
+}
+
+// permanent moves the entry aside when err is the Spine refusing this
+// entry for good, and otherwise returns err for a retry. An access denied
+// is the kiosk's credential, not the entry, so it is retried.
+func (r *Replayer) permanent(e store.QueuedEntry, doing string, err error) error {
+	if errors.Is(err, spine.ErrNotFound) || errors.Is(err, spine.ErrInvalid) {
+		return r.deadLetter(e, doing+": "+outcome(err))
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+func (r *Replayer) deadLetter(e store.QueuedEntry, reason string) error {
+	if err := r.Queue.DeadLetter(e.Seq, reason); err != nil && !errors.Is(err, store.ErrNotQueued) {
+		return err
+	}
+	r.Log.WithFields(logrus.Fields{"seq": e.Seq, "key": e.P.Key, "reason": reason}).
+		Warn("moved a queue entry aside for review")
+	return nil
+}
+
+func (r *Replayer) complete(e store.QueuedEntry, o store.Outcome) error {
+	if err := r.Queue.Complete(e.Seq, o); err != nil && !errors.Is(err, store.ErrNotQueued) {
+		return err
+	}
+	r.Log.WithFields(logrus.Fields{"seq": e.Seq, "key": e.P.Key, "outcome": o.Kind, "notified": o.Notified}).
+		Info("replayed a presentation")
+	return nil
+}
+
+func (r *Replayer) pdsWait(ctx context.Context) error {
+	r.limOnce.Do(func() {
+		switch {
+		case r.PDSInterval < 0:
+			r.lim = rate.NewLimiter(rate.Inf, 1)
+		case r.PDSInterval == 0:
+			r.lim = rate.NewLimiter(rate.Every(DefaultPDSInterval), 1)
+		default:
+			r.lim = rate.NewLimiter(rate.Every(r.PDSInterval), 1)
+		}
+	})
+	return r.lim.Wait(ctx)
+}
+
+func (r *Replayer) session(ctx context.Context) (Session, error) {
+	r.mu.Lock()
+	s := r.sess
+	r.mu.Unlock()
+	if s != nil && (s.Expires.IsZero() || r.Now().Before(s.Expires.Add(-time.Minute))) {
+		return *s, nil
+	}
+	ns, err := r.SignIn(ctx)
+	if err != nil {
+		return Session{}, fmt.Errorf("signing in for replay: %w", err)
+	}
+	r.mu.Lock()
+	r.sess = &ns
+	r.mu.Unlock()
+	return ns, nil
+}
+
+func (r *Replayer) forgetSession() {
+	r.mu.Lock()
+	r.sess = nil
+	r.mu.Unlock()
+}
+
+// onBehalfOf names the member of staff on duty at presentation, whom the
+// Spine records as the person responsible for the replayed access.
+func onBehalfOf(p store.Presentation) string {
+	if p.UserName != "" && len(p.UserName) <= 100 {
+		return p.UserName
+	}
+	return p.UserID
+}

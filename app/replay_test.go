@@ -1,0 +1,519 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+// replayEnv is a replayer wired as the kiosk wires it, against the real
+// sandbox over HTTPS and a real database.
+type replayEnv struct {
+	sb     *sandbox.Server
+	client *spine.Client
+	sess   Session
+	db     *store.DB
+	link   *Link
+	rep    *Replayer
+	base   time.Time
+	n      int
+}
+
+func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *replayEnv {
+	t.Helper()
+	opts.StateDir = t.TempDir()
+	if opts.Log == nil {
+		opts.Log = quiet()
+	}
+	sb, err := sandbox.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	pds, cp, id := sb.Bases()
+	client, err := sandboxClient(pds, cp, id, sb.CAFile(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := demoSignIn(client)(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	rep := NewReplayer(db, client, demoSignIn(client), log)
+	rep.Backoff = Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+	link := NewLink(rep.Probe, log)
+	link.Backoff = Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+	rep.Link = link
+	return &replayEnv{sb: sb, client: client, sess: sess, db: db, link: link, rep: rep,
+		base: time.Now().Add(-2 * time.Hour).Truncate(time.Second)}
+}
+
+// present queues a presentation, one a minute, by NHS number or, with
+// nhs empty, by the demographics in q.
+func (e *replayEnv) present(t testing.TB, nhs string, q cpis.SearchQuery) store.Presentation {
+	t.Helper()
+	p := store.Presentation{Key: uuid.NewString(), At: e.base.Add(time.Duration(e.n) * time.Minute),
+		Setting: string(cpis.EmergencyDepartment), OrgCode: "RXX01", OrgName: "Sandbox General Hospital",
+		UserID: "555000000042", UserName: "Night Nurse (on duty)", RoleID: "555000000042-01", JobRole: "Staff Nurse",
+		NHS: nhs, Family: q.Family, Given: q.Given, BirthDate: q.BirthDate, Gender: string(q.Gender), Postcode: q.Postcode,
+		Check: "Required: under 18"}
+	e.n++
+	if _, err := e.db.Enqueue(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// run starts link and replayer, waits for the queue to empty and stops them.
+func (e *replayEnv) run(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e.link.Start(ctx)
+	e.rep.Start(ctx)
+	err := waitEmpty(ctx, e.db)
+	if err := e.rep.Shutdown(ctx); err != nil {
+		t.Errorf("replayer Shutdown: %v", err)
+	}
+	if err := e.link.Shutdown(ctx); err != nil {
+		t.Errorf("link Shutdown: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *replayEnv) replayEvents(t testing.TB) []store.Event {
+	t.Helper()
+	var out []store.Event
+	if err := e.db.Events(func(ev store.Event) error {
+		if ev.Kind == "replay" {
+			out = append(out, ev)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (e *replayEnv) patient(t testing.TB, family string) sandbox.SeedPatient {
+	for _, p := range e.sb.Patients() {
+		if p.Family == family {
+			return p
+		}
+	}
+	t.Fatalf("no seed patient %s", family)
+	return sandbox.SeedPatient{}
+}
+
+var withAlert = []string{"9990276579", "9990275831", "9990300011", "9990300038", "9990300046", "9990300097"}
+
+// Replay in presentation order, each alert notified once with its
+// presentation time and the member of staff on duty; a query made before
+// a crash (same key) is not notified again; the logs name no one.
+func TestReplayInOrderNotifiesOnce(t *testing.T) {
+	log, hook := logtest.NewNullLogger()
+	log.SetLevel(logrus.DebugLevel)
+	e := newReplayEnv(t, sandbox.Options{}, log)
+	var ps []store.Presentation
+	for _, nhs := range append(withAlert, "9990300100", "9990300062", "9990276579") {
+		ps = append(ps, e.present(t, nhs, cpis.SearchQuery{}))
+	}
+	// The kiosk crashed last time between the CP-IS query and Complete:
+	// the Spine has already notified under the first entry's key.
+	if _, err := e.client.Plans(context.Background(), e.sess.spine(), cpis.NHSNumber(ps[0].NHS),
+		spine.Access{Unscheduled: true, IdempotencyKey: ps[0].Key, PresentedAt: ps[0].At, OnBehalfOf: ps[0].UserName}); err != nil {
+		t.Fatal(err)
+	}
+	var progress []int
+	var mu sync.Mutex
+	e.rep.OnProgress = func(done, total int) {
+		mu.Lock()
+		progress = append(progress, done, total)
+		mu.Unlock()
+	}
+	e.run(t)
+
+	notes := e.sb.Notifications()
+	var alerts []store.Presentation
+	for _, p := range ps {
+		if p.NHS != "9990300100" && p.NHS != "9990300062" {
+			alerts = append(alerts, p)
+		}
+	}
+	if len(notes) != len(alerts) {
+		t.Fatalf("%d notifications, want %d", len(notes), len(alerts))
+	}
+	for i, p := range alerts {
+		n := notes[i]
+		if n.IdempotencyKey != p.Key || !n.PresentedAt.Equal(p.At) || n.OnBehalfOf != p.UserName || string(n.NHS) != p.NHS {
+			t.Errorf("notification %d = %+v, want key %s presented %v on behalf of %s", i, n, p.Key, p.At, p.UserName)
+		}
+	}
+	evs := e.replayEvents(t)
+	if len(evs) != len(ps) {
+		t.Fatalf("%d replay records, want %d", len(evs), len(ps))
+	}
+	for i, ev := range evs {
+		if ev.TraceID != ps[i].Key || !ev.Replayed || ev.NHS != ps[i].NHS {
+			t.Errorf("replay record %d = %+v, want key %s", i, ev, ps[i].Key)
+		}
+		alert := ps[i].NHS != "9990300100" && ps[i].NHS != "9990300062"
+		if ev.Notified != alert {
+			t.Errorf("replay record %d: Notified %v, want %v", i, ev.Notified, alert)
+		}
+	}
+	items, _ := e.db.Reviews(true)
+	if len(items) != len(alerts) {
+		t.Fatalf("%d review items, want one per alert (%d)", len(items), len(alerts))
+	}
+	for i, it := range items {
+		la := it.Alert.Authority()
+		if it.Kind != store.ReviewAlert || it.P.Key != alerts[i].Key || la.Name == "" || la.OfficeHours == "" || la.OutOfHours == "" {
+			t.Errorf("review item %d = %+v", i, it)
+		}
+	}
+	mu.Lock()
+	if n := len(progress); n < 2 || progress[n-2] != len(ps) || progress[n-1] != len(ps) {
+		t.Errorf("progress %v, want to end at %d/%d", progress, len(ps), len(ps))
+	}
+	mu.Unlock()
+	if d, tot := e.rep.Progress(); d != 0 || tot != 0 {
+		t.Errorf("Progress after the drain = %d/%d, want 0/0", d, tot)
+	}
+	assertNoPatientInLogs(t, hook, "Night Nurse", "CPISTEST", "MORGAN")
+}
+
+var nhsInLog = regexp.MustCompile(`\b9\d{9}\b|\b9\d\d \d{3} \d{4}\b`)
+
+func assertNoPatientInLogs(t *testing.T, hook *logtest.Hook, names ...string) {
+	t.Helper()
+	if len(hook.AllEntries()) == 0 {
+		t.Fatal("nothing was logged")
+	}
+	for _, en := range hook.AllEntries() {
+		line, _ := en.String()
+		if nhsInLog.MatchString(line) {
+			t.Errorf("log line holds an NHS number: %s", line)
+		}
+		for _, n := range names {
+			if regexp.MustCompile(`(?i)` + n).MatchString(line) {
+				t.Errorf("log line holds %q: %s", n, line)
+			}
+		}
+	}
+}
+
+// A search that does not find exactly one patient goes to the review list
+// for a manual trace; one that does is replayed like an NHS number.
+func TestReplayDemographics(t *testing.T) {
+	log, hook := logtest.NewNullLogger()
+	e := newReplayEnv(t, sandbox.Options{}, log)
+	morgan, xiong := e.patient(t, "MORGAN"), e.patient(t, "XIONG")
+	smithDOB := e.sb.Patients()[len(e.sb.Patients())-1].BirthDate
+	ps := []store.Presentation{
+		e.present(t, "", cpis.SearchQuery{Family: "Morgan", Given: "Isla", BirthDate: morgan.BirthDate, Gender: cpis.Female, Postcode: morgan.Postcode}),
+		e.present(t, "", cpis.SearchQuery{Family: "NOBODYKNOWS", BirthDate: morgan.BirthDate}),
+		e.present(t, "", cpis.SearchQuery{Family: "Smith", BirthDate: smithDOB}),
+		e.present(t, "", cpis.SearchQuery{Family: "Smith", BirthDate: smithDOB, Gender: cpis.Male, Given: "Oliver"}),
+		e.present(t, "", cpis.SearchQuery{Family: "Xiong", BirthDate: xiong.BirthDate}),
+	}
+	e.run(t)
+
+	items, _ := e.db.Reviews(false)
+	want := []struct{ kind, reason, key string }{
+		{store.ReviewAlert, "", ps[0].Key},
+		{store.ReviewManualTrace, "no match on PDS", ps[1].Key},
+		{store.ReviewManualTrace, "more than one match on PDS", ps[2].Key},
+		{store.ReviewManualTrace, "more than one match on PDS", ps[3].Key},
+	}
+	if len(items) != len(want) {
+		t.Fatalf("review items %+v, want %d", items, len(want))
+	}
+	for i, w := range want {
+		if it := items[i]; it.Kind != w.kind || it.Reason != w.reason || it.P.Key != w.key {
+			t.Errorf("review item %d = %s %q %s, want %s %q %s", i, it.Kind, it.Reason, it.P.Key, w.kind, w.reason, w.key)
+		}
+	}
+	if items[0].Alert == nil || items[0].Alert.NHS != morgan.NHS {
+		t.Errorf("the traced patient's alert is not on the review list: %+v", items[0].Alert)
+	}
+	evs := e.replayEvents(t)
+	if len(evs) != len(ps) || evs[0].NHS != morgan.NHS.Digits() || evs[4].NHS != xiong.NHS.Digits() || evs[4].Notified {
+		t.Errorf("replay records %+v", evs)
+	}
+	if n := e.sb.Notifications(); len(n) != 1 || n[0].IdempotencyKey != ps[0].Key {
+		t.Errorf("notifications %+v, want one for the traced MORGAN", n)
+	}
+	assertNoPatientInLogs(t, hook, "MORGAN", "XIONG", "NOBODYKNOWS", "Isla")
+}
+
+// An NHS number PDS does not know is moved aside for review; the entries
+// behind it are replayed.
+func TestReplayDeadLetterDoesNotBlock(t *testing.T) {
+	e := newReplayEnv(t, sandbox.Options{}, quiet())
+	first := e.present(t, "9990276579", cpis.SearchQuery{})
+	bad := e.present(t, "9111231130", cpis.SearchQuery{})
+	last := e.present(t, "9990275831", cpis.SearchQuery{})
+	e.run(t)
+
+	dead, _ := e.db.DeadLetters()
+	if len(dead) != 1 || dead[0].LastError != "tracing on PDS: not found" {
+		t.Fatalf("dead letters %+v", dead)
+	}
+	items, _ := e.db.Reviews(true)
+	if len(items) != 3 || items[1].Kind != store.ReviewDeadLetter || items[1].P.Key != bad.Key {
+		t.Fatalf("review items %+v", items)
+	}
+	for _, p := range []store.Presentation{first, last} {
+		if e.sb.NotificationsFor(p.Key) != 1 {
+			t.Errorf("%s not notified once", p.Key)
+		}
+	}
+}
+
+// recordingAfter is a real timer that remembers what it was asked to wait.
+type recordingAfter struct {
+	mu    sync.Mutex
+	waits []time.Duration
+	asked chan time.Duration
+}
+
+func (r *recordingAfter) after(d time.Duration) <-chan time.Time {
+	r.mu.Lock()
+	r.waits = append(r.waits, d)
+	r.mu.Unlock()
+	select {
+	case r.asked <- d:
+	default:
+	}
+	return time.After(d)
+}
+
+// A 429 is waited out for as long as Retry-After says, without calling
+// the Spine down; nothing is lost.
+func TestReplayObeysRetryAfter(t *testing.T) {
+	e := newReplayEnv(t, sandbox.Options{}, quiet())
+	rec := &recordingAfter{asked: make(chan time.Duration, 100)}
+	e.rep.After = rec.after
+	e.rep.Poll = time.Hour
+	ch := newChanges()
+	e.link.OnChange = ch.on
+	var ps []store.Presentation
+	for _, nhs := range withAlert[:3] {
+		ps = append(ps, e.present(t, nhs, cpis.SearchQuery{}))
+	}
+	e.sb.SetFault(sandbox.Fault{Mode: sandbox.Fault429, RetryAfter: time.Second})
+	go func() {
+		for d := range rec.asked {
+			if d == time.Second {
+				e.sb.SetFault(sandbox.Fault{})
+				return
+			}
+		}
+	}()
+	e.run(t)
+
+	rec.mu.Lock()
+	waits := rec.waits
+	rec.mu.Unlock()
+	if len(waits) == 0 || waits[0] != time.Second {
+		t.Errorf("waits %v, want the first to be Retry-After's 1s", waits)
+	}
+	if got := ch.all(); len(got) != 0 {
+		t.Errorf("the link changed %v on a 429", got)
+	}
+	rows, _ := e.db.QueueInfo()
+	for _, p := range ps {
+		if e.sb.NotificationsFor(p.Key) != 1 {
+			t.Errorf("%s notified %d times", p.Key, e.sb.NotificationsFor(p.Key))
+		}
+	}
+	if len(rows) != 0 || len(e.replayEvents(t)) != len(ps) {
+		t.Errorf("left in the queue: %+v", rows)
+	}
+}
+
+// The Spine fails mid-drain: the replayer backs off, the link goes down
+// and comes back, and the drain resumes where it stopped.
+func TestReplayResumesAfter5xx(t *testing.T) {
+	e := newReplayEnv(t, sandbox.Options{}, quiet())
+	ch := newChanges()
+	e.link.OnChange = ch.on
+	var ps []store.Presentation
+	for i := 0; i < 8; i++ {
+		ps = append(ps, e.present(t, withAlert[i%len(withAlert)], cpis.SearchQuery{}))
+	}
+	var once sync.Once
+	e.rep.OnProgress = func(done, _ int) {
+		if done == 3 {
+			once.Do(func() {
+				e.sb.SetFault(sandbox.Fault{Mode: sandbox.Fault5xx})
+				changed := e.link.Changed()
+				go func() {
+					<-changed // down: a few probes fail before the Spine is back
+					time.Sleep(100 * time.Millisecond)
+					e.sb.SetFault(sandbox.Fault{})
+				}()
+			})
+		}
+	}
+	e.run(t)
+
+	if got := ch.all(); len(got) < 2 || got[0] || !got[len(got)-1] {
+		t.Errorf("link changes %v, want down then live", got)
+	}
+	evs := e.replayEvents(t)
+	if len(evs) != len(ps) {
+		t.Fatalf("%d replayed, want %d", len(evs), len(ps))
+	}
+	for i, p := range ps {
+		if evs[i].TraceID != p.Key {
+			t.Errorf("replay %d out of order", i)
+		}
+		if n := e.sb.NotificationsFor(p.Key); n != 1 {
+			t.Errorf("entry %d notified %d times", i, n)
+		}
+	}
+}
+
+// PDS allows 5 requests a second: paced, the sandbox's limit never
+// refuses the replay; unpaced, it refuses and nothing is lost.
+func TestReplayPacesPDS(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		interval time.Duration
+		paced    bool
+	}{{"paced", 0, true}, {"unpaced", -1, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newReplayEnv(t, sandbox.Options{RateLimit: true}, quiet())
+			e.rep.PDSInterval = tc.interval
+			var ps []store.Presentation
+			for i := 0; i < 12; i++ {
+				ps = append(ps, e.present(t, withAlert[i%len(withAlert)], cpis.SearchQuery{}))
+			}
+			e.run(t)
+			if th := e.sb.Throttled(); tc.paced && th != 0 {
+				t.Errorf("paced replay was refused %d times by PDS's limit", th)
+			} else if !tc.paced && th == 0 {
+				t.Log("the unpaced replay never met the limit (slow machine?)")
+			}
+			if evs := e.replayEvents(t); len(evs) != len(ps) {
+				t.Errorf("%d replayed, want %d", len(evs), len(ps))
+			}
+			for _, p := range ps {
+				if n := e.sb.NotificationsFor(p.Key); n != 1 {
+					t.Errorf("%s notified %d times", p.Key, n)
+				}
+			}
+		})
+	}
+}
+
+// An expired or refused kiosk session is renewed, not held against the
+// entries.
+func TestReplayRenewsADeniedSession(t *testing.T) {
+	e := newReplayEnv(t, sandbox.Options{}, quiet())
+	p := e.present(t, "9990276579", cpis.SearchQuery{})
+	signIns := 0
+	real := e.rep.SignIn
+	e.rep.SignIn = func(ctx context.Context) (Session, error) {
+		signIns++
+		if signIns == 1 {
+			s := e.sess
+			s.Token = "expired"
+			return s, nil
+		}
+		return real(ctx)
+	}
+	e.run(t)
+	if signIns < 2 || e.sb.NotificationsFor(p.Key) != 1 {
+		t.Errorf("sign-ins %d, notifications %d", signIns, e.sb.NotificationsFor(p.Key))
+	}
+	if dead, _ := e.db.DeadLetters(); len(dead) != 0 {
+		t.Errorf("an access denied moved the entry aside: %+v", dead)
+	}
+}
+
+// BenchmarkReplay is the replayer's throughput against the sandbox with
+// no rate limit and no pacing: trace, silent check and notifying query
+// per entry, with the durable Complete.
+func BenchmarkReplay(b *testing.B) {
+	e := newReplayEnv(b, sandbox.Options{}, quiet())
+	e.rep.PDSInterval = -1
+	for i := 0; i < b.N; i++ {
+		e.present(b, withAlert[i%len(withAlert)], cpis.SearchQuery{})
+	}
+	b.ResetTimer()
+	start := time.Now()
+	e.run(b)
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
+}
+
+// BenchmarkReplayPlainClient is the baseline: a plain net/http client
+// making the same three requests per entry one after another, with no
+// store and no checks.
+func BenchmarkReplayPlainClient(b *testing.B) {
+	e := newReplayEnv(b, sandbox.Options{}, quiet())
+	pool, _ := spine.LoadCA(e.sb.CAFile())
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	pds, cp, _ := e.sb.Bases()
+	get := func(u string, h map[string]string) {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "Bearer "+e.sess.Token)
+		req.Header.Set("X-Request-ID", uuid.NewString())
+		req.Header.Set("NHSD-Session-URID", e.sess.Role.ID)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var body any
+		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("%d %v", resp.StatusCode, err)
+		}
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		nhs := withAlert[i%len(withAlert)]
+		id := url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|" + nhs)
+		get(pds+"/Patient/"+nhs, nil)
+		get(cp+"/CareTeam?patient:identifier="+id, map[string]string{"TraceID": uuid.NewString(), "IsUnscheduledAccessEvent": "false"})
+		get(cp+"/CareTeam?patient:identifier="+id, map[string]string{"TraceID": uuid.NewString(), "IsUnscheduledAccessEvent": "true",
+			"Idempotency-Key": uuid.NewString(), "X-Presentation-Time": time.Now().UTC().Format(time.RFC3339)})
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
+}
+

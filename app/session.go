@@ -1,0 +1,470 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/device"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/store"
+	"github.com/nhs-cpis/kiosk/ui"
+)
+
+// CardReader is what sign-in needs of the smartcard reader.
+type CardReader interface {
+	Events() <-chan device.Event
+	Do(ctx context.Context, fn func(*device.Card) error) error
+}
+
+// Identity exchanges the card's signature over a challenge for a session
+// and the user's role profiles.
+type Identity interface {
+	Challenge(ctx context.Context) (spine.Challenge, error)
+	CardLogin(ctx context.Context, user, challengeID string, signature []byte) (spine.Login, error)
+}
+
+var (
+	_ CardReader = (*device.Reader)(nil)
+	_ Identity   = (*spine.Client)(nil)
+)
+
+// SessionHost is what the gatekeeper drives: the window's controller.
+type SessionHost interface {
+	SetSession(sv ui.SessionView, msg *ui.Message)
+	SignIn(s Session)
+	Renewed(s Session)
+	Lock(sv ui.SessionView)
+	SignOut(sv ui.SessionView)
+}
+
+// Gatekeeper runs the smartcard session: no reader, insert card, passcode,
+// choose role, ready, locked. One goroutine owns the session's state; the
+// card is reached only through the reader's own goroutine. The passcode is
+// handed to the card and dropped: it is never stored, logged or audited.
+type Gatekeeper struct {
+	Reader   CardReader
+	Identity Identity
+	Audit    Audit
+	Host     SessionHost
+	Setting  cpis.Setting
+	Log      logrus.FieldLogger
+	Now      func() time.Time
+	// RenewBefore is how long before the token expires it is renewed.
+	RenewBefore time.Duration
+
+	passcodes chan string
+	roles     chan string
+	locks     chan struct{}
+	results   chan loginResult
+	done      chan struct{}
+	cancel    context.CancelFunc
+	once      sync.Once
+}
+
+// loginResult is what a sign-in or renewal on its own goroutine found.
+type loginResult struct {
+	gen   uint64
+	login spine.Login
+	renew bool
+	err   error
+}
+
+// sessionState is the gatekeeper's state, owned by its goroutine.
+type sessionState struct {
+	gate      ui.Gate
+	reader    string
+	card      bool
+	userID    string
+	login     *spine.Login
+	role      *cpis.Role
+	triesLeft int
+	// gen changes with every card event, so a sign-in that finishes after
+	// its card was pulled out is thrown away.
+	gen         uint64
+	cancelLogin context.CancelFunc
+	renew       *time.Timer
+}
+
+// Start runs the session loop until Shutdown.
+func (g *Gatekeeper) Start(ctx context.Context) {
+	g.passcodes = make(chan string, 1)
+	g.roles = make(chan string, 1)
+	g.locks = make(chan struct{}, 1)
+	g.results = make(chan loginResult, 1)
+	g.done = make(chan struct{})
+	if g.RenewBefore == 0 {
+		g.RenewBefore = time.Minute
+	}
+	ctx, g.cancel = context.WithCancel(ctx)
+	go g.loop(ctx)
+}
+
+// Shutdown stops the loop and waits for it.
+func (g *Gatekeeper) Shutdown(ctx context.Context) error {
+	g.cancel()
+	select {
+	case <-g.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stopping the smartcard session: %w", ctx.Err())
+	}
+}
+
+// Passcode hands over a typed passcode. It never blocks the UI: a second
+// passcode while one is being checked is dropped.
+func (g *Gatekeeper) Passcode(p string) {
+	select {
+	case g.passcodes <- p:
+	default:
+	}
+}
+
+// ChooseRole selects one of the user's roles.
+func (g *Gatekeeper) ChooseRole(id string) {
+	select {
+	case g.roles <- id:
+	default:
+	}
+}
+
+// Lock locks the session (idle timeout): the card's passcode unlocks it.
+func (g *Gatekeeper) Lock() {
+	select {
+	case g.locks <- struct{}{}:
+	default:
+	}
+}
+
+func (g *Gatekeeper) loop(ctx context.Context) {
+	defer close(g.done)
+	st := &sessionState{gate: ui.GateNoReader}
+	g.show(st, nil)
+	var renew <-chan time.Time
+	for {
+		if st.renew != nil {
+			renew = st.renew.C
+		} else {
+			renew = nil
+		}
+		select {
+		case <-ctx.Done():
+			g.endLogin(st)
+			return
+		case ev := <-g.Reader.Events():
+			g.onEvent(ctx, st, ev)
+		case p := <-g.passcodes:
+			g.onPasscode(ctx, st, p)
+		case id := <-g.roles:
+			g.onRole(st, id)
+		case <-g.locks:
+			if st.gate == ui.GateOpen {
+				st.gate = ui.GateLocked
+				g.audit(st, "lock", "idle timeout")
+				g.Host.Lock(g.view(st))
+			}
+		case r := <-g.results:
+			g.onResult(st, r)
+		case <-renew:
+			st.renew = nil
+			if st.card && st.login != nil {
+				g.startLogin(ctx, st, true)
+			}
+		}
+	}
+}
+
+func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Event) {
+	switch ev.Kind {
+	case device.EventCardInserted:
+		g.endLogin(st)
+		st.gen++
+		st.card, st.reader, st.userID, st.triesLeft = true, ev.Reader, "", 0
+		st.login, st.role = nil, nil
+		var uid string
+		err := g.Reader.Do(ctx, func(c *device.Card) error {
+			if err := c.Select(); err != nil {
+				return err
+			}
+			var err error
+			uid, err = c.UserID()
+			return err
+		})
+		if err != nil {
+			st.gate = ui.GateRefused
+			g.Log.WithError(err).Warn("reading the inserted card")
+			g.show(st, cardMessage(err))
+			return
+		}
+		st.userID, st.gate = uid, ui.GatePasscode
+		g.Log.WithField("user", uid).Info("card inserted")
+		g.show(st, nil)
+	case device.EventCardRemoved:
+		wasIn := st.login != nil
+		g.endLogin(st)
+		st.gen++
+		st.card, st.login, st.role, st.triesLeft = false, nil, nil, 0
+		st.gate = ui.GateInsertCard
+		if wasIn {
+			g.audit(st, "card-removed", "session ended")
+		}
+		st.userID = ""
+		g.Host.SignOut(g.view(st))
+		g.Log.Info("card removed: screen wiped")
+	case device.EventReaderAdded:
+		if !st.card {
+			st.reader, st.gate = ev.Reader, ui.GateInsertCard
+			g.show(st, nil)
+		}
+	case device.EventReaderRemoved, device.EventServiceDown:
+		if st.card && ev.Kind == device.EventReaderRemoved && ev.Reader != st.reader {
+			return
+		}
+		wasIn := st.login != nil
+		g.endLogin(st)
+		st.gen++
+		st.card, st.login, st.role, st.userID = false, nil, nil, ""
+		st.gate = ui.GateNoReader
+		if wasIn {
+			g.audit(st, "card-removed", "reader gone")
+		}
+		g.Host.SignOut(g.view(st))
+	case device.EventServiceUp:
+		if st.gate == ui.GateNoReader {
+			g.show(st, nil)
+		}
+	}
+}
+
+func (g *Gatekeeper) onPasscode(ctx context.Context, st *sessionState, p string) {
+	if !st.card || (st.gate != ui.GatePasscode && st.gate != ui.GateLocked) {
+		return
+	}
+	err := g.Reader.Do(ctx, func(c *device.Card) error { return c.Verify([]byte(p)) })
+	var auth *device.AuthError
+	switch {
+	case err == nil:
+	case errors.As(err, &auth):
+		st.triesLeft = auth.Retries
+		g.audit(st, "passcode-failed", fmt.Sprintf("%d tries left", auth.Retries))
+		g.show(st, nil)
+		return
+	case errors.Is(err, device.ErrBlocked):
+		st.gate = ui.GateRefused
+		g.audit(st, "passcode-failed", "card blocked")
+		g.show(st, cardMessage(err))
+		return
+	default:
+		g.Log.WithError(err).Warn("verifying the passcode")
+		g.show(st, cardMessage(err))
+		return
+	}
+	st.triesLeft = 0
+	if st.gate == ui.GateLocked {
+		st.gate = ui.GateOpen
+		g.audit(st, "unlock", "passcode")
+		g.Host.SignIn(g.session(st))
+		return
+	}
+	st.gate = ui.GateStarting
+	g.show(st, nil)
+	g.startLogin(ctx, st, false)
+}
+
+// startLogin proves the card to the identity service on its own goroutine,
+// so that pulling the card out is seen at once even while the Spine is slow.
+func (g *Gatekeeper) startLogin(ctx context.Context, st *sessionState, renew bool) {
+	g.endLogin(st)
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	st.cancelLogin = cancel
+	gen, user := st.gen, st.userID
+	go func() {
+		l, err := proveCard(lctx, g.Reader, g.Identity, user)
+		select {
+		case g.results <- loginResult{gen: gen, login: l, renew: renew, err: err}:
+		case <-ctx.Done():
+		}
+	}()
+}
+
+// proveCard runs the challenge-response: the identity service's nonce,
+// signed by the card's private key (INTERNAL AUTHENTICATE, after VERIFY),
+// exchanged for a token and the user's role profiles.
+func proveCard(ctx context.Context, r CardReader, id Identity, user string) (spine.Login, error) {
+	ch, err := id.Challenge(ctx)
+	if err != nil {
+		return spine.Login{}, fmt.Errorf("getting a challenge: %w", err)
+	}
+	var sig []byte
+	if err := r.Do(ctx, func(c *device.Card) error {
+		var err error
+		sig, err = c.Sign(ch.Nonce)
+		return err
+	}); err != nil {
+		return spine.Login{}, fmt.Errorf("signing the challenge: %w", err)
+	}
+	l, err := id.CardLogin(ctx, user, ch.ID, sig)
+	if err != nil {
+		return spine.Login{}, fmt.Errorf("signing in: %w", err)
+	}
+	return l, nil
+}
+
+func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
+	if r.gen != st.gen || !st.card {
+		return // the card this was for has gone
+	}
+	st.cancelLogin = nil
+	if r.err != nil {
+		g.Log.WithError(r.err).Warn("smartcard sign-in")
+		if r.renew {
+			// Keep the session until the token really expires; try again soon.
+			st.renew = time.NewTimer(15 * time.Second)
+			return
+		}
+		st.gate = ui.GatePasscode
+		g.show(st, signInMessage(r.err))
+		return
+	}
+	l := r.login
+	st.login = &l
+	st.renew = time.NewTimer(max(time.Second, time.Until(l.Expires)-g.RenewBefore))
+	if r.renew {
+		g.Log.Info("session renewed")
+		if st.role != nil {
+			g.Host.Renewed(g.session(st))
+		}
+		return
+	}
+	usable := 0
+	var only cpis.Role
+	for _, r := range l.User.Roles {
+		if cpis.UsableHere(r) == nil {
+			usable++
+			only = r
+		}
+	}
+	switch {
+	case usable == 0:
+		st.gate = ui.GateRefused
+		err := cpis.ErrSilentReadOnly
+		for _, r := range l.User.Roles {
+			if e := cpis.UsableHere(r); !errors.Is(e, cpis.ErrSilentReadOnly) {
+				err = e
+			}
+		}
+		g.audit(st, "login", "refused: "+err.Error())
+		g.show(st, messageFor(err))
+	case usable == 1 && len(l.User.Roles) == 1:
+		g.selectRole(st, only)
+	default:
+		st.gate = ui.GateChooseRole
+		g.show(st, nil)
+	}
+}
+
+func (g *Gatekeeper) onRole(st *sessionState, id string) {
+	if st.gate != ui.GateChooseRole || st.login == nil {
+		return
+	}
+	for _, r := range st.login.User.Roles {
+		if r.ID == id && cpis.UsableHere(r) == nil {
+			g.selectRole(st, r)
+			return
+		}
+	}
+}
+
+func (g *Gatekeeper) selectRole(st *sessionState, r cpis.Role) {
+	st.role = &r
+	st.gate = ui.GateOpen
+	g.audit(st, "login", "signed in")
+	g.Log.WithFields(logrus.Fields{"user": st.userID, "role": r.ID}).Info("signed in")
+	g.Host.SignIn(g.session(st))
+}
+
+func (g *Gatekeeper) endLogin(st *sessionState) {
+	if st.cancelLogin != nil {
+		st.cancelLogin()
+		st.cancelLogin = nil
+	}
+	if st.renew != nil {
+		st.renew.Stop()
+		st.renew = nil
+	}
+}
+
+func (g *Gatekeeper) session(st *sessionState) Session {
+	return Session{User: st.login.User, Role: *st.role, Token: st.login.Token, Expires: st.login.Expires}
+}
+
+func (g *Gatekeeper) view(st *sessionState) ui.SessionView {
+	sv := ui.SessionView{Gate: st.gate, Reader: st.reader, TriesLeft: st.triesLeft}
+	if st.login != nil {
+		sv.UserName = st.login.User.Name
+		for _, r := range st.login.User.Roles {
+			rc := ui.RoleChoice{ID: r.ID, JobRole: r.JobRole, OrgName: r.OrgName, OrgCode: r.OrgCode, Codes: joinCodes(r.Activity)}
+			if err := cpis.UsableHere(r); err != nil {
+				rc.Why = messageFor(err).Body
+			} else {
+				rc.Usable = true
+			}
+			sv.Roles = append(sv.Roles, rc)
+		}
+	}
+	return sv
+}
+
+func (g *Gatekeeper) show(st *sessionState, msg *ui.Message) {
+	g.Host.SetSession(g.view(st), msg)
+}
+
+func (g *Gatekeeper) audit(st *sessionState, kind, outcome string) {
+	e := store.Event{At: g.Now(), Kind: kind, UserID: st.userID, Setting: string(g.Setting), Outcome: outcome}
+	if st.login != nil {
+		e.UserName = st.login.User.Name
+	}
+	if st.role != nil {
+		e.RoleID, e.JobRole, e.OrgCode = st.role.ID, st.role.JobRole, st.role.OrgCode
+	}
+	if _, err := g.Audit.Append(e); err != nil {
+		g.Log.WithError(err).WithField("event", kind).Error("writing audit record")
+	}
+}
+
+// cardMessage says in plain words what went wrong with the card.
+func cardMessage(err error) *ui.Message {
+	switch {
+	case errors.Is(err, device.ErrBlocked):
+		return &ui.Message{Title: "Your smartcard is locked",
+			Body: "The passcode was entered wrongly too many times, so the card has locked itself.",
+			Next: "Take your card out. Your registration authority (RA) can unlock it."}
+	case errors.Is(err, device.ErrCardRemoved), errors.Is(err, device.ErrNoCard):
+		return &ui.Message{Title: "The card was taken out", Body: "The card left the reader before sign-in finished.",
+			Next: "Insert your smartcard again.", Warn: true}
+	}
+	return &ui.Message{Title: "This card cannot be read",
+		Body: "The card in the reader is not an NHS smartcard this kiosk can use, or it did not answer.",
+		Next: "Take the card out and insert it again, chip first and facing up. If it happens again, call the IT service desk."}
+}
+
+// signInMessage explains a sign-in that failed after the passcode.
+func signInMessage(err error) *ui.Message {
+	if errors.Is(err, spine.ErrAccessDenied) {
+		return &ui.Message{Title: "The identity service did not accept your card",
+			Body: "Your card was read, but the NHS identity service refused it.",
+			Next: "Call your registration authority: the card may be revoked or not yet registered."}
+	}
+	if m := messageFor(err); m != nil && !strings.HasPrefix(m.Title, "Something") {
+		return m
+	}
+	return &ui.Message{Title: "Sign-in did not finish",
+		Body: "The kiosk could not prove your card to the NHS identity service.",
+		Next: "Enter your passcode again. If it keeps happening, follow the downtime process and call the IT service desk."}
+}

@@ -1,0 +1,236 @@
+package app
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/device"
+	"github.com/nhs-cpis/kiosk/device/vcard"
+	"github.com/nhs-cpis/kiosk/ui"
+)
+
+// The session tests run the real stack: pcscd with vsmartcard's vpcd, the
+// Go virtual card in reader "Virtual PCD 00 01" (the device tests use 00
+// 00), and the sandbox's identity service over HTTPS. CI starts pcscd; a
+// run without it fails rather than skips.
+const testReader = "Virtual PCD 00 01"
+
+type cardRig struct {
+	t      *testing.T
+	k      *Kiosk
+	views  *views
+	audit  *memAudit
+	reader *device.Reader
+	cancel context.CancelFunc
+}
+
+func newCardRig(t *testing.T, idle time.Duration) *cardRig {
+	t.Helper()
+	if os.Getenv("CPIS_NO_PCSCD") == "1" {
+		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
+	}
+	s, c, _ := startSandbox(t)
+	registerCards(s)
+	ctx, cancel := context.WithCancel(context.Background())
+	r := device.NewReader(device.Options{Reader: testReader, Log: quiet()})
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !r.Status().ServiceUp && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !r.Status().ServiceUp {
+		t.Fatal("pcscd is not running: start it (scripts/test does) or set CPIS_NO_PCSCD=1 where it cannot run")
+	}
+	a := &memAudit{}
+	chk := &Checker{Spine: c, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	v := newViews()
+	k := NewKiosk(chk, ui.Banner{}, DefaultRoute, idle, v.show, quiet())
+	g := &Gatekeeper{Reader: r, Identity: c, Audit: a, Host: k, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
+	k.UseGate(g)
+	g.Start(ctx)
+	t.Cleanup(func() {
+		cancel()
+		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		g.Shutdown(sctx)
+		r.Shutdown(sctx)
+		k.Shutdown()
+	})
+	return &cardRig{t: t, k: k, views: v, audit: a, reader: r, cancel: cancel}
+}
+
+// insert puts a user's virtual card in the test reader until the returned
+// func pulls it out.
+func (rig *cardRig) insert(id string) (pull func()) {
+	u, ok := vcard.Find(id)
+	if !ok {
+		rig.t.Fatalf("no virtual card %s", id)
+	}
+	// The last test's card may not have been seen leaving yet: start from
+	// an empty reader, as a person would.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		empty := false
+		for _, ri := range rig.reader.Status().Readers {
+			if ri.Name == testReader && !ri.CardPresent {
+				empty = true
+			}
+		}
+		if empty {
+			break
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		vcard.Insert(ctx, vpcdAddr(1), vcard.NewCard(u))
+	}()
+	return func() { cancel(); <-done }
+}
+
+func (rig *cardRig) gate(g ui.Gate) ui.View {
+	rig.t.Helper()
+	return waitFor(rig.t, rig.views, "gate "+gateName(g), func(v ui.View) bool { return v.Session.Gate == g })
+}
+
+// testLog sends log lines to the test's own output, shown on failure.
+func testLog(t *testing.T) logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(tWriter{t})
+	l.SetLevel(logrus.DebugLevel)
+	return l
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+func gateName(g ui.Gate) string {
+	return [...]string{"open", "starting", "no reader", "insert card", "passcode", "choose role", "locked", "refused"}[g]
+}
+
+const nurseCard, clerkCard, silentCard, twoRoleCard, blockedCard = "555000000010", "555000000011", "555000000012", "555000000013", "555000000014"
+
+func TestSessionCardLifecycle(t *testing.T) {
+	rig := newCardRig(t, 0)
+	rig.gate(ui.GateInsertCard)
+	pull := rig.insert(nurseCard)
+	rig.gate(ui.GatePasscode)
+
+	rig.k.SubmitPasscode("0000")
+	v := waitFor(t, rig.views, "tries left", func(v ui.View) bool { return v.Session.TriesLeft > 0 })
+	if v.Session.TriesLeft != 2 {
+		t.Errorf("tries left %d, want 2", v.Session.TriesLeft)
+	}
+	rig.k.SubmitPasscode("1234")
+	open := rig.gate(ui.GateOpen)
+	if open.Banner.User == "" || !strings.Contains(open.Banner.Role, "Staff Nurse") {
+		t.Fatalf("banner after sign-in: %+v", open.Banner)
+	}
+
+	rig.k.TraceNHS("9990276579")
+	pv := waitFor(t, rig.views, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	if pv.Alert != ui.AlertPresent || !pv.CanOpen {
+		t.Fatalf("traced with the card's session: alert %v canOpen %v", pv.Alert, pv.CanOpen)
+	}
+
+	pull()
+	wiped := rig.gate(ui.GateInsertCard)
+	if wiped.Patient != nil || wiped.Opened != nil || wiped.Banner.User != "" {
+		t.Fatal("the card came out but the patient or the user is still in the View")
+	}
+	// Guide step 27, routine audit: logins, failed passcodes and removals are recorded.
+	kinds := strings.Join(rig.audit.kinds(), ",")
+	for _, want := range []string{"passcode-failed", "login", "trace", "card-removed"} {
+		if !strings.Contains(kinds, want) {
+			t.Errorf("audit %s lacks %s", kinds, want)
+		}
+	}
+
+	// A colleague's card starts a clean session.
+	pull = rig.insert(clerkCard)
+	defer pull()
+	rig.gate(ui.GatePasscode)
+	rig.k.SubmitPasscode("2345")
+	v = rig.gate(ui.GateOpen)
+	if v.Patient != nil || !strings.Contains(v.Banner.Role, "Receptionist") {
+		t.Fatalf("the second user's session: %+v", v.Banner)
+	}
+	rig.k.TraceNHS("9990276579")
+	pv = waitFor(t, rig.views, "the clerk's patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	if pv.CanOpen {
+		t.Error("a role without B0107 may open the alert")
+	}
+}
+
+func TestSessionRolesAndRefusals(t *testing.T) {
+	rig := newCardRig(t, 0)
+	rig.gate(ui.GateInsertCard)
+
+	pull := rig.insert(twoRoleCard)
+	rig.gate(ui.GatePasscode)
+	rig.k.SubmitPasscode("4567")
+	v := rig.gate(ui.GateChooseRole)
+	if len(v.Session.Roles) != 2 {
+		t.Fatalf("roles %+v", v.Session.Roles)
+	}
+	chosen := v.Session.Roles[1]
+	rig.k.ChooseRole(chosen.ID)
+	v = rig.gate(ui.GateOpen)
+	if !strings.Contains(v.Banner.Role, chosen.OrgName) {
+		t.Errorf("chose the second role, banner says %q", v.Banner.Role)
+	}
+	pull()
+	rig.gate(ui.GateInsertCard)
+
+	// B0170 only: "CP-IS must not be used in scheduled care settings".
+	pull = rig.insert(silentCard)
+	rig.gate(ui.GatePasscode)
+	rig.k.SubmitPasscode("3456")
+	v = rig.gate(ui.GateRefused)
+	if v.Message == nil || !strings.Contains(v.Message.Body, "B0170") {
+		t.Errorf("B0170-only refusal: %+v", v.Message)
+	}
+	pull()
+	rig.gate(ui.GateInsertCard)
+
+	// A blocked card refuses even to be read: the kiosk says so at once.
+	pull = rig.insert(blockedCard)
+	defer pull()
+	v = rig.gate(ui.GateRefused)
+	if v.Message == nil || !strings.Contains(v.Message.Title, "locked") {
+		t.Errorf("blocked card: %+v", v.Message)
+	}
+}
+
+func TestSessionIdleLocksAndPasscodeUnlocks(t *testing.T) {
+	rig := newCardRig(t, 300*time.Millisecond)
+	rig.gate(ui.GateInsertCard)
+	pull := rig.insert(nurseCard)
+	defer pull()
+	rig.gate(ui.GatePasscode)
+	rig.k.SubmitPasscode("1234")
+	rig.gate(ui.GateOpen)
+	rig.k.TraceNHS("9990276579")
+	waitFor(t, rig.views, "the patient", func(v ui.View) bool { return v.Patient != nil })
+	locked := rig.gate(ui.GateLocked)
+	if locked.Patient != nil {
+		t.Fatal("the lock left the patient in the View")
+	}
+	rig.k.SubmitPasscode("1234")
+	rig.gate(ui.GateOpen)
+	if !strings.Contains(strings.Join(rig.audit.kinds(), ","), "lock,unlock") {
+		t.Errorf("audit %v lacks lock then unlock", rig.audit.kinds())
+	}
+}

@@ -1,0 +1,421 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+)
+
+// The offline queue: what the kiosk records while the Spine is down, so
+// that the trace and the check can be replayed in order when it is back
+// (DESIGN.md, the downtime paragraph; the guide's steps 15 and 21: a plan
+// "for patients who presented for care while systems were down").
+//
+// The queue holds what is needed to redo the trace and nothing more: who
+// presented, when, where and who was on duty. It never holds alert
+// content; whatever a replay finds goes to the review list (review.go).
+
+// Errors about queue entries.
+var (
+	// ErrNotQueued means the entry is no longer in the queue: it was
+	// completed or moved aside already. A replay that gets it must not
+	// record the outcome a second time.
+	ErrNotQueued = errors.New("the entry is no longer in the offline queue")
+	// ErrIncomplete means a presentation lacks what a replay needs: its
+	// idempotency key, its time, or a way to trace the patient (an NHS
+	// number, or family name and date of birth).
+	ErrIncomplete = errors.New("the presentation lacks what a replay needs")
+)
+
+// Outcome kinds, for Outcome.Kind and the audit.
+const (
+	OutcomeNoAlert     = "no-alert"
+	OutcomeAlert       = "alert"
+	OutcomeManualTrace = "manual-trace" // PDS found no one, or more than one
+)
+
+// Review item kinds: an outcome that needs the safeguarding lead, or an
+// entry moved aside.
+const (
+	ReviewAlert       = OutcomeAlert
+	ReviewManualTrace = OutcomeManualTrace
+	ReviewDeadLetter  = "dead-letter"
+)
+
+// Presentation is a patient who presented while the Spine was down:
+// enough to redo the trace and the check on their behalf, and no alert
+// content.
+type Presentation struct {
+	// Key is the idempotency key (a UUID) sent with the replayed CP-IS
+	// query, so that the local authority is notified once however often
+	// the replay is retried. When a live attempt was made first, it is
+	// that presentation's key, so a query that reached the Spine before
+	// the link failed is not notified twice either.
+	Key     string    `json:"key"`
+	At      time.Time `json:"at"` // when the patient presented
+	Setting string    `json:"setting"`
+	OrgCode string    `json:"org_code"`
+	OrgName string    `json:"org_name,omitempty"`
+	// The member of staff on duty, on whose behalf the replay queries.
+	UserID   string `json:"user_id"`
+	UserName string `json:"user_name"`
+	RoleID   string `json:"role_id"`
+	JobRole  string `json:"job_role"`
+	// NHS is the number typed or scanned; empty when only demographics
+	// were taken.
+	NHS       string    `json:"nhs,omitempty"`
+	Family    string    `json:"family,omitempty"`
+	Given     string    `json:"given,omitempty"`
+	BirthDate time.Time `json:"birth_date,omitzero"`
+	Gender    string    `json:"gender,omitempty"`
+	Postcode  string    `json:"postcode,omitempty"`
+	// Check is the who-to-check answer as staff saw it, in words.
+	Check string `json:"check,omitempty"`
+}
+
+// Kind is how the patient is to be traced: "nhs-number" or "demographics".
+func (p Presentation) Kind() string {
+	if p.NHS != "" {
+		return "nhs-number"
+	}
+	return "demographics"
+}
+
+// QueuedEntry is one entry of the queue with its replay attempts.
+type QueuedEntry struct {
+	Seq       uint64       `json:"-"`
+	Attempts  int          `json:"attempts"`
+	LastError string       `json:"last_error,omitempty"` // an error class, never an error's text
+	P         Presentation `json:"p"`
+}
+
+// QueueRow is what IT sees of an entry: no patient details.
+type QueueRow struct {
+	Seq       uint64
+	At        time.Time
+	Kind      string // "nhs-number" or "demographics"
+	Attempts  int
+	LastError string // for a dead letter, why it was moved aside
+}
+
+// Counts are the queue and review figures for the banner and IT.
+type Counts struct {
+	Queued     int
+	Dead       int
+	OpenReview int
+	Oldest     time.Time // the oldest queued presentation; zero when none
+	LastReplay time.Time // the last entry replayed; zero when none yet
+}
+
+// Outcome is what a replay found, for Complete.
+type Outcome struct {
+	Kind     string // OutcomeNoAlert, OutcomeAlert or OutcomeManualTrace
+	NHS      string // the number traced, when PDS found exactly one patient
+	Notified bool   // the unscheduled query was made: the local authority was told
+	// Alert is the visible plans, for OutcomeAlert; any access history is
+	// dropped.
+	Alert *cpis.Alert
+	// Reason says why a manual trace is needed, in words without patient
+	// details: "no match on PDS", "more than one match on PDS".
+	Reason string
+}
+
+var metaLastReplay = []byte("last-replay")
+
+// Enqueue records a presentation at the tail of the queue and returns its
+// number. The entry and the audit record of it commit together, and are on
+// disk when Enqueue returns.
+func (db *DB) Enqueue(p Presentation) (uint64, error) {
+	if p.Key == "" || p.At.IsZero() || (p.NHS == "" && (p.Family == "" || p.BirthDate.IsZero())) {
+		return 0, fmt.Errorf("queueing presentation: %w", ErrIncomplete)
+	}
+	var seq uint64
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketQueue)
+		var err error
+		if seq, err = b.NextSequence(); err != nil {
+			return fmt.Errorf("numbering entry: %w", err)
+		}
+		if err := db.putSealed(b, bucketQueue, seqKey(seq), QueuedEntry{P: p}); err != nil {
+			return err
+		}
+		_, err = db.appendTx(tx, eventFor(p, Event{Kind: "queued", NHS: p.NHS, Outcome: "queued: " + p.Kind()}))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queueing presentation: %w", err)
+	}
+	return seq, nil
+}
+
+// Head is the oldest entry; false when the queue is empty.
+func (db *DB) Head() (QueuedEntry, bool, error) {
+	var e QueuedEntry
+	var ok bool
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		k, v := tx.Bucket(bucketQueue).Cursor().First()
+		if k == nil {
+			return nil
+		}
+		ok = true
+		var err error
+		e, err = db.openEntry(bucketQueue, k, v)
+		return err
+	})
+	if err != nil {
+		return QueuedEntry{}, false, fmt.Errorf("reading queue: %w", err)
+	}
+	return e, ok, nil
+}
+
+// QueueInfo lists the queue, oldest first, without patient details.
+func (db *DB) QueueInfo() ([]QueueRow, error) {
+	rows, err := db.rows(bucketQueue)
+	if err != nil {
+		return nil, fmt.Errorf("reading queue: %w", err)
+	}
+	return rows, nil
+}
+
+// DeadLetters lists the entries moved aside, oldest first, with the
+// reason in LastError.
+func (db *DB) DeadLetters() ([]QueueRow, error) {
+	rows, err := db.rows(bucketDead)
+	if err != nil {
+		return nil, fmt.Errorf("reading dead letters: %w", err)
+	}
+	return rows, nil
+}
+
+func (db *DB) rows(bucket []byte) ([]QueueRow, error) {
+	var rows []QueueRow
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			e, err := db.openEntry(bucket, k, v)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, QueueRow{Seq: e.Seq, At: e.P.At, Kind: e.P.Kind(), Attempts: e.Attempts, LastError: e.LastError})
+			return nil
+		})
+	})
+	return rows, err
+}
+
+// Counts reads the figures for the banner and the status screen.
+func (db *DB) Counts() (Counts, error) {
+	var c Counts
+	err := db.bolt.View(func(tx *bbolt.Tx) error {
+		q := tx.Bucket(bucketQueue)
+		c.Queued = q.Stats().KeyN
+		c.Dead = tx.Bucket(bucketDead).Stats().KeyN
+		if k, v := q.Cursor().First(); k != nil {
+			e, err := db.openEntry(bucketQueue, k, v)
+			if err != nil {
+				return err
+			}
+			c.Oldest = e.P.At
+		}
+		if v := tx.Bucket(bucketMeta).Get(metaLastReplay); v != nil {
+			if err := c.LastReplay.UnmarshalText(v); err != nil {
+				return fmt.Errorf("reading last replay time: %w", err)
+			}
+		}
+		return tx.Bucket(bucketReview).ForEach(func(k, v []byte) error {
+			var it ReviewItem
+			if err := db.openSealed(bucketReview, k, v, &it); err != nil {
+				return err
+			}
+			if !it.SignedOff {
+				c.OpenReview++
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return Counts{}, fmt.Errorf("counting queue and reviews: %w", err)
+	}
+	return c, nil
+}
+
+// Attempted records a failed replay attempt. class is the error's class
+// ("spine unavailable"), never its text, which could echo what was sent.
+func (db *DB) Attempted(seq uint64, class string) error {
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketQueue)
+		e, err := db.entry(b, seq)
+		if err != nil {
+			return err
+		}
+		e.Attempts++
+		e.LastError = class
+		return db.putSealed(b, bucketQueue, seqKey(seq), e)
+	})
+	if err != nil {
+		return fmt.Errorf("recording replay attempt %d: %w", seq, err)
+	}
+	return nil
+}
+
+// Complete records what the replay of entry seq found. In one
+// transaction it removes the entry from the queue, adds a review item for
+// an alert or a manual trace, writes the audit record and stamps the last
+// replay time: an entry leaves the queue only with its outcome recorded.
+// A second Complete of the same entry is ErrNotQueued.
+func (db *DB) Complete(seq uint64, o Outcome) error {
+	switch o.Kind {
+	case OutcomeNoAlert, OutcomeAlert, OutcomeManualTrace:
+	default:
+		return fmt.Errorf("completing entry %d: unknown outcome %q", seq, o.Kind)
+	}
+	if o.Kind == OutcomeAlert && o.Alert == nil {
+		return fmt.Errorf("completing entry %d: an alert outcome without the alert", seq)
+	}
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		q := tx.Bucket(bucketQueue)
+		e, err := db.entry(q, seq)
+		if err != nil {
+			return err
+		}
+		if err := q.Delete(seqKey(seq)); err != nil {
+			return fmt.Errorf("removing entry: %w", err)
+		}
+		now := db.now()
+		if o.Kind != OutcomeNoAlert {
+			it := ReviewItem{Created: now, Kind: o.Kind, P: e.P, Reason: o.Reason}
+			if o.Alert != nil {
+				// Alert content, kept here and only here, sealed: the
+				// safeguarding lead reviews after the event what staff
+				// would have seen at the time (DESIGN.md, the downtime
+				// paragraph), so the list holds what the lead needs to
+				// act (the plans with their dates and the local
+				// authority's name and numbers) and nothing more: no
+				// access history. The queue itself never holds alert
+				// content.
+				it.Alert = &cpis.Alert{NHS: o.Alert.NHS, Plans: o.Alert.Plans}
+			}
+			if err := db.addReviewTx(tx, it); err != nil {
+				return err
+			}
+		}
+		outcome := o.Kind
+		if o.Reason != "" {
+			outcome += ": " + o.Reason
+		}
+		outcome += " (presented " + e.P.At.UTC().Format(time.RFC3339) + ")"
+		if _, err := db.appendTx(tx, eventFor(e.P, Event{At: now, Kind: "replay", NHS: o.NHS,
+			Notified: o.Notified, Replayed: true, Outcome: outcome})); err != nil {
+			return err
+		}
+		stamp, err := now.MarshalText()
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(metaLastReplay, stamp)
+	})
+	if err != nil {
+		return fmt.Errorf("completing entry %d: %w", seq, err)
+	}
+	return nil
+}
+
+// DeadLetter moves entry seq aside after a permanent failure, so that it
+// never blocks the rest of the queue, and puts it on the review list for
+// someone to trace by hand. reason is a class in words ("not found on
+// PDS"), never an error's text. One transaction, audited.
+func (db *DB) DeadLetter(seq uint64, reason string) error {
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		q := tx.Bucket(bucketQueue)
+		e, err := db.entry(q, seq)
+		if err != nil {
+			return err
+		}
+		if err := q.Delete(seqKey(seq)); err != nil {
+			return fmt.Errorf("removing entry: %w", err)
+		}
+		e.LastError = reason
+		if err := db.putSealed(tx.Bucket(bucketDead), bucketDead, seqKey(seq), e); err != nil {
+			return err
+		}
+		now := db.now()
+		if err := db.addReviewTx(tx, ReviewItem{Created: now, Kind: ReviewDeadLetter, P: e.P, Reason: reason}); err != nil {
+			return err
+		}
+		_, err = db.appendTx(tx, eventFor(e.P, Event{At: now, Kind: "dead-letter", NHS: e.P.NHS, Replayed: true, Outcome: reason}))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("moving entry %d aside: %w", seq, err)
+	}
+	return nil
+}
+
+// eventFor fills an audit record's who and where from the presentation:
+// the member of staff on duty, on whose behalf the replay acts.
+func eventFor(p Presentation, e Event) Event {
+	e.UserID, e.UserName, e.RoleID, e.JobRole = p.UserID, p.UserName, p.RoleID, p.JobRole
+	e.OrgCode, e.Setting, e.TraceID = p.OrgCode, p.Setting, p.Key
+	return e
+}
+
+// entry reads and opens entry seq of the queue inside a transaction.
+func (db *DB) entry(b *bbolt.Bucket, seq uint64) (QueuedEntry, error) {
+	k := seqKey(seq)
+	v := b.Get(k)
+	if v == nil {
+		return QueuedEntry{}, ErrNotQueued
+	}
+	return db.openEntry(bucketQueue, k, v)
+}
+
+func (db *DB) openEntry(bucket, k, v []byte) (QueuedEntry, error) {
+	var e QueuedEntry
+	if err := db.openSealed(bucket, k, v, &e); err != nil {
+		return QueuedEntry{}, err
+	}
+	e.Seq = binary.BigEndian.Uint64(k)
+	return e, nil
+}
+
+// putSealed stores v as JSON sealed under the key and bucket, in the same
+// envelope as the audit log's records.
+func (db *DB) putSealed(b *bbolt.Bucket, bucket, key []byte, v any) error {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding record: %w", err)
+	}
+	val, err := json.Marshal(envelope{V: envelopeV1, Sealed: db.seal.seal(bucket, key, plain)})
+	if err != nil {
+		return fmt.Errorf("encoding record: %w", err)
+	}
+	if err := b.Put(key, val); err != nil {
+		return fmt.Errorf("storing record: %w", err)
+	}
+	return nil
+}
+
+// openSealed authenticates and decodes a record stored by putSealed. The
+// result is copied out of the transaction's pages.
+func (db *DB) openSealed(bucket, k, v []byte, dst any) error {
+	if len(k) != 8 {
+		return fmt.Errorf("%s key %x: %w", bucket, k, ErrTampered)
+	}
+	var env envelope
+	if err := json.Unmarshal(v, &env); err != nil || env.V != envelopeV1 || env.Sealed == nil {
+		return fmt.Errorf("%s record %d: %w", bucket, binary.BigEndian.Uint64(k), ErrTampered)
+	}
+	plain, err := db.seal.open(bucket, k, env.Sealed)
+	if err != nil {
+		return fmt.Errorf("%s record %d: %w", bucket, binary.BigEndian.Uint64(k), err)
+	}
+	if err := json.Unmarshal(plain, dst); err != nil {
+		return fmt.Errorf("decoding %s record %d: %w", bucket, binary.BigEndian.Uint64(k), err)
+	}
+	return nil
+}
