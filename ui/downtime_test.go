@@ -72,10 +72,20 @@ func TestRecordedNoticeKeepsTheFieldReady(t *testing.T) {
 	if !strings.Contains(screenText(win), "Recorded.") {
 		t.Fatal("no Recorded notice")
 	}
-	typeOn(win.Canvas(), "9990275831")
+	// A banner update in the middle of the next scan keeps its digits.
+	typeOn(win.Canvas(), "99902")
+	v.Banner.Queued = 3
+	w.Render(v)
+	typeOn(win.Canvas(), "75831")
+	press(win.Canvas(), fyne.KeyReturn)
+	// The same words again are a new answer: the field empties again.
+	v.Message = &Message{Title: "Recorded. The check will be made when the Spine is back.", Good: true}
+	w.Render(v)
+	typeOn(win.Canvas(), "9990001234")
 	press(win.Canvas(), fyne.KeyReturn)
 	want(t, rec, `RecordPresentation "9990276579" family= given= dob= gender= postcode=; `+
-		`RecordPresentation "9990275831" family= given= dob= gender= postcode=`)
+		`RecordPresentation "9990275831" family= given= dob= gender= postcode=; `+
+		`RecordPresentation "9990001234" family= given= dob= gender= postcode=`)
 }
 
 // The replay's progress is in view on every screen, session screens too.

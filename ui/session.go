@@ -123,9 +123,10 @@ func (w *Window) passcodePage(v View) page {
 	w.signIn.runes = w.keypadRune
 	w.passcodeChanged()
 
-	pad := container.NewVBox(w.keypad(v.Busy.Active), gap(4), w.signIn)
+	keys := container.NewVBox(w.keypad(v.Busy.Active), gap(4), w.signIn)
 	columns := container.NewBorder(nil, nil, nil,
-		container.New(layout.NewCustomPaddedLayout(0, 0, 32, 0), container.New(fixedWidth{3*keypadTarget.Width + 2*6}, pad)),
+		container.New(layout.NewCustomPaddedLayout(0, 0, 32, 0),
+			container.New(fixedWidth{3*keypadTarget.Width + 2*theme.Padding()}, keys)),
 		container.NewVBox(parts...))
 	return page{heading: head, content: columns}
 }

@@ -261,3 +261,62 @@ func TestSessionWords(t *testing.T) {
 		}
 	}
 }
+
+// While the card checks the passcode nothing can be typed or pressed;
+// after a wrong one the field has the focus again for the next try.
+func TestPasscodeWhileChecking(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := sessionView(GatePasscode)
+	w.Render(v)
+	typeOn(win.Canvas(), "1234")
+	press(win.Canvas(), fyne.KeyReturn)
+
+	v.Busy = Busy{Active: true, Label: "Checking your passcode…"}
+	w.Render(v)
+	typeOn(win.Canvas(), "5678")
+	tapControl(t, w, "key-9")
+	press(win.Canvas(), fyne.KeyReturn)
+	if len(w.pass.chars) != 0 {
+		t.Errorf("the field took %d characters while the card was busy", len(w.pass.chars))
+	}
+	if !strings.Contains(screenText(win), "Checking your passcode") {
+		t.Error("no progress while the card checks the passcode")
+	}
+
+	v.Busy = Busy{}
+	v.Session.TriesLeft = 2
+	w.Render(v)
+	if win.Canvas().Focused() != w.pass {
+		t.Errorf("focus after a wrong passcode = %T, want the passcode field", win.Canvas().Focused())
+	}
+	typeOn(win.Canvas(), "4321")
+	press(win.Canvas(), fyne.KeyReturn)
+	want(t, rec, `SubmitPasscode "1234"; SubmitPasscode "4321"`)
+}
+
+// Tab walks the passcode screen from the field through the keypad to
+// Sign in, and Space presses a key as a finger would.
+func TestPasscodeTabOrder(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	w.Render(sessionView(GatePasscode))
+	c := win.Canvas()
+	typeOn(c, "2580") // Sign in is skipped while it is disabled
+	var order []string
+	for range 14 {
+		f, _ := c.Focused().(identified)
+		if f == nil {
+			t.Fatalf("nothing focused after %v", order)
+		}
+		order = append(order, f.focusID())
+		test.FocusNext(c)
+	}
+	if got := strings.Join(order, " "); got != "passcode key-1 key-2 key-3 key-4 key-5 key-6 key-7 key-8 key-9 key-clear key-0 key-delete signin" {
+		t.Errorf("tab order = %s", got)
+	}
+	c.Focus(w.focusables["key-7"])
+	press(c, fyne.KeyEscape) // clears the field, wherever the focus is
+	press(c, fyne.KeySpace)
+	typeOn(c, "123") // typing with a key focused still reaches the field
+	press(c, fyne.KeyReturn)
+	want(t, rec, `SubmitPasscode "7123"`)
+}

@@ -51,7 +51,6 @@ func TestContrastAA(t *testing.T) {
 		{"white on green (spine live)", nhsWhite, nhsGreen},
 		{"text on warm yellow (counts, demo)", nhsText, nhsWarm},
 		{"text on orange (hovered count)", nhsText, nhsOrange},
-		{"white on dark red (last passcode try)", nhsWhite, nhsDarkRed},
 		{"text on focus yellow", nhsText, nhsFocus},
 		{"secondary on focus yellow (result rows)", nhsSecondary, nhsFocus},
 		{"blue on white (secondary button)", nhsBlue, nhsWhite},

@@ -90,9 +90,10 @@ func (w *Window) Render(v View) {
 	default:
 		// Reset what a field holds only when the app means it to change, so
 		// that a banner update in the middle of a scan keeps the digits
-		// typed so far. A new message is the app's answer to what was
-		// typed: after "Recorded" the field is empty for the next child.
-		if moved || v.Screen != ScreenEntry || prev.EntryText != v.EntryText || !sameMessage(prev.Message, v.Message) {
+		// typed so far. A new message (a new pointer: the same words again
+		// are a new answer) is the app's answer to what was typed: after
+		// "Recorded" the field is empty for the next child.
+		if moved || v.Screen != ScreenEntry || prev.EntryText != v.EntryText || prev.Message != v.Message {
 			w.nhs.SetText(v.EntryText)
 			// A number handed back after an error is selected, so the next
 			// scan replaces it rather than being appended to it.
@@ -136,10 +137,6 @@ func (w *Window) Render(v View) {
 	w.root.Refresh()
 
 	w.settleFocus(focused, moved || (prev.Busy.Active && !v.Busy.Active))
-}
-
-func sameMessage(a, b *Message) bool {
-	return a == b || (a != nil && b != nil && *a == *b)
 }
 
 // blocked is when the entry screen's controls must not take input: during
