@@ -52,7 +52,8 @@ const MaxMatches = 10
 // says CP-IS "should only be searched for and/or viewed when the child
 // actually presents at an unscheduled care setting".
 type Presentation struct {
-	At time.Time
+	At  time.Time
+	NHS cpis.NHSNumber
 	// Key makes the local authority's notification for this presentation
 	// happen once, however often the request is retried.
 	Key string
@@ -61,6 +62,12 @@ type Presentation struct {
 // NewPresentation starts a presentation now.
 func NewPresentation(now time.Time) Presentation {
 	return Presentation{At: now, Key: uuid.NewString()}
+}
+
+// ForPatient is the presentation of the given patient.
+func (p Presentation) ForPatient(nhs cpis.NHSNumber) Presentation {
+	p.NHS = nhs
+	return p
 }
 
 // Traced is a patient found on PDS with what the silent CP-IS check said.
@@ -80,6 +87,29 @@ type Checker struct {
 	Setting cpis.Setting
 	Now     func() time.Time
 	Log     logrus.FieldLogger
+	// Link, when set, hears whether each Spine call got through, so that
+	// the first failed user action puts the kiosk into downtime mode.
+	Link SpineLink
+}
+
+// SpineLink is told how each call to the Spine went.
+type SpineLink interface {
+	Failed(err error) bool
+	Succeeded()
+}
+
+// observe tells the link how a Spine call went.
+func (c *Checker) observe(err error) {
+	if c.Link == nil {
+		return
+	}
+	if err == nil {
+		c.Link.Succeeded()
+		return
+	}
+	if !errors.Is(err, context.Canceled) {
+		c.Link.Failed(err)
+	}
 }
 
 // Trace retrieves the patient from PDS and, at the same time, asks CP-IS
@@ -103,6 +133,7 @@ func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pr
 	}()
 
 	pt, err := c.Spine.Patient(ctx, s.spine(), nhs)
+	c.observe(err)
 	if err != nil {
 		c.audit(s, store.Event{Kind: "trace", NHS: nhs.Digits(), Outcome: outcome(err)})
 		return Traced{}, fmt.Errorf("tracing patient: %w", err)
@@ -110,6 +141,7 @@ func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pr
 	c.audit(s, store.Event{Kind: "trace", NHS: nhs.Digits(), Outcome: "found"})
 
 	r := <-silent
+	c.observe(r.err)
 	t := Traced{Patient: pt, CheckErr: r.err}
 	if r.err != nil {
 		t.CheckErr = fmt.Errorf("checking for a Child Care Alert: %w", r.err)
@@ -133,6 +165,7 @@ func (c *Checker) Search(ctx context.Context, s Session, q cpis.SearchQuery) ([]
 		return nil, fmt.Errorf("searching for patient: %w", err)
 	}
 	pts, err := c.Spine.Search(ctx, s.spine(), q, MaxMatches)
+	c.observe(err)
 	if err != nil {
 		c.audit(s, store.Event{Kind: "search", Outcome: outcome(err)})
 		return nil, fmt.Errorf("searching for patient: %w", err)
@@ -152,6 +185,7 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 	plans, err := c.Spine.Plans(ctx, s.spine(), nhs, spine.Access{
 		Unscheduled: true, IdempotencyKey: p.Key, PresentedAt: p.At,
 	})
+	c.observe(err)
 	if err != nil {
 		// A timeout may still have reached the Spine: the presentation's key
 		// keeps a retry from notifying twice.
@@ -161,6 +195,7 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 	c.audit(s, store.Event{Kind: "alert-opened", NHS: nhs.Digits(), TraceID: p.Key, Notified: true, Outcome: "opened"})
 	alert := cpis.Alert{NHS: nhs, Plans: cpis.VisiblePlans(plans, c.Now())}
 	hist, err := c.Spine.History(ctx, s.spine(), nhs)
+	c.observe(err)
 	if err != nil {
 		return alert, fmt.Errorf("reading access history: %w", err)
 	}

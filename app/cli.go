@@ -32,6 +32,9 @@ Usage:
   cpis-kiosk sandbox [--addr HOST:PORT] [--state DIR] run the Spine sandbox alone
   cpis-kiosk card readers|watch|login                the smartcard reader: list, watch events, sign in (passcode on stdin)
   cpis-kiosk vcard --user ID [--reader N] | --list   a virtual smartcard in vsmartcard's vpcd reader
+  cpis-kiosk queue list|replay                       the offline queue: counts, ages, states; replay now
+  cpis-kiosk review list | sign-off ID --note TEXT   the retrospective review list
+  cpis-kiosk drill downtime [--patients N] [--kill]  a business-continuity drill in an isolated folder
   cpis-kiosk version                                 print the version
 
 Every command takes --config FILE (TOML, see README) and --log-level
@@ -94,6 +97,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return withProgram(c, stderr, func(p *Program) error { return runCard(p, sub, os.Stdin, stdout) })
 	case "vcard":
 		return runVCard(args, stdout, stderr)
+	case "queue":
+		if len(args) == 0 || (args[0] != "list" && args[0] != "replay") {
+			fmt.Fprint(stderr, "cpis-kiosk queue: say list or replay\n")
+			return 2
+		}
+		sub := args[0]
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		return withProgram(c, stderr, func(p *Program) error { return runQueue(p, sub, stdout) })
+	case "review":
+		return withProgram(c, stderr, func(p *Program) error { return runReview(p, args, stdout) })
+	case "drill":
+		return runDrill(args, stdout, stderr)
+	case "drill-replay": // the drill's own child process, not for people
+		return DrillReplayChild(args)
 	case "sandbox":
 		addr := fs.String("addr", "127.0.0.1:8443", "`host:port` to listen on (loopback only)")
 		state := fs.String("state", "", "state `folder` for the CA and certificates (default: <data>/sandbox)")

@@ -32,9 +32,12 @@ type Config struct {
 	Reader string `toml:"reader"`
 	// SafeguardingRoute is the local process for raising a concern, shown on
 	// every screen: the CP-IS notification is not a referral.
-	SafeguardingRoute string      `toml:"safeguarding_route"`
-	Spine             SpineConfig `toml:"spine"`
-	Sandbox           Sandbox     `toml:"sandbox"`
+	SafeguardingRoute string `toml:"safeguarding_route"`
+	// FallbackProcess is the business-continuity plan's local process while
+	// the Spine is down: who to phone, where the paper log is.
+	FallbackProcess string      `toml:"fallback_process"`
+	Spine           SpineConfig `toml:"spine"`
+	Sandbox         Sandbox     `toml:"sandbox"`
 }
 
 // Organisation is the ODS organisation the kiosk serves.
@@ -80,6 +83,10 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // DefaultRoute is the safeguarding text shown until a site sets its own.
 const DefaultRoute = "Raise it now with the nurse in charge and the safeguarding team (ext. 4444), or call the local authority's children's services."
 
+// DefaultFallback is the downtime text shown until a site sets its own.
+const DefaultFallback = "Use the paper downtime log at the nurses' station. For an urgent safeguarding question, " +
+	"phone the child's local authority emergency duty team through switchboard (dial 0)."
+
 // Defaults is the configuration with nothing set: the embedded sandbox in
 // an emergency department.
 func Defaults() Config {
@@ -89,7 +96,8 @@ func Defaults() Config {
 		DataDir:           defaultDataDir(),
 		IdleTimeout:       Duration{5 * time.Minute},
 		SafeguardingRoute: DefaultRoute,
-		Spine:             SpineConfig{Timeout: Duration{8 * time.Second}},
+		FallbackProcess:   DefaultFallback,
+		Spine:             SpineConfig{Timeout: Duration{4 * time.Second}},
 		Sandbox:           Sandbox{Addr: "127.0.0.1:0"},
 	}
 }
@@ -139,7 +147,7 @@ func LoadConfig(path string) (Config, cpis.Setting, error) {
 		return c, "", fmt.Errorf("%w: spine.pds is set, so spine.cpis and spine.identity must be set too", ErrConfig)
 	}
 	if c.Spine.Timeout.Duration <= 0 {
-		c.Spine.Timeout.Duration = 8 * time.Second
+		c.Spine.Timeout.Duration = 4 * time.Second
 	}
 	if c.IdleTimeout.Duration <= 0 {
 		c.IdleTimeout.Duration = 5 * time.Minute

@@ -39,8 +39,16 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 	env := []string{"CPIS_CRASH_CHILD=1", "CPIS_CRASH_DATA=" + data, "CPIS_CRASH_URL=" + sb.URL(), "CPIS_CRASH_CA=" + sb.CAFile()}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	acked := map[string]int{} // key -> patient index, written only while a child runs
+	onLine := func(l string) {
+		f := strings.Fields(l)
+		if len(f) == 3 && f[0] == "queued" {
+			i, _ := strconv.Atoi(f[2])
+			acked[f[1]] = i
+		}
+	}
 	run := func(mode string) *childProc {
-		c, err := startChild(ctx, os.Args[0], []string{"-test.run=^TestCrashChild$"}, append(env, "CPIS_CRASH_MODE="+mode))
+		c, err := startChild(ctx, os.Args[0], []string{"-test.run=^TestCrashChild$"}, append(env, "CPIS_CRASH_MODE="+mode), onLine)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,20 +58,16 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 	// Queueing, killed mid-enqueue. Only what the child acknowledged
 	// (Enqueue returned) must survive; an entry cut off mid-commit may
 	// or may not be there, but never half.
-	acked := map[string]int{} // key -> patient index
-	for kills := 0; kills < 3 || len(acked) < 40; kills++ {
-		c := run("enqueue")
-		seen := collectAcks(c, acked)
-		if !c.killAtRandom(60 * time.Millisecond) {
+	for kills := 0; kills < 3 || len(acked) < 150; kills++ {
+		if !run("enqueue").killAtRandom(60 * time.Millisecond) {
 			t.Fatal("the enqueueing child ended by itself")
 		}
-		<-seen
 	}
 
 	// Replaying, killed mid-replay at least five times, then to the end.
 	kills := 0
 	for ; kills < 5; kills++ {
-		if !run("replay").killAtRandom(150 * time.Millisecond) {
+		if !run("replay").killAtRandom(60 * time.Millisecond) {
 			break
 		}
 	}
@@ -115,28 +119,6 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged, %d queued, %d notified, %d replay kills", len(acked), len(queued), len(notified), kills)
-}
-
-// collectAcks reads "queued KEY INDEX" lines into acked, passing every
-// line on, and is done when the child's output ends.
-func collectAcks(c *childProc, acked map[string]int) <-chan struct{} {
-	in := c.lines
-	out := make(chan string, 1024)
-	c.lines = out
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(out)
-		for l := range in {
-			f := strings.Fields(l)
-			if len(f) == 3 && f[0] == "queued" {
-				i, _ := strconv.Atoi(f[2])
-				acked[f[1]] = i
-			}
-			out <- l
-		}
-	}()
-	return done
 }
 
 // TestCrashChild is the kiosk process the crash test kills.

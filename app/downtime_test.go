@@ -201,4 +201,3 @@ func shortClient(t *testing.T, s *sandbox.Server, timeout time.Duration) (*spine
 	}
 	return c, Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires}
 }
-

@@ -257,7 +257,7 @@ func drillKillReplay(ctx context.Context, opts DrillOptions, log logrus.FieldLog
 	args := append(append([]string{}, opts.ExeArgs...), "drill-replay", "--data", dataDir,
 		"--pds", pdsURL, "--cpis", cpisURL, "--identity", idURL, "--ca", sb.CAFile())
 	for kills := 0; ; {
-		c, err := startChild(ctx, opts.Exe, args, nil)
+		c, err := startChild(ctx, opts.Exe, args, nil, nil)
 		if err != nil {
 			return err
 		}
@@ -451,7 +451,9 @@ type childProc struct {
 	stderr bytes.Buffer
 }
 
-func startChild(ctx context.Context, exe string, args, env []string) (*childProc, error) {
+// startChild starts exe; onLine, when set, sees each line of its output
+// first, on the reading goroutine.
+func startChild(ctx context.Context, exe string, args, env []string, onLine func(string)) (*childProc, error) {
 	c := &childProc{cmd: exec.CommandContext(ctx, exe, args...), lines: make(chan string, 64)}
 	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stderr = &c.stderr
@@ -462,11 +464,15 @@ func startChild(ctx context.Context, exe string, args, env []string) (*childProc
 	if err := c.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", filepath.Base(exe), err)
 	}
+	lines := c.lines
 	go func() {
-		defer close(c.lines)
+		defer close(lines)
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			c.lines <- sc.Text()
+			if onLine != nil {
+				onLine(sc.Text())
+			}
+			lines <- sc.Text()
 		}
 	}()
 	return c, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -37,6 +38,10 @@ type Kiosk struct {
 	gate SessionGate
 	// onIdle runs when nobody has touched the kiosk for the idle time.
 	onIdle func()
+
+	offline  Offline
+	fallback string
+	kick     func()
 }
 
 // SessionGate takes what the user types on the session screens.
@@ -212,7 +217,7 @@ func (k *Kiosk) traceLocked(nhs cpis.NHSNumber) {
 		return
 	}
 	k.dropPatient()
-	k.present = NewPresentation(k.check.Now())
+	k.present = NewPresentation(k.check.Now()).ForPatient(nhs)
 	p, gen := k.present, k.gen
 	k.busy("Tracing patient and checking for a Child Care Alert…")
 	k.run(func(ctx context.Context) func() {
@@ -380,6 +385,14 @@ func (k *Kiosk) ConfirmOpenAlert() {
 			k.v.Busy = ui.Busy{}
 			if err != nil && len(alert.Plans) == 0 {
 				k.v.Message = messageFor(err)
+				if spine.Retryable(err) && k.recordLocked(k.presentation(sess, p)) == nil {
+					// The query may have reached the Spine before the answer
+					// was lost: the replay uses the same key, so the local
+					// authority is told once.
+					k.v.Message = &ui.Message{Title: "The Spine cannot be reached", Warn: true,
+						Body: "The alert could not be opened. The presentation is recorded and the check will be made when the Spine is back; any alert goes to the safeguarding lead's review list.",
+						Next: "Follow the downtime process for this child now."}
+				}
 				return
 			}
 			if err != nil {

@@ -1,18 +1,333 @@
 package app
 
-import "github.com/nhs-cpis/kiosk/app/cpis"
+import (
+	"context"
+	"errors"
+	"time"
 
-// RecordPresentation records a presentation while the Spine is down.
-func (k *Kiosk) RecordPresentation(nhsText string, q cpis.SearchQuery) {}
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/store"
+	"github.com/nhs-cpis/kiosk/ui"
+)
 
-// ShowQueue shows the offline queue.
-func (k *Kiosk) ShowQueue() {}
+// Offline is what the window needs of the offline queue and review list.
+type Offline interface {
+	Enqueue(p store.Presentation) (uint64, error)
+	QueueInfo() ([]store.QueueRow, error)
+	DeadLetters() ([]store.QueueRow, error)
+	Reviews(openOnly bool) ([]store.ReviewItem, error)
+	SignOff(id uint64, by, role, note string, at time.Time) error
+	Counts() (store.Counts, error)
+}
 
-// ShowReview shows the retrospective review list.
-func (k *Kiosk) ShowReview() {}
+var _ Offline = (*store.DB)(nil)
+
+// UseOffline connects the offline queue: recording while the Spine is
+// down, the queue and review screens, the banner's counts. kick is called
+// after each recording so the replayer looks at the queue.
+func (k *Kiosk) UseOffline(o Offline, fallback string, kick func()) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.offline, k.fallback, k.kick = o, fallback, kick
+	k.countsLocked()
+	k.publish()
+}
+
+// Downtime shows or clears the downtime panel.
+func (k *Kiosk) Downtime(down bool, since time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.v.Banner.SpineLive, k.v.Banner.SpineDown = !down, since
+	k.v.Downtime = nil
+	if down {
+		k.v.Downtime = &ui.Downtime{Since: since, Fallback: k.fallback}
+	}
+	k.publish()
+}
+
+// ReplayProgress shows the replay's progress bar and refreshes the counts.
+func (k *Kiosk) ReplayProgress(done, total int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.v.Replay = ui.Replay{Active: total > 0 && done < total, Done: done, Total: total}
+	k.countsLocked()
+	if k.v.Screen == ui.ScreenQueue {
+		k.loadQueue()
+	}
+	k.publish()
+}
+
+// RecordPresentation records a patient who presented while the Spine is
+// down, durably and encrypted, before saying "recorded".
+func (k *Kiosk) RecordPresentation(nhsText string, q cpis.SearchQuery) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
+	sess, ok := k.session()
+	if !ok || k.offline == nil {
+		return
+	}
+	if err := cpis.Permit(sess.Role, cpis.ActTrace); err != nil {
+		k.v.Message = messageFor(err)
+		k.publish()
+		return
+	}
+	p := k.presentation(sess, NewPresentation(k.check.Now()))
+	if nhsText != "" {
+		nhs, err := cpis.ParseNHSNumber(nhsText)
+		if err != nil {
+			k.v.EntryText, k.v.Message = nhsText, messageFor(err)
+			k.publish()
+			return
+		}
+		if k.present.NHS == nhs {
+			// A live attempt for this patient failed: keep its key and
+			// time, so a query that did reach the Spine is not repeated.
+			p = k.presentation(sess, k.present)
+		}
+		p.NHS = nhs.Digits()
+	} else {
+		if q.Family == "" || q.BirthDate.IsZero() {
+			k.v.Message = &ui.Message{Title: "Family name and date of birth are needed",
+				Body: "A presentation without an NHS number needs at least the family name and date of birth, so it can be traced later.",
+				Next: "Fill in both, then record again.", Warn: true}
+			k.publish()
+			return
+		}
+		p.Family, p.Given, p.BirthDate, p.Gender, p.Postcode = q.Family, q.Given, q.BirthDate, string(q.Gender), q.Postcode
+		p.Check = cpis.WhoToCheck(k.check.Setting, cpis.AgeOn(q.BirthDate, p.At), q.Gender, nil).Reason
+	}
+	k.busy("Recording the presentation…")
+	o := k.offline
+	k.run(func(context.Context) func() {
+		_, err := o.Enqueue(p)
+		return func() {
+			k.v.Busy = ui.Busy{}
+			if err != nil {
+				k.log.WithError(err).Error("recording a presentation")
+				k.v.Message = &ui.Message{Title: "Not recorded",
+					Body: "The presentation could not be saved on this computer.",
+					Next: "Write it in the paper downtime log now, and call the IT service desk."}
+				return
+			}
+			k.v.EntryText, k.v.Search = "", cpis.SearchQuery{}
+			k.v.Message = &ui.Message{Title: "Recorded", Good: true,
+				Body: "The presentation is saved. The check will be made automatically when the Spine is back, and any alert goes to the safeguarding lead's review list.",
+				Next: "Record the next patient, or follow the downtime process for this one now."}
+			k.dropPatient()
+			k.screen(ui.ScreenEntry)
+			k.countsLocked()
+			if k.kick != nil {
+				k.kick()
+			}
+		}
+	})
+}
+
+// presentation is what the queue keeps of a presentation: who was on
+// duty, where and when, and the patient once set; never alert content.
+func (k *Kiosk) presentation(sess Session, pr Presentation) store.Presentation {
+	p := store.Presentation{Key: pr.Key, At: pr.At, Setting: string(k.check.Setting),
+		OrgCode: sess.Role.OrgCode, OrgName: sess.Role.OrgName,
+		UserID: sess.User.ID, UserName: sess.User.Name, RoleID: sess.Role.ID, JobRole: sess.Role.JobRole,
+		NHS: pr.NHS.Digits(), Check: "not known until the patient is traced"}
+	if k.v.Patient != nil && k.v.Patient.NHS == pr.NHS {
+		p.Check = k.v.Check.Reason
+	}
+	return p
+}
+
+// recordLocked enqueues on the calling goroutine; k.mu is held. Used only
+// when a live open failed, where the presentation must not wait.
+func (k *Kiosk) recordLocked(p store.Presentation) error {
+	if k.offline == nil {
+		return errors.New("no offline queue")
+	}
+	if _, err := k.offline.Enqueue(p); err != nil {
+		k.log.WithError(err).Error("recording a presentation")
+		return err
+	}
+	k.countsLocked()
+	if k.kick != nil {
+		k.kick()
+	}
+	return nil
+}
+
+// ShowQueue shows the offline queue: counts and ages, no patient details.
+func (k *Kiosk) ShowQueue() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
+	if _, ok := k.session(); !ok || k.offline == nil {
+		return
+	}
+	k.dropPatient()
+	k.loadQueue()
+	k.screen(ui.ScreenQueue)
+	k.publish()
+}
+
+func (k *Kiosk) loadQueue() {
+	rows, err := k.offline.QueueInfo()
+	dead, derr := k.offline.DeadLetters()
+	if err = errors.Join(err, derr); err != nil {
+		k.log.WithError(err).Error("reading the offline queue")
+		k.v.Message = storeMessage()
+		return
+	}
+	k.v.Queue = k.v.Queue[:0:0]
+	for _, r := range rows {
+		state := "waiting"
+		if r.Attempts > 0 {
+			state = "retrying (" + r.LastError + ")"
+		}
+		k.v.Queue = append(k.v.Queue, queueRow(r, state))
+	}
+	for _, r := range dead {
+		k.v.Queue = append(k.v.Queue, queueRow(r, "moved aside: "+r.LastError))
+	}
+}
+
+func queueRow(r store.QueueRow, state string) ui.QueueRow {
+	kind := "NHS number"
+	if r.Kind == "demographics" {
+		kind = "Details only"
+	}
+	return ui.QueueRow{Seq: r.Seq, At: r.At, Kind: kind, Attempts: r.Attempts, State: state}
+}
+
+// ShowReview shows the retrospective review list to a role with B0107.
+func (k *Kiosk) ShowReview() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
+	if !k.mayReview() {
+		return
+	}
+	k.dropPatient()
+	k.loadReviews()
+	k.v.Review = nil
+	k.screen(ui.ScreenReview)
+	k.publish()
+}
 
 // OpenReview opens one review item.
-func (k *Kiosk) OpenReview(id uint64) {}
+func (k *Kiosk) OpenReview(id uint64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
+	if !k.mayReview() {
+		return
+	}
+	items, err := k.offline.Reviews(false)
+	if err != nil {
+		k.v.Message = storeMessage()
+		k.publish()
+		return
+	}
+	for _, it := range items {
+		if it.ID == id {
+			k.v.Review = reviewDetail(it, k.sess.Role.Has(cpis.ViewFlag))
+		}
+	}
+	k.publish()
+}
 
-// SignOff signs off a review item.
-func (k *Kiosk) SignOff(id uint64, note string) {}
+// SignOff records the lead's action and signs the item off.
+func (k *Kiosk) SignOff(id uint64, note string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
+	if !k.mayReview() {
+		return
+	}
+	if note == "" {
+		k.v.Message = &ui.Message{Title: "Say what was done", Body: "A sign-off needs a note of the action taken.", Next: "Type the action taken, then sign off.", Warn: true}
+		k.publish()
+		return
+	}
+	err := k.offline.SignOff(id, k.sess.User.Name, k.sess.Role.JobRole+" ("+k.sess.Role.OrgCode+")", note, k.check.Now())
+	switch {
+	case errors.Is(err, store.ErrAlreadySignedOff):
+		k.v.Message = &ui.Message{Title: "Already signed off", Body: "Someone signed this item off already.", Next: "Check the note on the item.", Warn: true}
+	case err != nil:
+		k.log.WithError(err).Error("signing off a review item")
+		k.v.Message = storeMessage()
+	default:
+		k.v.Message = &ui.Message{Title: "Signed off", Body: "The review item is signed off and kept in the audit.", Next: "Open the next item.", Good: true}
+	}
+	k.loadReviews()
+	k.v.Review = nil
+	k.countsLocked()
+	k.publish()
+}
+
+func (k *Kiosk) mayReview() bool {
+	sess, ok := k.session()
+	if !ok || k.offline == nil {
+		return false
+	}
+	if err := cpis.Permit(sess.Role, cpis.ActOpenAlert); err != nil {
+		k.v.Message = &ui.Message{Title: "The review list needs code B0107",
+			Body: "The retrospective review list shows Child Care Alerts, so it is for roles with code B0107.",
+			Next: "Ask the safeguarding lead to review it."}
+		k.publish()
+		return false
+	}
+	return true
+}
+
+func (k *Kiosk) loadReviews() {
+	items, err := k.offline.Reviews(false)
+	if err != nil {
+		k.log.WithError(err).Error("reading the review list")
+		k.v.Message = storeMessage()
+		return
+	}
+	k.v.Reviews = k.v.Reviews[:0:0]
+	for _, it := range items {
+		k.v.Reviews = append(k.v.Reviews, reviewRow(it))
+	}
+}
+
+func reviewRow(it store.ReviewItem) ui.ReviewRow {
+	kind := map[string]string{store.ReviewAlert: "Child Care Alert found", store.ReviewManualTrace: "Needs manual trace",
+		store.ReviewDeadLetter: "Could not be replayed"}[it.Kind]
+	return ui.ReviewRow{ID: it.ID, Created: it.Created, Presented: it.P.At, Kind: kind, Reason: it.Reason,
+		AlertFound: it.Kind == store.ReviewAlert, SignedOff: it.SignedOff, SignedBy: it.SignedBy, SignedAt: it.SignedAt, Note: it.Note}
+}
+
+func reviewDetail(it store.ReviewItem, canSign bool) *ui.ReviewDetail {
+	d := &ui.ReviewDetail{Row: reviewRow(it), PresentedBy: it.P.UserName + ", " + it.P.JobRole, Alert: it.Alert, CanSignOff: canSign && !it.SignedOff}
+	if it.P.NHS != "" {
+		d.NHS = cpis.NHSNumber(it.P.NHS)
+	}
+	if it.Alert != nil {
+		d.NHS = it.Alert.NHS
+	}
+	d.Patient = "NHS number " + d.NHS.String()
+	if it.P.Family != "" {
+		d.Patient = it.P.Family + ", " + it.P.Given + " · born " + it.P.BirthDate.Format("02 Jan 2006")
+	}
+	return d
+}
+
+// countsLocked refreshes the banner's queue and review counts.
+func (k *Kiosk) countsLocked() {
+	if k.offline == nil {
+		return
+	}
+	c, err := k.offline.Counts()
+	if err != nil {
+		k.log.WithError(err).Error("reading the queue counts")
+		return
+	}
+	k.v.Banner.Queued, k.v.Banner.Review = c.Queued+c.Dead, c.OpenReview
+}
+
+func storeMessage() *ui.Message {
+	return &ui.Message{Title: "The kiosk's records cannot be read",
+		Body: "The offline queue or review list on this computer could not be read.",
+		Next: "Call the IT service desk. Use the paper downtime log meanwhile."}
+}

@@ -516,4 +516,3 @@ func BenchmarkReplayPlainClient(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
 }
-

@@ -38,7 +38,7 @@ func newCardRig(t *testing.T, idle time.Duration) *cardRig {
 	s, c, _ := startSandbox(t)
 	registerCards(s)
 	ctx, cancel := context.WithCancel(context.Background())
-	r := device.NewReader(device.Options{Reader: testReader, Log: quiet()})
+	r := device.NewReader(device.Options{Reader: testReader, Log: testLog(t)})
 	if err := r.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +94,13 @@ func (rig *cardRig) insert(id string) (pull func()) {
 		vcard.Insert(ctx, vpcdAddr(1), vcard.NewCard(u))
 	}()
 	return func() { cancel(); <-done }
+}
+
+// pullAndWait pulls the card and waits until the kiosk has seen it go, so
+// the next test starts with an empty reader.
+func (rig *cardRig) pullAndWait(pull func()) {
+	pull()
+	rig.gate(ui.GateInsertCard)
 }
 
 func (rig *cardRig) gate(g ui.Gate) ui.View {
@@ -160,7 +167,7 @@ func TestSessionCardLifecycle(t *testing.T) {
 
 	// A colleague's card starts a clean session.
 	pull = rig.insert(clerkCard)
-	defer pull()
+	defer rig.pullAndWait(pull)
 	rig.gate(ui.GatePasscode)
 	rig.k.SubmitPasscode("2345")
 	v = rig.gate(ui.GateOpen)
@@ -207,7 +214,7 @@ func TestSessionRolesAndRefusals(t *testing.T) {
 
 	// A blocked card refuses even to be read: the kiosk says so at once.
 	pull = rig.insert(blockedCard)
-	defer pull()
+	defer rig.pullAndWait(pull)
 	v = rig.gate(ui.GateRefused)
 	if v.Message == nil || !strings.Contains(v.Message.Title, "locked") {
 		t.Errorf("blocked card: %+v", v.Message)
@@ -218,7 +225,7 @@ func TestSessionIdleLocksAndPasscodeUnlocks(t *testing.T) {
 	rig := newCardRig(t, 300*time.Millisecond)
 	rig.gate(ui.GateInsertCard)
 	pull := rig.insert(nurseCard)
-	defer pull()
+	defer rig.pullAndWait(pull)
 	rig.gate(ui.GatePasscode)
 	rig.k.SubmitPasscode("1234")
 	rig.gate(ui.GateOpen)

@@ -43,7 +43,25 @@ func (p *Program) runWindow() error {
 		Log: p.log.WithField("component", "session"), Now: time.Now}
 	k.UseGate(gate)
 	gate.Start(ctx)
-	go p.watchSpine(ctx, k)
+
+	// The Spine link and the replayer: the first failed call puts the kiosk
+	// into downtime mode, a probe with backoff notices the return, and the
+	// replayer drains what was recorded meanwhile.
+	rep := NewReplayer(p.db, p.client, p.signIn, p.log)
+	link := NewLink(rep.Probe, p.log)
+	rep.Link = link
+	link.OnChange = func(live bool, since time.Time) {
+		k.Downtime(!live, since)
+		if live {
+			rep.Kick()
+		}
+	}
+	rep.OnProgress = k.ReplayProgress
+	p.check.Link = link
+	k.UseOffline(p.db, p.cfg.FallbackProcess, rep.Kick)
+	link.Start(ctx)
+	rep.Start(ctx)
+	k.SpineStatus(true, time.Time{})
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
@@ -66,6 +84,12 @@ func (p *Program) runWindow() error {
 	stop, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	cancel()
+	if err := rep.Shutdown(stop); err != nil {
+		p.log.WithError(err).Warn("stopping")
+	}
+	if err := link.Shutdown(stop); err != nil {
+		p.log.WithError(err).Warn("stopping")
+	}
 	if err := gate.Shutdown(stop); err != nil {
 		p.log.WithError(err).Warn("stopping")
 	}
@@ -75,30 +99,4 @@ func (p *Program) runWindow() error {
 	k.Shutdown()
 	p.log.Info("kiosk stopped")
 	return nil
-}
-
-// watchSpine shows in the banner whether the Spine answers, asking the
-// identity service for a challenge (no patient involved) until it does.
-func (p *Program) watchSpine(ctx context.Context, k *Kiosk) {
-	wait := time.Second
-	for {
-		cctx, cancel := context.WithTimeout(ctx, p.cfg.Spine.Timeout.Duration)
-		_, err := p.client.Challenge(cctx)
-		cancel()
-		if err == nil {
-			k.SpineStatus(true, time.Time{})
-			return
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		p.log.WithError(err).Warn("the Spine does not answer")
-		k.SpineStatus(false, time.Now())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, 30*time.Second)
-	}
 }

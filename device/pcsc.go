@@ -241,9 +241,9 @@ func (r *Reader) Start(ctx context.Context) error {
 }
 
 // Shutdown stops the loop and waits for it. It cancels a GetStatusChange
-// in progress (SCardCancel) rather than wait for its timeout, resets and
-// releases the card (so that no verified state outlives the kiosk) and
-// releases the PC/SC context.
+// in progress (SCardCancel) rather than wait for its timeout, powers the
+// card off (so that no verified state outlives the kiosk) and releases the
+// PC/SC context.
 func (r *Reader) Shutdown(ctx context.Context) error {
 	r.mu.Lock()
 	started := r.started
@@ -568,13 +568,16 @@ func (r *Reader) refreshReaders() error {
 
 // endSession drops the card handle and the context. When the service went
 // away (lost), every card and reader it showed is reported gone; when the
-// loop is stopping, the card is reset so that its verified state ends with
-// the kiosk.
+// loop is stopping, a card still in is powered off so that its verified
+// state ends with the kiosk (ISO/IEC 7816-4 security status does not
+// survive deactivation). A card already out is left alone: pcscd fails to
+// power off or reset a card pulled out a moment before, and then reports
+// the reader empty even after the next card goes in.
 func (r *Reader) endSession(lost bool) {
 	if r.card != nil {
-		disp := scard.ResetCard
-		if lost {
-			disp = scard.LeaveCard
+		disp := scard.LeaveCard
+		if !lost && r.stillIn(r.card) {
+			disp = scard.UnpowerCard
 		}
 		_ = r.card.Disconnect(disp)
 		r.card, r.cardReader = nil, ""
@@ -634,7 +637,11 @@ func (r *Reader) serve(fn func(*Card) error) error {
 		return fmt.Errorf("using card: %w", err)
 	}
 	if r.card != nil && r.cardReader != name {
-		_ = r.card.Disconnect(scard.ResetCard)
+		disp := scard.LeaveCard
+		if r.stillIn(r.card) {
+			disp = scard.UnpowerCard
+		}
+		_ = r.card.Disconnect(disp)
 		r.card, r.cardReader = nil, ""
 	}
 	if r.card == nil {
@@ -710,6 +717,13 @@ func (r *Reader) mapErr(err error, h *scard.Card) error {
 		return fmt.Errorf("%w: %w", ErrCardRemoved, err)
 	}
 	return err
+}
+
+// stillIn reports whether the card behind h is still in its reader, as far
+// as the service knows.
+func (r *Reader) stillIn(h *scard.Card) bool {
+	st, err := h.Status()
+	return err == nil && st.State&scard.Present != 0
 }
 
 // cardOut reports whether the card behind h has gone, waiting up to

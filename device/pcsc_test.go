@@ -62,9 +62,12 @@ func pcscdReady() error {
 	return nil
 }
 
-func startReader(t testing.TB, opts device.Options) *device.Reader {
+func startReader(t testing.TB, opts device.Options, setup ...func(*device.Reader)) *device.Reader {
 	t.Helper()
 	r := device.NewReader(opts)
+	for _, f := range setup {
+		f(r)
+	}
 	if err := r.Start(context.Background()); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -99,7 +102,9 @@ func next(t testing.TB, r *device.Reader, kind device.EventKind, reader string) 
 }
 
 // insert puts a card in the vpcd reader until the returned function is
-// called; that function waits until the card is out.
+// called; that function returns once the card is out of the socket. The
+// test's cleanup also waits until pcscd has seen the reader empty, so that
+// the next test starts from a quiet reader.
 func insert(t testing.TB, card *vcard.Card) (remove func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -116,8 +121,33 @@ func insert(t testing.TB, card *vcard.Card) (remove func()) {
 			t.Errorf("Insert: %v", err)
 		}
 	}
-	t.Cleanup(remove)
+	t.Cleanup(func() {
+		remove()
+		waitEmpty(t)
+	})
 	return remove
+}
+
+// waitEmpty waits until pcscd reports the vpcd reader without a card.
+func waitEmpty(t testing.TB) {
+	t.Helper()
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		return // the service is down: nothing to wait for
+	}
+	defer ctx.Release()
+	rs := []scard.ReaderState{{Reader: vpcdReader, CurrentState: scard.StateUnaware}}
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if err := ctx.GetStatusChange(rs, 200*time.Millisecond); err != nil && !errors.Is(err, scard.ErrTimeout) {
+			return
+		}
+		if rs[0].EventState&scard.StateEmpty != 0 {
+			return
+		}
+		rs[0].CurrentState = rs[0].EventState &^ scard.StateChanged
+	}
+	t.Errorf("pcscd still shows a card in %s after %v", vpcdReader, wait)
 }
 
 func do(t *testing.T, r *device.Reader, fn func(c *device.Card) error) error {
@@ -216,12 +246,7 @@ func TestReaderNoSuchReader(t *testing.T) {
 // sees cards come and go.
 func TestReaderPollingFallback(t *testing.T) {
 	needPCSCD(t)
-	r := device.NewReader(device.Options{Reader: vpcdReader, Poll: 200 * time.Millisecond})
-	device.ForcePolling(r)
-	if err := r.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer r.Shutdown(context.Background())
+	r := startReader(t, device.Options{Reader: vpcdReader, Poll: 200 * time.Millisecond}, device.ForcePolling)
 	next(t, r, device.EventReaderAdded, vpcdReader)
 	if r.Status().HotPlug {
 		t.Error("Status says hot-plug while polling")
@@ -302,8 +327,9 @@ func TestReaderStartContext(t *testing.T) {
 // the service down and up again, and the card seen again.
 func TestReaderServiceRestart(t *testing.T) {
 	needPCSCD(t)
-	r := startReader(t, device.Options{Reader: vpcdReader})
-	device.SetServiceRetry(r, 200*time.Millisecond)
+	r := startReader(t, device.Options{Reader: vpcdReader}, func(r *device.Reader) {
+		device.SetServiceRetry(r, 200*time.Millisecond)
+	})
 	next(t, r, device.EventReaderAdded, vpcdReader)
 
 	ctx, cancel := context.WithCancel(context.Background())

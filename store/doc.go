@@ -1,6 +1,6 @@
 // Package store keeps the kiosk's durable records in one bbolt file: the
-// audit log now, and the offline queue, retrospective review list,
-// dead letters and staff training checks as they arrive.
+// audit log, the offline queue with its dead letters, and the
+// retrospective review list; staff training checks are to come.
 //
 // Anything that could name a patient or a member of staff is sealed with
 // AES-256-GCM before it reaches the file, under a key that lives in a file

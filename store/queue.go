@@ -227,16 +227,8 @@ func (db *DB) Counts() (Counts, error) {
 				return fmt.Errorf("reading last replay time: %w", err)
 			}
 		}
-		return tx.Bucket(bucketReview).ForEach(func(k, v []byte) error {
-			var it ReviewItem
-			if err := db.openSealed(bucketReview, k, v, &it); err != nil {
-				return err
-			}
-			if !it.SignedOff {
-				c.OpenReview++
-			}
-			return nil
-		})
+		c.OpenReview = int(openReviews(tx))
+		return nil
 	})
 	if err != nil {
 		return Counts{}, fmt.Errorf("counting queue and reviews: %w", err)

@@ -392,7 +392,7 @@ type modelEntry struct {
 }
 
 // A property test: under any interleaving of enqueue, complete, dead
-// letter, failed attempt and reopen, the queue keeps presentation order,
+// letter, failed attempt, sign-off and reopen, the queue keeps presentation order,
 // every entry leaves it exactly once, and the audit log says so once.
 func TestQueuePropertyOrderAndExactlyOnce(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
@@ -454,6 +454,22 @@ func TestQueuePropertyOrderAndExactlyOnce(t *testing.T) {
 					rt.Fatalf("DeadLetter of finished entry %d = %v", seq, err)
 				}
 			},
+			"signOff": func(rt *rapid.T) {
+				open, err := m.db.Reviews(true)
+				if err != nil {
+					rt.Fatal(err)
+				}
+				if len(open) == 0 {
+					rt.Skip("nothing to sign off")
+				}
+				id := rapid.SampledFrom(open).Draw(rt, "item").ID
+				if err := m.db.SignOff(id, "Mary Seacole", "Lead", "", time.Now()); err != nil {
+					rt.Fatal(err)
+				}
+				if err := m.db.SignOff(id, "Mary Seacole", "Lead", "", time.Now()); !errors.Is(err, ErrAlreadySignedOff) {
+					rt.Fatalf("second sign-off = %v", err)
+				}
+			},
 			"reopen": func(rt *rapid.T) {
 				if err := m.db.Close(); err != nil {
 					rt.Fatal(err)
@@ -499,6 +515,11 @@ func (m *queueModel) check(rt *rapid.T) {
 	head, ok, err := m.db.Head()
 	if err != nil || ok != (len(m.queue) > 0) || (ok && head.P.Key != m.queue[0].key) {
 		rt.Fatalf("Head = %+v, %v, %v", head, ok, err)
+	}
+	c, err := m.db.Counts()
+	open, err2 := m.db.Reviews(true)
+	if err != nil || err2 != nil || c.Queued != len(m.queue) || c.OpenReview != len(open) {
+		rt.Fatalf("Counts = %+v (%v) with %d open review items (%v), %d queued", c, err, len(open), err2, len(m.queue))
 	}
 }
 

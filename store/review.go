@@ -45,6 +45,11 @@ type ReviewItem struct {
 	Note       string    `json:"note,omitempty"`
 }
 
+// metaOpenReviews counts the items not yet signed off, kept in step with
+// the list in the same transactions, so that Counts need not decrypt the
+// whole list for the banner after every replayed entry.
+var metaOpenReviews = []byte("open-reviews")
+
 // addReviewTx adds an item to the review list inside tx.
 func (db *DB) addReviewTx(tx *bbolt.Tx, it ReviewItem) error {
 	b := tx.Bucket(bucketReview)
@@ -52,7 +57,22 @@ func (db *DB) addReviewTx(tx *bbolt.Tx, it ReviewItem) error {
 	if err != nil {
 		return fmt.Errorf("numbering review item: %w", err)
 	}
-	return db.putSealed(b, bucketReview, seqKey(id), it)
+	if err := db.putSealed(b, bucketReview, seqKey(id), it); err != nil {
+		return err
+	}
+	return addOpenReviews(tx, 1)
+}
+
+func openReviews(tx *bbolt.Tx) uint64 {
+	if v := tx.Bucket(bucketMeta).Get(metaOpenReviews); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+func addOpenReviews(tx *bbolt.Tx, delta int) error {
+	n := int64(openReviews(tx)) + int64(delta)
+	return tx.Bucket(bucketMeta).Put(metaOpenReviews, seqKey(uint64(max(n, 0))))
 }
 
 // Reviews lists the review items, oldest first; with openOnly, only those
@@ -101,6 +121,9 @@ func (db *DB) SignOff(id uint64, by, role, note string, at time.Time) error {
 		}
 		it.SignedOff, it.SignedBy, it.SignedRole, it.SignedAt, it.Note = true, by, role, at, note
 		if err := db.putSealed(b, bucketReview, k, it); err != nil {
+			return err
+		}
+		if err := addOpenReviews(tx, -1); err != nil {
 			return err
 		}
 		nhs := it.P.NHS
