@@ -3,6 +3,7 @@ package device_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -14,10 +15,16 @@ import (
 )
 
 // Latency benchmarks for the performance table. Each iteration is one
-// insert and one removal of a virtual card through real pcscd; each
-// reports the p50 and p99 of its latencies in milliseconds. pcscd polls
+// insert and one removal of a virtual card through real pcscd, with a
+// random pause before the measured step; each reports the p50 and p99 of
+// its latencies in milliseconds (ns/op counts the pauses and is not the
+// figure to read). pcscd polls
 // the vpcd driver, so most of what they measure is pcscd's own delay;
 // BenchmarkBareGetStatusChange measures that alone, for comparison.
+
+// jitter waits a random part of pcscd's 400 ms driver poll, so that
+// iterations do not lock to its phase and the percentiles sample it all.
+func jitter() { time.Sleep(rand.N(400 * time.Millisecond)) }
 
 // reportLatency adds p50 and p99 of ds, in ms, as metrics named
 // prefix+"p50-ms" and prefix+"p99-ms".
@@ -67,6 +74,7 @@ func BenchmarkInsertToEvent(b *testing.B) {
 	var ds []time.Duration
 	b.ResetTimer()
 	for range b.N {
+		jitter()
 		start := time.Now()
 		remove := cycle(b, card)
 		next(b, r, device.EventCardInserted, vpcdReader)
@@ -88,6 +96,7 @@ func BenchmarkRemoveToEvent(b *testing.B) {
 	for range b.N {
 		remove := cycle(b, card)
 		next(b, r, device.EventCardInserted, vpcdReader)
+		jitter()
 		start := remove()
 		next(b, r, device.EventCardRemoved, vpcdReader)
 		ds = append(ds, time.Since(start))
@@ -129,10 +138,12 @@ func BenchmarkBareGetStatusChange(b *testing.B) {
 	var ins, outs []time.Duration
 	b.ResetTimer()
 	for range b.N {
+		jitter()
 		start := time.Now()
 		remove := cycle(b, card)
 		waitFor(scard.StatePresent)
 		ins = append(ins, time.Since(start))
+		jitter()
 		start = remove()
 		waitFor(scard.StateEmpty)
 		outs = append(outs, time.Since(start))

@@ -3,7 +3,8 @@ package device
 // The kiosk's card protocol. An NHS smartcard here is an ISO/IEC 7816-4
 // application holding the user's UUID, an X.509 certificate and an ECDSA
 // P-256 key that signs only after the passcode is verified. Sections are
-// those of ISO/IEC 7816-4:2013.
+// those of ISO/IEC 7816-4:2013 (the 2005 edition has the commands in
+// clause 7).
 //
 // Application identifier: F0 43 50 49 53 01 ("CPIS", version 1). The first
 // byte's high nibble F makes it a proprietary AID (ISO/IEC 7816-5,
@@ -47,7 +48,9 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// AID is the kiosk card application's identifier (see the protocol above).
+// AID is the kiosk card application's identifier: F0 "CPIS" 01, a
+// proprietary AID (ISO/IEC 7816-5, category F). The protocol is described
+// at the top of card.go.
 var AID = []byte{0xF0, 0x43, 0x50, 0x49, 0x53, 0x01}
 
 // Instruction bytes (ISO/IEC 7816-4:2013 §5.5, table 4).

@@ -40,42 +40,44 @@ func wantAuth(t *testing.T, err error, retries int) {
 }
 
 // runProtocol is the kiosk's sign-in on a card: select, read the user and
-// certificate, verify, sign a challenge and check the signature.
-func runProtocol(t *testing.T, c *device.Card, u vcard.User) {
-	t.Helper()
+// certificate, verify, sign a challenge and check the signature. It
+// returns what went wrong rather than stop the test, as it also runs
+// inside Reader.Do, on the reader's goroutine.
+func runProtocol(c *device.Card, u vcard.User) error {
 	if err := c.Select(); err != nil {
-		t.Fatalf("Select: %v", err)
+		return fmt.Errorf("Select: %w", err)
 	}
 	id, err := c.UserID()
 	if err != nil || id != u.ID {
-		t.Fatalf("UserID = %q, %v; want %q", id, err, u.ID)
+		return fmt.Errorf("UserID = %q, %v; want %q", id, err, u.ID)
 	}
 	cert, err := c.Certificate()
 	if err != nil {
-		t.Fatalf("Certificate: %v", err)
+		return fmt.Errorf("Certificate: %w", err)
 	}
 	pub, ok := cert.PublicKey.(*ecdsa.PublicKey)
 	if !ok || !pub.Equal(u.PublicKey()) {
-		t.Fatalf("certificate key %T does not equal the user's public key", cert.PublicKey)
+		return fmt.Errorf("certificate key %T does not equal the user's public key", cert.PublicKey)
 	}
 	if cert.Subject.CommonName != u.ID {
-		t.Errorf("certificate CN = %q, want %q", cert.Subject.CommonName, u.ID)
+		return fmt.Errorf("certificate CN = %q, want %q", cert.Subject.CommonName, u.ID)
 	}
 	challenge := []byte("challenge from the identity service: 0123456789abcdef")
 	if _, err := c.Sign(challenge); !errors.Is(err, device.ErrNotVerified) {
-		t.Fatalf("Sign before Verify = %v, want ErrNotVerified", err)
+		return fmt.Errorf("Sign before Verify = %v, want ErrNotVerified", err)
 	}
 	if err := c.Verify([]byte(u.Passcode)); err != nil {
-		t.Fatalf("Verify: %v", err)
+		return fmt.Errorf("Verify: %w", err)
 	}
 	sig, err := c.Sign(challenge)
 	if err != nil {
-		t.Fatalf("Sign: %v", err)
+		return fmt.Errorf("Sign: %w", err)
 	}
 	digest := sha256.Sum256(challenge)
 	if !ecdsa.VerifyASN1(u.PublicKey(), digest[:], sig) {
-		t.Fatal("the signature does not verify over SHA-256(challenge) with the user's key")
+		return errors.New("the signature does not verify over SHA-256(challenge) with the user's key")
 	}
+	return nil
 }
 
 func TestProtocolDirect(t *testing.T) {
@@ -85,7 +87,9 @@ func TestProtocolDirect(t *testing.T) {
 		}
 		t.Run(u.ID, func(t *testing.T) {
 			c, _ := direct(t, u.ID)
-			runProtocol(t, c, u)
+			if err := runProtocol(c, u); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 }

@@ -93,6 +93,7 @@ type Status struct {
 	// Readers are the connected readers, in the service's order.
 	Readers []ReaderInfo
 	// LastError is the last PC/SC failure, or nil; LastErrorAt its time.
+	// It stays after recovery, for IT to see what happened.
 	LastError   error
 	LastErrorAt time.Time
 }
@@ -191,9 +192,14 @@ type readerState struct {
 }
 
 type request struct {
-	fn   func(*Card) error
-	done chan error
+	fn    func(*Card) error
+	done  chan error
+	panic any // what fn panicked with, to panic again in Do's goroutine
 }
+
+// errPanicked stands for the result of a function given to Do that
+// panicked; Do panics again with the original value instead.
+var errPanicked = errors.New("the card function panicked")
 
 // NewReader makes a Reader; Start runs it.
 func NewReader(opts Options) *Reader {
@@ -287,8 +293,10 @@ func (r *Reader) Status() Status {
 //
 // The connection is kept between calls, so a passcode verified in one Do
 // still holds in the next, until the card is removed. fn must return
-// promptly (the loop watches nothing while it runs) and must not call Do.
-// Once fn has started, Do waits for it whatever ctx says.
+// promptly (the loop watches nothing while it runs), must not call Do, and
+// must not call runtime.Goexit (so no t.Fatal inside it); a panic in fn is
+// raised again in Do's goroutine. Once fn has started, Do waits for it
+// whatever ctx says.
 func (r *Reader) Do(ctx context.Context, fn func(c *Card) error) error {
 	r.mu.Lock()
 	started := r.started
@@ -303,7 +311,11 @@ func (r *Reader) Do(ctx context.Context, fn func(c *Card) error) error {
 	for {
 		select {
 		case r.reqs <- req:
-			return <-req.done
+			err := <-req.done
+			if req.panic != nil {
+				panic(req.panic)
+			}
+			return err
 		case <-t.C:
 			r.kick()
 		case <-ctx.Done():
@@ -324,9 +336,12 @@ func (r *Reader) signalStop() {
 // another thread.
 func (r *Reader) kick() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cancelCtx != nil {
-		_ = r.cancelCtx.Cancel()
+	ctx := r.cancelCtx
+	r.mu.Unlock()
+	if ctx != nil {
+		// Outside the lock: it is a round trip to the service. A context
+		// released meanwhile only answers SCARD_E_INVALID_HANDLE.
+		_ = ctx.Cancel()
 	}
 }
 
@@ -610,7 +625,7 @@ func (r *Reader) idle(d time.Duration) {
 		case <-t.C:
 			return
 		case req := <-r.reqs:
-			req.done <- r.serve(req.fn)
+			r.handle(req)
 		}
 	}
 }
@@ -620,11 +635,24 @@ func (r *Reader) serveWaiting() {
 	for {
 		select {
 		case req := <-r.reqs:
-			req.done <- r.serve(req.fn)
+			r.handle(req)
 		default:
 			return
 		}
 	}
+}
+
+// handle answers one Do request. A panic in the caller's function is
+// handed back to Do, so that it neither kills the loop nor leaves Do
+// waiting.
+func (r *Reader) handle(req *request) {
+	defer func() {
+		if p := recover(); p != nil {
+			req.panic = p
+			req.done <- errPanicked
+		}
+	}()
+	req.done <- r.serve(req.fn)
 }
 
 // serve runs one Do request on the loop's goroutine.

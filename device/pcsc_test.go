@@ -185,7 +185,7 @@ func TestReaderWithVirtualCard(t *testing.T) {
 		t.Errorf("Status = %+v, want the service up with hot-plug and the card in %s", st, vpcdReader)
 	}
 
-	if err := do(t, r, func(c *device.Card) error { runProtocol(t, c, u); return nil }); err != nil {
+	if err := do(t, r, func(c *device.Card) error { return runProtocol(c, u) }); err != nil {
 		t.Fatalf("Do: %v", err)
 	}
 	// The connection, and so the verification, holds from one Do to the next.
@@ -230,6 +230,27 @@ func TestReaderWithVirtualCard(t *testing.T) {
 		t.Fatalf("Sign on a reinserted card = %v, want ErrNotVerified", err)
 	}
 	checkNoSecrets(t, hook.AllEntries(), nil, []string{u.Passcode})
+}
+
+// A panic in the function given to Do comes back in the caller's
+// goroutine, and the loop carries on.
+func TestReaderDoPanics(t *testing.T) {
+	needPCSCD(t)
+	r := startReader(t, device.Options{Reader: vpcdReader})
+	next(t, r, device.EventReaderAdded, vpcdReader)
+	insert(t, vcard.NewCard(vcard.Users[0]))
+	next(t, r, device.EventCardInserted, vpcdReader)
+	func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Errorf("recovered %v, want boom", p)
+			}
+		}()
+		_ = do(t, r, func(c *device.Card) error { panic("boom") })
+	}()
+	if err := do(t, r, func(c *device.Card) error { return c.Select() }); err != nil {
+		t.Fatalf("Do after a panic: %v", err)
+	}
 }
 
 // Do with a reader name that matches nothing is ErrNoReader.
@@ -353,8 +374,58 @@ func TestReaderServiceRestart(t *testing.T) {
 		t.Error("card seen again without its ATR")
 	}
 	u, _ := vcard.Find(vcard.DemoUserID)
-	if err := do(t, r, func(c *device.Card) error { runProtocol(t, c, u); return nil }); err != nil {
+	if err := do(t, r, func(c *device.Card) error { return runProtocol(c, u) }); err != nil {
 		t.Fatalf("Do after the restart: %v", err)
+	}
+}
+
+// With pcscd stopped the Reader says so, once, answers Do with
+// ErrServiceDown, and picks the service up when it starts.
+func TestReaderServiceDownAtStart(t *testing.T) {
+	needPCSCD(t)
+	stopPCSCD(t)
+	t.Cleanup(func() {
+		if pcscdReady() != nil {
+			startPCSCD(t)
+		}
+	})
+	r := startReader(t, device.Options{Reader: vpcdReader}, func(r *device.Reader) {
+		device.SetServiceRetry(r, 100*time.Millisecond)
+	})
+	downs := 0
+	if e := <-r.Events(); e.Kind == device.EventServiceDown {
+		downs++
+	} else {
+		t.Fatalf("first event %v, want service down", e.Kind)
+	}
+	if st := r.Status(); st.ServiceUp || st.LastError == nil || len(st.Readers) != 0 {
+		t.Errorf("Status with pcscd stopped = %+v", st)
+	}
+	if err := do(t, r, func(*device.Card) error { return nil }); !errors.Is(err, device.ErrServiceDown) {
+		t.Fatalf("Do with pcscd stopped = %v, want ErrServiceDown", err)
+	}
+	time.Sleep(300 * time.Millisecond) // a few retries
+	startPCSCD(t)
+	timeout := time.After(wait)
+	for up := false; !up; {
+		select {
+		case e := <-r.Events():
+			switch e.Kind {
+			case device.EventServiceDown:
+				downs++
+			case device.EventServiceUp:
+				up = true
+			}
+		case <-timeout:
+			t.Fatal("no service up event")
+		}
+	}
+	if downs != 1 {
+		t.Errorf("%d service down events for one outage, want 1", downs)
+	}
+	next(t, r, device.EventReaderAdded, vpcdReader)
+	if st := r.Status(); !st.ServiceUp {
+		t.Errorf("Status after pcscd started = %+v", st)
 	}
 }
 
