@@ -51,7 +51,7 @@ func newTestKiosk(t *testing.T, f *fakeSpine, s Session) (*Kiosk, *views, *memAu
 
 // waitFor waits for a published View that satisfies ok. The deadline only
 // stops a broken test from hanging; it measures nothing.
-func waitFor(t *testing.T, v *views, what string, ok func(ui.View) bool) ui.View {
+func waitFor(t testing.TB, v *views, what string, ok func(ui.View) bool) ui.View {
 	t.Helper()
 	deadline := time.After(5 * time.Second)
 	for {

@@ -22,7 +22,7 @@ import (
 const testReader = "Virtual PCD 00 01"
 
 type cardRig struct {
-	t      *testing.T
+	t      testing.TB
 	k      *Kiosk
 	views  *views
 	audit  *memAudit
@@ -30,7 +30,7 @@ type cardRig struct {
 	cancel context.CancelFunc
 }
 
-func newCardRig(t *testing.T, idle time.Duration) *cardRig {
+func newCardRig(t testing.TB, idle time.Duration) *cardRig {
 	t.Helper()
 	if os.Getenv("CPIS_NO_PCSCD") == "1" {
 		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
@@ -109,14 +109,14 @@ func (rig *cardRig) gate(g ui.Gate) ui.View {
 }
 
 // testLog sends log lines to the test's own output, shown on failure.
-func testLog(t *testing.T) logrus.FieldLogger {
+func testLog(t testing.TB) logrus.FieldLogger {
 	l := logrus.New()
 	l.SetOutput(tWriter{t})
 	l.SetLevel(logrus.DebugLevel)
 	return l
 }
 
-type tWriter struct{ t *testing.T }
+type tWriter struct{ t testing.TB }
 
 func (w tWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(b)))

@@ -210,6 +210,9 @@ func (w *Window) register(f identified) {
 // button builds a button that is disabled while the app is busy.
 func (w *Window) button(id, label string, l look, onTap func()) *tapArea {
 	b := newButton(id, label, l, onTap, w.key)
+	// A digit typed while a button has focus (after Escape or a tap) goes
+	// where it would have gone with nothing focused: a scan is never cut.
+	b.runes = w.canvasRune
 	if w.view.Busy.Active {
 		b.disabled = true
 	}

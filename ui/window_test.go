@@ -634,3 +634,22 @@ func TestRouteAndNotReferralShown(t *testing.T) {
 		})
 	}
 }
+
+// A scan that starts while a button has focus (after Escape dismissed a
+// message, say) keeps its first digit.
+func TestTypingOnFocusedButtonReachesNHSField(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	v := baseView()
+	w.Render(v)
+	b, ok := w.focusables["trace"]
+	if !ok {
+		t.Fatal("no trace button")
+	}
+	win.Canvas().Focus(b)
+	for _, r := range "9990276579" {
+		win.Canvas().Focused().TypedRune(r)
+	}
+	if got := w.nhs.Text; got != "9990276579" {
+		t.Fatalf("NHS field %q, want all ten digits", got)
+	}
+}

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/device/vcard"
+	"github.com/nhs-cpis/kiosk/store"
+	"github.com/nhs-cpis/kiosk/ui"
+)
+
+// BenchmarkCardInsertToReady is the kiosk's sign-in through real pcscd:
+// from the virtual card connecting to the vpcd reader to the session being
+// ready, with the passcode submitted the moment it is asked for (no human
+// typing time). Compare BenchmarkInsertToEvent in device, pcscd's own
+// notification latency.
+func BenchmarkCardInsertToReady(b *testing.B) {
+	benchCards(b, func(rig *cardRig, u vcard.User) (time.Duration, time.Duration) {
+		start := time.Now()
+		pull := rig.insert(u.ID)
+		rig.gate(ui.GatePasscode)
+		rig.k.SubmitPasscode(u.Passcode)
+		rig.gate(ui.GateOpen)
+		ready := time.Since(start)
+		pull()
+		rig.gate(ui.GateInsertCard)
+		return ready, 0
+	})
+}
+
+// BenchmarkCardRemoveToWiped is from the card leaving the reader to the
+// View without the patient being handed to the window.
+func BenchmarkCardRemoveToWiped(b *testing.B) {
+	benchCards(b, func(rig *cardRig, u vcard.User) (time.Duration, time.Duration) {
+		pull := rig.insert(u.ID)
+		rig.gate(ui.GatePasscode)
+		rig.k.SubmitPasscode(u.Passcode)
+		rig.gate(ui.GateOpen)
+		rig.k.TraceNHS("9990276579")
+		waitFor(rig.t, rig.views, "the patient", func(v ui.View) bool { return v.Patient != nil })
+		start := time.Now()
+		pull()
+		rig.gate(ui.GateInsertCard)
+		return 0, time.Since(start)
+	})
+}
+
+func benchCards(b *testing.B, cycle func(*cardRig, vcard.User) (time.Duration, time.Duration)) {
+	rig := newCardRig(b, 0)
+	u, _ := vcard.Find(nurseCard)
+	var d []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		in, out := cycle(rig, u)
+		d = append(d, in+out)
+	}
+	reportLatency(b, d)
+}
+
+// BenchmarkQueued100k is the memory of a kiosk whose offline queue holds
+// 100,000 presentations, after reading the counts and the queue screen's
+// rows. Run it alone: building the queue writes 100,000 durable records.
+func BenchmarkQueued100k(b *testing.B) {
+	const n = 100_000
+	dir := b.TempDir()
+	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	at := time.Now().Add(-time.Hour)
+	for i := 0; i < n; i++ {
+		p := store.Presentation{Key: fmt.Sprintf("k%06d", i), At: at, Setting: "emergency-department", OrgCode: "RXX01",
+			UserID: "555000000010", UserName: "Alex Morgan", RoleID: "555000000010-01", JobRole: "Staff Nurse", NHS: "9990276579"}
+		if _, err := db.Enqueue(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c, err := db.Counts()
+		if err != nil || c.Queued != n {
+			b.Fatalf("counts %+v %v", c, err)
+		}
+		rows, err := db.QueueInfo()
+		if err != nil || len(rows) != n {
+			b.Fatalf("rows %d %v", len(rows), err)
+		}
+	}
+	runtime.GC()
+	b.ReportMetric(rssMB(), "rss-MB")
+}
+
+func rssMB() float64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, rss int64
+	fmt.Sscan(string(b), &size, &rss)
+	return float64(rss*int64(os.Getpagesize())) / (1 << 20)
+}
