@@ -22,7 +22,14 @@ import (
 // client that trusts its CA and a signed-in demo session.
 func startSandbox(tb testing.TB) (*sandbox.Server, *spine.Client, Session) {
 	tb.Helper()
-	s, err := sandbox.New(sandbox.Options{StateDir: tb.TempDir(), Log: quiet()})
+	return startSandboxWith(tb, sandbox.Options{})
+}
+
+// startSandboxWith is startSandbox with options (a short token life, say).
+func startSandboxWith(tb testing.TB, o sandbox.Options) (*sandbox.Server, *spine.Client, Session) {
+	tb.Helper()
+	o.StateDir, o.Log = tb.TempDir(), quiet()
+	s, err := sandbox.New(o)
 	if err != nil {
 		tb.Fatal(err)
 	}

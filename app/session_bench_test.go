@@ -50,7 +50,7 @@ func BenchmarkCardRemoveToWiped(b *testing.B) {
 }
 
 func benchCards(b *testing.B, cycle func(*cardRig, vcard.User) (time.Duration, time.Duration)) {
-	rig := newCardRig(b, 0)
+	rig := newCardRigOn(b, 0, 0, 0)
 	u, _ := vcard.Find(nurseCard)
 	var d []time.Duration
 	b.ResetTimer()

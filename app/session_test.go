@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -19,7 +21,10 @@ import (
 // Go virtual card in reader "Virtual PCD 00 01" (the device tests use 00
 // 00), and the sandbox's identity service over HTTPS. CI starts pcscd; a
 // run without it fails rather than skips.
-const testReader = "Virtual PCD 00 01"
+const testReader = 1
+
+// readerName is vpcd's name for its reader n.
+func readerName(n int) string { return fmt.Sprintf("Virtual PCD 00 %02d", n) }
 
 type cardRig struct {
 	t      testing.TB
@@ -27,18 +32,25 @@ type cardRig struct {
 	views  *views
 	audit  *memAudit
 	reader *device.Reader
+	n      int // the vpcd reader
 	cancel context.CancelFunc
 }
 
 func newCardRig(t testing.TB, idle time.Duration) *cardRig {
+	return newCardRigOn(t, testReader, idle, 0)
+}
+
+// newCardRigOn is newCardRig on vpcd reader n; the benchmarks use reader 0
+// so that they can run beside the tests.
+func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 	t.Helper()
 	if os.Getenv("CPIS_NO_PCSCD") == "1" {
 		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
 	}
-	s, c, _ := startSandbox(t)
+	s, c, _ := startSandboxWith(t, sandbox.Options{TokenTTL: tokenTTL})
 	registerCards(s)
 	ctx, cancel := context.WithCancel(context.Background())
-	r := device.NewReader(device.Options{Reader: testReader, Log: testLog(t)})
+	r := device.NewReader(device.Options{Reader: readerName(n), Log: testLog(t)})
 	if err := r.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +66,9 @@ func newCardRig(t testing.TB, idle time.Duration) *cardRig {
 	v := newViews()
 	k := NewKiosk(chk, ui.Banner{}, DefaultRoute, idle, v.show, quiet())
 	g := &Gatekeeper{Reader: r, Identity: c, Audit: a, Host: k, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
+	if tokenTTL > 0 {
+		g.RenewBefore = tokenTTL / 2
+	}
 	k.UseGate(g)
 	g.Start(ctx)
 	t.Cleanup(func() {
@@ -64,7 +79,7 @@ func newCardRig(t testing.TB, idle time.Duration) *cardRig {
 		r.Shutdown(sctx)
 		k.Shutdown()
 	})
-	return &cardRig{t: t, k: k, views: v, audit: a, reader: r, cancel: cancel}
+	return &cardRig{t: t, k: k, views: v, audit: a, reader: r, n: n, cancel: cancel}
 }
 
 // insert puts a user's virtual card in the test reader until the returned
@@ -79,7 +94,7 @@ func (rig *cardRig) insert(id string) (pull func()) {
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		empty := false
 		for _, ri := range rig.reader.Status().Readers {
-			if ri.Name == testReader && !ri.CardPresent {
+			if ri.Name == readerName(rig.n) && !ri.CardPresent {
 				empty = true
 			}
 		}
@@ -91,7 +106,7 @@ func (rig *cardRig) insert(id string) (pull func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		vcard.Insert(ctx, vpcdAddr(1), vcard.NewCard(u))
+		vcard.Insert(ctx, vpcdAddr(rig.n), vcard.NewCard(u))
 	}()
 	return func() { cancel(); <-done }
 }
@@ -240,4 +255,42 @@ func TestSessionIdleLocksAndPasscodeUnlocks(t *testing.T) {
 	if !strings.Contains(strings.Join(rig.audit.kinds(), ","), "lock,unlock") {
 		t.Errorf("audit %v lacks lock then unlock", rig.audit.kinds())
 	}
+}
+
+// "Tokens expire; the kiosk renews while the card is in and never after it
+// is out."
+func TestSessionRenewsTokenWhileCardIn(t *testing.T) {
+	rig := newCardRigOn(t, testReader, 0, 2*time.Second)
+	rig.gate(ui.GateInsertCard)
+	pull := rig.insert(nurseCard)
+	rig.gate(ui.GatePasscode)
+	rig.k.SubmitPasscode("1234")
+	rig.gate(ui.GateOpen)
+	first := rig.token()
+	deadline := time.Now().Add(5 * time.Second)
+	for rig.token() == first && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if rig.token() == first {
+		t.Fatal("the token was not renewed while the card was in")
+	}
+	// After the expiry of the first token, the renewed session still works.
+	time.Sleep(2 * time.Second)
+	rig.k.TraceNHS("9990276579")
+	if pv := waitFor(t, rig.views, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient || v.Message != nil }); pv.Screen != ui.ScreenPatient {
+		t.Fatalf("trace with the renewed token: %+v", pv.Message)
+	}
+	rig.pullAndWait(pull)
+	if rig.token() != "" {
+		t.Fatal("a token outlived the card")
+	}
+}
+
+func (rig *cardRig) token() string {
+	rig.k.mu.Lock()
+	defer rig.k.mu.Unlock()
+	if rig.k.sess == nil {
+		return ""
+	}
+	return rig.k.sess.Token
 }

@@ -1,0 +1,123 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/store"
+	"github.com/nhs-cpis/kiosk/ui"
+)
+
+func openTestDB(t *testing.T) *store.DB {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// While the Spine is down the nurse records each child; "Recorded" comes
+// only once the entry is in the queue.
+func TestRecordWhileDownThenReview(t *testing.T) {
+	db := openTestDB(t)
+	f := newFakeSpine()
+	k, v, _ := newTestKiosk(t, f, nurse)
+	kicked := 0
+	k.UseOffline(db, "Use the paper log.", func() { kicked++ })
+	k.Downtime(true, time.Now())
+
+	k.RecordPresentation("999 027 6579", cpis.SearchQuery{})
+	rv := waitFor(t, v, "recorded", func(v ui.View) bool { return v.Message != nil && v.Message.Good })
+	if rv.Banner.Queued != 1 || rv.Downtime == nil || rv.Downtime.Fallback != "Use the paper log." {
+		t.Fatalf("after recording: queued %d downtime %+v", rv.Banner.Queued, rv.Downtime)
+	}
+	k.RecordPresentation("", cpis.SearchQuery{Family: "Xiong", BirthDate: time.Date(2014, 5, 1, 0, 0, 0, 0, time.UTC), Gender: cpis.Female})
+	waitFor(t, v, "the second recording", func(v ui.View) bool { return v.Banner.Queued == 2 })
+	rows, err := db.QueueInfo()
+	if err != nil || len(rows) != 2 || rows[0].Kind != "nhs-number" || rows[1].Kind != "demographics" {
+		t.Fatalf("queue %+v %v", rows, err)
+	}
+	if kicked != 2 {
+		t.Errorf("the replayer was kicked %d times, want 2", kicked)
+	}
+	k.RecordPresentation("", cpis.SearchQuery{Family: "Xiong"})
+	mv := waitFor(t, v, "a refusal", func(v ui.View) bool { return v.Message != nil && !v.Message.Good })
+	if !strings.Contains(mv.Message.Title, "date of birth") {
+		t.Errorf("recording without a date of birth: %+v", mv.Message)
+	}
+
+	// The queue screen shows no patient details.
+	k.ShowQueue()
+	qv := k.View()
+	if qv.Screen != ui.ScreenQueue || len(qv.Queue) != 2 {
+		t.Fatalf("queue screen %v rows %d", qv.Screen, len(qv.Queue))
+	}
+
+	// A replay found an alert for the first entry: it goes on the review list.
+	head, _, _ := db.Head()
+	alert := &cpis.Alert{NHS: "9990276579", Plans: []cpis.Plan{cpp}}
+	if err := db.Complete(head.Seq, store.Outcome{Kind: store.OutcomeAlert, NHS: "9990276579", Notified: true, Alert: alert}); err != nil {
+		t.Fatal(err)
+	}
+	k.ShowReview()
+	rl := k.View()
+	if rl.Screen != ui.ScreenReview || len(rl.Reviews) != 1 || !rl.Reviews[0].AlertFound {
+		t.Fatalf("review list %+v", rl.Reviews)
+	}
+	k.OpenReview(rl.Reviews[0].ID)
+	d := k.View().Review
+	if d == nil || d.Alert == nil || d.NHS != "9990276579" || !d.CanSignOff {
+		t.Fatalf("review item %+v", d)
+	}
+	k.SignOff(d.Row.ID, "Called Leeds duty social worker")
+	sv := k.View()
+	if sv.Message == nil || !sv.Message.Good || !sv.Reviews[0].SignedOff || sv.Banner.Review != 0 {
+		t.Fatalf("after sign-off: %+v %+v", sv.Message, sv.Reviews)
+	}
+}
+
+// The review list shows alerts, so it needs B0107 (issue: "gated to users
+// with B0107").
+func TestReviewNeedsB0107(t *testing.T) {
+	db := openTestDB(t)
+	k, v, _ := newTestKiosk(t, newFakeSpine(), clerk)
+	k.UseOffline(db, "", nil)
+	k.ShowReview()
+	mv := waitFor(t, v, "a refusal", func(v ui.View) bool { return v.Message != nil })
+	if !strings.Contains(mv.Message.Title, "B0107") || k.View().Screen == ui.ScreenReview {
+		t.Fatalf("clerk on the review list: %+v", mv.Message)
+	}
+}
+
+// A live open that fails mid-way is recorded with the same key, so a query
+// that did reach the Spine is not repeated by the replay.
+func TestFailedOpenIsRecordedWithItsKey(t *testing.T) {
+	db := openTestDB(t)
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	f.plans[child.NHS] = []cpis.Plan{cpp}
+	k, v, _ := newTestKiosk(t, f, nurse)
+	k.UseOffline(db, "", nil)
+	k.TraceNHS("9990276579")
+	waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	k.AskOpenAlert()
+	f.mu.Lock()
+	f.err = &spine.Error{Status: 503, Err: spine.ErrUnavailable}
+	f.mu.Unlock()
+	k.ConfirmOpenAlert()
+	waitFor(t, v, "the failure", func(v ui.View) bool { return v.Message != nil && !v.Busy.Active })
+	head, ok, err := db.Head()
+	if err != nil || !ok {
+		t.Fatalf("nothing queued: %v", err)
+	}
+	if len(f.opened) != 1 || head.P.Key != f.opened[0].IdempotencyKey || head.P.NHS != "9990276579" {
+		t.Fatalf("queued key %q, the failed open used %+v", head.P.Key, f.opened)
+	}
+}
