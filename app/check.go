@@ -211,6 +211,10 @@ func (c *Checker) audit(s Session, e store.Event) {
 	e.UserID, e.UserName = s.User.ID, s.User.Name
 	e.RoleID, e.JobRole, e.OrgCode = s.Role.ID, s.Role.JobRole, s.Role.OrgCode
 	e.Setting = string(c.Setting)
+	// The role's codes, so the staff checks can say which are missing.
+	for _, a := range s.Role.Activity {
+		e.Codes = append(e.Codes, string(a))
+	}
 	if _, err := c.Audit.Append(e); err != nil {
 		// The check goes on: a child must not go unchecked because the
 		// local audit disk is full. IT sees the error.

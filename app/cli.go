@@ -34,7 +34,17 @@ Usage:
   cpis-kiosk vcard --user ID [--reader N] | --list   a virtual smartcard in vsmartcard's vpcd reader
   cpis-kiosk queue list|replay                       the offline queue: counts, ages, states; replay now
   cpis-kiosk review list | sign-off ID --note TEXT   the retrospective review list
-  cpis-kiosk drill downtime [--patients N] [--kill]  a business-continuity drill in an isolated folder
+  cpis-kiosk drill downtime [--patients N] [--kill]  a business-continuity drill in an isolated folder; its result is audited
+  cpis-kiosk audit verify                            walk the audit chain; name the first record altered, removed or reordered
+  cpis-kiosk audit export [--from DATE] [--to DATE] [--user ID] [--format csv|json] [--out FILE]
+                                                     one row per audited event, for routine audit
+  cpis-kiosk audit purge [--before DATE]             remove records past audit_retention (the purge is audited)
+  cpis-kiosk staff checks                            who has proven their access on the two test patients, and who not yet
+  cpis-kiosk readiness [show] | record ITEM --by NAME [--note TEXT] | export [--pdf FILE] [--csv FILE]
+                                                     go-live readiness from evidence (guide steps 8 to 26)
+  cpis-kiosk status [--json] [--bundle FILE.zip]     what the IT status screen shows; exit 1 when anything is red
+  cpis-kiosk service install|uninstall|start|stop|status [--name NAME] [--config FILE]
+                                                     the kiosk as a managed service (systemd user unit, or System V)
   cpis-kiosk version                                 print the version
 
 Every command takes --config FILE (TOML, see README) and --log-level
@@ -74,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := fs.Parse(args); err != nil {
 			return 2
 		}
-		return withProgram(c, stderr, func(p *Program) error { return p.runWindow() })
+		return withProgram(c, stderr, func(p *Program) error { return p.runManaged() })
 	case "selftest":
 		repeat := fs.Int("repeat", 0, "after the check, repeat it `N` times and print timings and memory")
 		card := fs.Bool("card", false, "sign in with the smartcard in the reader (passcode on standard input)")
@@ -110,7 +120,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "review":
 		return withProgram(c, stderr, func(p *Program) error { return runReview(p, args, stdout) })
 	case "drill":
-		return runDrill(args, stdout, stderr)
+		return runDrillRecorded(args, stdout, stderr)
+	case "audit":
+		return runAudit(args, stdout, stderr)
+	case "staff":
+		return runStaff(args, stdout, stderr)
+	case "readiness":
+		return runReadiness(args, stdout, stderr)
 	case "drill-replay": // the drill's own child process, not for people
 		return DrillReplayChild(args)
 	case "sandbox":
@@ -120,6 +136,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return runSandbox(c, *addr, *state, stdout, stderr)
+	case "status":
+		return runStatus(args, stdout, stderr)
+	case "service":
+		return runService(args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "cpis-kiosk %s (commit %s)\n", Version, Commit)
 		return 0

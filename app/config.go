@@ -30,14 +30,26 @@ type Config struct {
 	// Reader picks the smartcard reader whose name holds this text; empty:
 	// the first reader with a card.
 	Reader string `toml:"reader"`
+	// LeadRoles are the job roles or role ids allowed the audit, staff
+	// and readiness screens; empty: any role with B0107 (accountability.go).
+	LeadRoles []string `toml:"lead_roles"`
+	// OpeningHours is the care setting's hours ("08:00-20:00"), for
+	// routine audit's out-of-hours flag; empty: open 24 hours.
+	OpeningHours string `toml:"opening_hours"`
+	// AuditRetention is how long audit records are kept ("2555d", or days
+	// as a number); unset: 2555 days.
+	AuditRetention Retention `toml:"audit_retention"`
 	// SafeguardingRoute is the local process for raising a concern, shown on
 	// every screen: the CP-IS notification is not a referral.
 	SafeguardingRoute string `toml:"safeguarding_route"`
 	// FallbackProcess is the business-continuity plan's local process while
 	// the Spine is down: who to phone, where the paper log is.
-	FallbackProcess string      `toml:"fallback_process"`
-	Spine           SpineConfig `toml:"spine"`
-	Sandbox         Sandbox     `toml:"sandbox"`
+	FallbackProcess string `toml:"fallback_process"`
+	// BaselineFile is the environment baseline (WES) the IT status checks
+	// the PC against; empty: the one built in (packaging/baseline.toml).
+	BaselineFile string      `toml:"baseline_file"`
+	Spine        SpineConfig `toml:"spine"`
+	Sandbox      Sandbox     `toml:"sandbox"`
 }
 
 // Organisation is the ODS organisation the kiosk serves.
@@ -151,6 +163,9 @@ func LoadConfig(path string) (Config, cpis.Setting, error) {
 	}
 	if c.IdleTimeout.Duration <= 0 {
 		c.IdleTimeout.Duration = 5 * time.Minute
+	}
+	if err := c.checkAccountability(); err != nil {
+		return c, "", fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return c, setting, nil
 }

@@ -42,6 +42,12 @@ type Kiosk struct {
 	offline  Offline
 	fallback string
 	kick     func()
+
+	// it feeds the IT status screen (statusview.go); nil until UseStatus.
+	it StatusChecker
+	// acct feeds the lead's audit, staff and readiness screens
+	// (auditview.go); nil until UseAccountability.
+	acct *Accountability
 }
 
 // SessionGate takes what the user types on the session screens.

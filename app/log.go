@@ -1,33 +1,156 @@
 package app
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"time"
+	"unicode"
 
 	"github.com/sirupsen/logrus"
+	"gopkg.in/natefinch/lumberjack.v2"
 )
 
-// nhsLike matches anything that could be an NHS number in a log line: ten
-// digits, or 3-3-4 with spaces or hyphens. Dates of birth, names and
-// passcodes are never handed to the logger; this is the net under that rule.
-var nhsLike = regexp.MustCompile(`\b\d{3}[ -]?\d{3}[ -]?\d{4}\b`)
+// The log file's rotation: 10 MB a file, five old files kept, compressed.
+// At the kiosk's rate of logging that is weeks of history for IT, in a
+// bounded 60 MB or so of disk.
+const (
+	logFileName   = "kiosk.log"
+	logMaxMB      = 10
+	logMaxBackups = 5
+)
 
-// redactor wraps a formatter and removes NHS-number-like digits from every
-// formatted entry.
+// logDir is where the kiosk's JSON logs live in its data folder.
+func logDir(dataDir string) string { return filepath.Join(dataDir, "logs") }
+
+// What the redactor removes wherever it appears in a log entry. Dates of
+// birth, names and passcodes are never handed to the logger; this is the
+// net under that rule.
+var (
+	// nhsLike is anything that could be an NHS number: ten digits, or 3-3-4
+	// with spaces or hyphens.
+	nhsLike = regexp.MustCompile(`\b\d{3}[ -]?\d{3}[ -]?\d{4}\b`)
+	// isoDate is YYYY-MM-DD standing alone. A timestamp (2026-03-05T03:12:00Z)
+	// is not matched: the T joins the date to the time, so there is no word
+	// boundary after the day.
+	isoDate = regexp.MustCompile(`\b\d{4}-\d{1,2}-\d{1,2}\b`)
+	// ukDate is DD/MM/YYYY (and D/M/YY), the way a date of birth is typed.
+	ukDate = regexp.MustCompile(`\b\d{1,2}/\d{1,2}/\d{2,4}\b`)
+	// wordDate is "02 Mar 2015" or "2 March 2015", the screens' own format.
+	wordDate = regexp.MustCompile(`(?i)\b\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}\b`)
+)
+
+const redacted = "[redacted]"
+
+// redactText removes NHS numbers and dates from free text.
+func redactText(s string) string {
+	for _, re := range []*regexp.Regexp{nhsLike, isoDate, ukDate, wordDate} {
+		s = re.ReplaceAllString(s, redacted)
+	}
+	return s
+}
+
+func redactBytes(b []byte) []byte {
+	for _, re := range []*regexp.Regexp{nhsLike, isoDate, ukDate, wordDate} {
+		b = re.ReplaceAll(b, []byte(redacted))
+	}
+	return b
+}
+
+// sensitiveWords are field names whose values are never logged, whatever
+// they hold: a name, a date of birth, a passcode or PIN.
+var sensitiveWords = map[string]bool{
+	"name": true, "names": true, "given": true, "family": true, "surname": true, "forename": true,
+	"passcode": true, "password": true, "pin": true, "dob": true, "birth": true, "birthdate": true, "birthday": true,
+}
+
+// sensitiveKey reports whether a field's name says it holds personal
+// details: any word of it (split at "_", "-", "." and camelCase) is one of
+// sensitiveWords, or ends in "name" (username, fullName) or starts with
+// "birth". Whole words, so that "spine" is not taken for "pin".
+func sensitiveKey(k string) bool {
+	for _, w := range keyWords(k) {
+		if sensitiveWords[w] || strings.HasSuffix(w, "name") || strings.HasPrefix(w, "birth") {
+			return true
+		}
+	}
+	return false
+}
+
+func keyWords(k string) []string {
+	var words []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			words = append(words, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	for i, r := range k {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+		case unicode.IsUpper(r) && i > 0 && len(cur) > 0 && !unicode.IsUpper(cur[len(cur)-1]):
+			flush()
+			cur = append(cur, r)
+		default:
+			cur = append(cur, r)
+		}
+	}
+	flush()
+	return words
+}
+
+// redactValue is a field's value with NHS numbers and dates removed from
+// its text. Errors and Stringers become their (redacted) text; numbers,
+// booleans and durations pass as they are, and anything else is left to
+// the net over the formatted entry.
+func redactValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return redactText(x)
+	case time.Time, time.Duration:
+		// JSON writes a time with its T (never taken for a date of birth)
+		// and a duration as a number; the net catches the text form.
+		return v
+	case error:
+		return redactText(x.Error())
+	case fmt.Stringer:
+		return redactText(x.String())
+	}
+	return v
+}
+
+// redactor wraps a formatter: it drops the values of fields named like
+// personal details, removes NHS numbers and dates from the message and
+// every field, and runs the same patterns over the formatted entry as a
+// last net.
 type redactor struct{ next logrus.Formatter }
 
 func (r redactor) Format(e *logrus.Entry) ([]byte, error) {
-	b, err := r.next.Format(e)
+	c := *e
+	c.Data = make(logrus.Fields, len(e.Data))
+	for k, v := range e.Data {
+		if sensitiveKey(k) {
+			c.Data[k] = redacted
+			continue
+		}
+		c.Data[k] = redactValue(v)
+	}
+	c.Message = redactText(e.Message)
+	b, err := r.next.Format(&c)
 	if err != nil {
 		return nil, err
 	}
-	return nhsLike.ReplaceAll(b, []byte("[redacted]")), nil
+	return redactBytes(b), nil
 }
 
-// newLogger logs text to standard error and JSON to kiosk.log in the data
-// folder, both redacted.
+// newLogger logs text to standard error and JSON to a rotating
+// logs/kiosk.log in the data folder, both through the redactor.
 func newLogger(dataDir string, level logrus.Level) (*logrus.Logger, io.Closer, error) {
 	l := logrus.New()
 	l.SetLevel(level)
@@ -36,14 +159,16 @@ func newLogger(dataDir string, level logrus.Level) (*logrus.Logger, io.Closer, e
 	if dataDir == "" {
 		return l, io.NopCloser(nil), nil
 	}
-	logDir := filepath.Join(dataDir, "logs")
-	if err := os.MkdirAll(logDir, 0o700); err != nil {
+	dir := logDir(dataDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		// The kiosk still runs: a check must not wait on a log file. The
+		// status screen shows the log folder cannot be written.
+		l.WithError(err).Warn("cannot make the log folder: logging to standard error only")
 		return l, io.NopCloser(nil), nil
 	}
-	f, err := os.OpenFile(filepath.Join(logDir, "kiosk.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return l, io.NopCloser(nil), nil
-	}
+	// lumberjack makes its files 0600.
+	f := &lumberjack.Logger{Filename: filepath.Join(dir, logFileName), MaxSize: logMaxMB,
+		MaxBackups: logMaxBackups, Compress: true}
 	l.AddHook(&fileHook{w: f, f: redactor{&logrus.JSONFormatter{}}})
 	return l, f, nil
 }
@@ -63,4 +188,14 @@ func (h *fileHook) Fire(e *logrus.Entry) error {
 	}
 	_, err = h.w.Write(b)
 	return err
+}
+
+// scrubLog runs the redactor's patterns over a log file's bytes, for the
+// diagnostics bundle: the files were redacted when written, and a bundle
+// leaves the machine, so it is done again on the way out.
+func scrubLog(b []byte) []byte {
+	if !bytes.ContainsAny(b, "0123456789") {
+		return b
+	}
+	return redactBytes(b)
 }

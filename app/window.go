@@ -59,6 +59,16 @@ func (p *Program) runWindow() error {
 	rep.OnProgress = k.ReplayProgress
 	p.check.Link = link
 	k.UseOffline(p.db, p.cfg.FallbackProcess, rep.Kick)
+	k.UseAccountability(p.StartAccountability())
+	// The IT status: on its screen, and every 30 seconds into status.json
+	// for `cpis-kiosk status`, which cannot open the database meanwhile.
+	it, err := p.newKioskStatus(reader)
+	if err != nil {
+		p.log.WithError(err).Error("the IT status screen is not available")
+	} else {
+		k.UseStatus(it)
+		it.Start(ctx)
+	}
 	link.Start(ctx)
 	rep.Start(ctx)
 	k.SpineStatus(true, time.Time{})
@@ -84,6 +94,11 @@ func (p *Program) runWindow() error {
 	stop, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	cancel()
+	if it != nil {
+		if err := it.Shutdown(stop); err != nil {
+			p.log.WithError(err).Warn("stopping")
+		}
+	}
 	if err := rep.Shutdown(stop); err != nil {
 		p.log.WithError(err).Warn("stopping")
 	}

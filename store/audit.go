@@ -1,7 +1,8 @@
 package store
 
 import (
-	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -27,14 +28,14 @@ type Event struct {
 	Replayed bool      `json:"replayed,omitempty"` // done on replay after downtime
 	TraceID  string    `json:"trace_id,omitempty"`
 	Outcome  string    `json:"outcome,omitempty"`
+	// Codes are the role's activity codes at the time (B0264, B0107...),
+	// for the staff access checks (guide step 19).
+	Codes []string `json:"codes,omitempty"`
 }
 
-// envelope is what an audit record holds in the file: the sealed event
-// and the version of the format. The log is to become tamper-evident as a
-// whole, not only record by record: a later version adds the previous
-// record's MAC and its own (under a key derived apart from the sealing
-// key), so that a deleted or reordered record shows. V is how a reader will
-// tell those records from these.
+// envelope is what a queue, dead-letter or review record holds in the
+// file: the sealed value and the version of the format. Audit records had
+// it too in format 1; they are now chained records (chain.go).
 type envelope struct {
 	V      int    `json:"v"`
 	Sealed []byte `json:"sealed"`
@@ -65,9 +66,14 @@ func (db *DB) Append(e Event) (uint64, error) {
 
 // appendTx adds e to the audit log inside tx, so that a change and the
 // record of it commit together or not at all (CONVENTIONS.md, "Storage").
+// The record is chained to the one before and the head moves on in the
+// same transaction; the staff access checks are kept up in it too.
 func (db *DB) appendTx(tx *bbolt.Tx, e Event) (uint64, error) {
-	b := tx.Bucket(bucketAudit)
-	seq, err := b.NextSequence()
+	b, meta := tx.Bucket(bucketAudit), tx.Bucket(bucketMeta)
+	// Records only ever go on the end: full pages rather than bbolt's
+	// half-full default keep the file about half the size.
+	b.FillPercent = 0.9
+	seq, prev, err := db.chain.linkForAppend(b, meta)
 	if err != nil {
 		return 0, fmt.Errorf("numbering audit record: %w", err)
 	}
@@ -80,39 +86,60 @@ func (db *DB) appendTx(tx *bbolt.Tx, e Event) (uint64, error) {
 		return 0, fmt.Errorf("encoding audit record: %w", err)
 	}
 	key := seqKey(seq)
-	val, err := json.Marshal(envelope{V: envelopeV1, Sealed: db.seal.seal(bucketAudit, key, plain)})
-	if err != nil {
-		return 0, fmt.Errorf("encoding audit record: %w", err)
-	}
+	val, h := db.chain.record(seq, prev, db.seal.seal(bucketAudit, key, plain))
 	if err := b.Put(key, val); err != nil {
 		return 0, fmt.Errorf("storing audit record: %w", err)
+	}
+	if err := meta.Put(metaAuditHead, db.chain.anchorValue("head", anchor{n: seq, hash: h})); err != nil {
+		return 0, fmt.Errorf("storing audit head: %w", err)
+	}
+	if err := db.noteStaffTx(tx, e); err != nil {
+		return 0, err
 	}
 	return seq, nil
 }
 
 // Events calls fn for each audit record, oldest first, and stops at the
-// first error, which it returns as fn gave it. A record that does not
-// authenticate stops the walk with ErrTampered.
+// first error, which it returns as fn gave it. The walk follows the chain:
+// a record altered, removed or reordered stops it with a *Break (which
+// matches ErrTampered) once the intact records before it have been given
+// to fn.
 func (db *DB) Events(fn func(Event) error) error {
+	w := db.newWalker()
 	var after []byte // the last key read; nil before the first page
 	for {
 		page := make([]Event, 0, eventsPage)
+		var brk *Break
+		done := false
 		err := db.bolt.View(func(tx *bbolt.Tx) error {
-			c := tx.Bucket(bucketAudit).Cursor()
-			k, v := c.First()
-			if after != nil {
-				k, v = c.Seek(after)
-				if k != nil && bytes.Equal(k, after) {
-					k, v = c.Next()
+			meta := tx.Bucket(bucketMeta)
+			if !w.started {
+				if brk = w.start(meta); brk != nil {
+					return nil
 				}
 			}
+			c := tx.Bucket(bucketAudit).Cursor()
+			k, v := seekAfter(c, after)
 			for ; k != nil && len(page) < eventsPage; k, v = c.Next() {
-				e, err := db.openEvent(k, v)
-				if err != nil {
-					return err
+				plain, b := w.step(c, k, v)
+				if b != nil {
+					brk = b
+					return nil
+				}
+				var e Event
+				if err := json.Unmarshal(plain, &e); err != nil || e.Seq != w.lastSeq {
+					// Sealed under this key yet unreadable or claiming
+					// another number: only a bug writes that, but the log
+					// must not pass it off as intact.
+					brk = &Break{Seq: w.lastSeq, Kind: BreakAltered}
+					return nil
 				}
 				page = append(page, e)
-				after = bytes.Clone(k)
+				after = append(after[:0], k...)
+			}
+			if k == nil {
+				done = true
+				brk = w.finish(c, meta)
 			}
 			return nil
 		})
@@ -124,46 +151,47 @@ func (db *DB) Events(fn func(Event) error) error {
 				return err
 			}
 		}
-		if len(page) < eventsPage {
+		if brk != nil {
+			return fmt.Errorf("reading audit log: %w", brk)
+		}
+		if done {
 			return nil
 		}
 	}
 }
 
-// openEvent decodes and authenticates one stored record. Decoding copies,
-// so the event does not point into the transaction's pages.
+// seqKey is a sequence number as a key that sorts in numeric order.
+func seqKey(seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
+}
+
+// openEvent decodes and authenticates one stored record on its own: its
+// MAC, its seal and its number, but not its place in the chain (Events
+// and Verify check that). Decoding copies, so the event does not point
+// into the transaction's pages.
 func (db *DB) openEvent(k, v []byte) (Event, error) {
 	if len(k) != 8 {
 		return Event{}, fmt.Errorf("audit key %x: %w", k, ErrTampered)
 	}
 	seq := binary.BigEndian.Uint64(k)
-	var env envelope
-	if err := json.Unmarshal(v, &env); err != nil {
-		return Event{}, fmt.Errorf("audit record %d: %w", seq, ErrTampered)
+	r, ok := parseRecord(v)
+	if !ok {
+		return Event{}, &Break{Seq: seq, Kind: BreakAltered}
 	}
-	switch {
-	case env.V == 0 || env.Sealed == nil:
-		return Event{}, fmt.Errorf("audit record %d is not a sealed record: %w", seq, ErrTampered)
-	case env.V > envelopeV1:
-		return Event{}, fmt.Errorf("audit record %d has format version %d, written by a newer kiosk", seq, env.V)
+	h := linkHash(sha256.New(), r.n, r.prev, r.sealed)
+	if m := mac(db.chain.macer(), "record", h[:]); !hmac.Equal(m[:], r.mac) {
+		return Event{}, &Break{Seq: seq, Kind: BreakAltered}
 	}
-	plain, err := db.seal.open(bucketAudit, k, env.Sealed)
+	if r.n != seq {
+		return Event{}, &Break{Seq: seq, Kind: BreakReordered, Found: r.n}
+	}
+	plain, err := db.seal.open(bucketAudit, k, r.sealed)
 	if err != nil {
-		return Event{}, fmt.Errorf("audit record %d: %w", seq, err)
+		return Event{}, &Break{Seq: seq, Kind: BreakAltered}
 	}
 	var e Event
-	if err := json.Unmarshal(plain, &e); err != nil {
-		return Event{}, fmt.Errorf("decoding audit record %d: %w", seq, err)
-	}
-	if e.Seq != seq {
-		// Sealed under this key yet claiming another number: only a bug
-		// writes that, but the log must not pass it off as intact.
-		return Event{}, fmt.Errorf("audit record %d claims number %d: %w", seq, e.Seq, ErrTampered)
+	if err := json.Unmarshal(plain, &e); err != nil || e.Seq != seq {
+		return Event{}, &Break{Seq: seq, Kind: BreakAltered}
 	}
 	return e, nil
-}
-
-// seqKey is a sequence number as a key that sorts in numeric order.
-func seqKey(seq uint64) []byte {
-	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq)
 }

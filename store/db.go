@@ -29,11 +29,11 @@ var (
 	bucketQueue  = []byte("queue")  // presentations waiting for replay, oldest first
 	bucketDead   = []byte("dead")   // queue entries moved aside on a permanent failure
 	bucketReview = []byte("review") // the safeguarding lead's retrospective review list
+	bucketStaff  = []byte("staff")  // who has proven their access on the test patients (staff.go)
 )
 
-// buckets lists every bucket Open makes. Staff checks join this list as
-// they are written.
-var buckets = [][]byte{bucketAudit, bucketMeta, bucketQueue, bucketDead, bucketReview}
+// buckets lists every bucket Open makes.
+var buckets = [][]byte{bucketAudit, bucketMeta, bucketQueue, bucketDead, bucketReview, bucketStaff}
 
 // The key check: a known text sealed under the key when the database is
 // first used, so that a different key file is told apart from tampering
@@ -49,10 +49,11 @@ const openTimeout = time.Second
 
 // DB is the kiosk's database with its key. It is safe for concurrent use.
 type DB struct {
-	bolt *bbolt.DB
-	seal *sealer
-	log  logrus.FieldLogger
-	now  func() time.Time // the clock, a field so tests can set it
+	bolt  *bbolt.DB
+	seal  *sealer
+	chain *chain // the audit log's hash chain and MAC key
+	log   logrus.FieldLogger
+	now   func() time.Time // the clock, a field so tests can set it
 }
 
 // Open opens (or creates) the database at path, sealed under the key in
@@ -96,11 +97,17 @@ func Open(path string, keyPath string, log logrus.FieldLogger) (*DB, error) {
 // bbolt's meta page even when it changes nothing, and a refused database
 // must be left exactly as it was found.
 func (db *DB) init(keyPath string) error {
-	var hasData bool
+	var hasData, oldAudit bool
 	var check []byte
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		if m := tx.Bucket(bucketMeta); m != nil {
 			check = bytes.Clone(m.Get(metaKeyCheck))
+		}
+		if a := tx.Bucket(bucketAudit); a != nil {
+			// Format 1 records were sealed JSON: they begin with "{".
+			_, v := a.Cursor().First()
+			m := tx.Bucket(bucketMeta)
+			oldAudit = len(v) > 0 && v[0] == '{' && (m == nil || m.Get(metaAuditHead) == nil)
 		}
 		return tx.ForEach(func(_ []byte, b *bbolt.Bucket) error {
 			if k, _ := b.Cursor().First(); k != nil || b.Sequence() > 0 {
@@ -128,6 +135,9 @@ func (db *DB) init(keyPath string) error {
 	if db.seal, err = newSealer(key); err != nil {
 		return err
 	}
+	if db.chain, err = newChain(key); err != nil {
+		return err
+	}
 	clear(key)
 
 	switch {
@@ -140,6 +150,9 @@ func (db *DB) init(keyPath string) error {
 		// Records with no key check were not written by this package:
 		// no key can be shown to be theirs.
 		return fmt.Errorf("checking key %s: the database holds records but no key check: %w", keyPath, ErrKeyMismatch)
+	}
+	if oldAudit {
+		return fmt.Errorf("opening database: %w", ErrOldFormat)
 	}
 
 	err = db.bolt.Update(func(tx *bbolt.Tx) error {

@@ -346,15 +346,8 @@ func TestTamperingDetected(t *testing.T) {
 			return b.Put(seqKey(9), bytes.Clone(b.Get(seqKey(2))))
 		}},
 		{"one bit flipped", func(b, _ *bbolt.Bucket) error {
-			var env envelope
-			if err := json.Unmarshal(b.Get(seqKey(2)), &env); err != nil {
-				return err
-			}
-			env.Sealed[len(env.Sealed)/2] ^= 1
-			v, err := json.Marshal(env)
-			if err != nil {
-				return err
-			}
+			v := bytes.Clone(b.Get(seqKey(2)))
+			v[len(v)-len(v)/4] ^= 1 // inside the sealed event
 			return b.Put(seqKey(2), v)
 		}},
 		{"record moved from another bucket", func(b, meta *bbolt.Bucket) error {

@@ -43,6 +43,14 @@ func (r *recorder) ShowQueue()                       { r.add("ShowQueue") }
 func (r *recorder) ShowReview()                      { r.add("ShowReview") }
 func (r *recorder) OpenReview(id uint64)             { r.add("OpenReview %d", id) }
 func (r *recorder) SignOff(id uint64, note string)   { r.add("SignOff %d %q", id, note) }
+func (r *recorder) ShowStatus()                      { r.add("ShowStatus") }
+func (r *recorder) SaveBundle()                      { r.add("SaveBundle") }
+func (r *recorder) ShowAudit(f AuditFilter)          { r.add("ShowAudit %s", filterString(f)) }
+func (r *recorder) ExportAudit(f AuditFilter)        { r.add("ExportAudit %s", filterString(f)) }
+func (r *recorder) ShowStaff()                       { r.add("ShowStaff") }
+func (r *recorder) ShowReadiness()                   { r.add("ShowReadiness") }
+func (r *recorder) RecordReadiness(id string)        { r.add("RecordReadiness %s", id) }
+func (r *recorder) ExportReadiness()                 { r.add("ExportReadiness") }
 
 func (r *recorder) RecordPresentation(nhsText string, q cpis.SearchQuery) {
 	r.add("RecordPresentation %q %s", nhsText, queryString(q))

@@ -23,6 +23,10 @@ const (
 	ScreenAlert                 // the opened Child Care Alert
 	ScreenQueue                 // IT: the offline queue (no patient details)
 	ScreenReview                // the retrospective review list (B0107 only)
+	ScreenStatus                // IT: the kiosk's health (no patient details)
+	ScreenAudit                 // a lead's routine audit: filters, flags, export (audit.go)
+	ScreenStaff                 // who has proven their access on the test patients
+	ScreenGoLive                // go-live readiness from evidence
 )
 
 // AlertState is what the silent check found.
@@ -153,6 +157,15 @@ type View struct {
 	Reviews  []ReviewRow
 	Review   *ReviewDetail // the opened review item on ScreenReview
 
+	// Status is the IT status screen's content (ScreenStatus); nil while
+	// the first check runs.
+	Status *StatusView
+
+	// Lead is set when the signed-in role may open the audit, staff and
+	// readiness screens; Account is their content.
+	Lead    bool
+	Account *AccountView
+
 	// SafeguardingRoute is the local process for raising a concern, as an
 	// instruction ("Tell the nurse in charge and call ext. 4444"): the
 	// screens put a label such as "If you have a safeguarding concern:"
@@ -225,4 +238,19 @@ type Actions interface {
 	ShowReview()
 	OpenReview(id uint64)
 	SignOff(id uint64, note string)
+
+	// ShowStatus opens the IT status screen, or checks again when it is
+	// open; SaveBundle saves a diagnostics bundle from it.
+	ShowStatus()
+	SaveBundle()
+
+	// The lead's screens (audit.go): routine audit with its filter and
+	// export, the staff access checks, and go-live readiness, where the
+	// project lead records what the kiosk cannot see.
+	ShowAudit(f AuditFilter)
+	ExportAudit(f AuditFilter)
+	ShowStaff()
+	ShowReadiness()
+	RecordReadiness(id string)
+	ExportReadiness()
 }

@@ -31,6 +31,7 @@ type Window struct {
 	search *searchForm
 	pass   *passcodeField
 	note   *textField // the review's "Action taken"
+	audit  *auditForm // the lead's audit filter (audit.go), made on first use
 	// noteFor is the review item the note was typed for: another item's
 	// note must never carry over to it.
 	noteFor uint64
@@ -109,6 +110,7 @@ func (w *Window) Render(v View) {
 	}
 	w.pass.setDisabled(v.Busy.Active)
 	w.keepNote(v)
+	w.keepAuditForm(v)
 	if w.blocked() {
 		w.nhs.Disable()
 	} else {
@@ -126,7 +128,7 @@ func (w *Window) Render(v View) {
 	if v.Replay.Active {
 		top = container.New(rowsLayout{}, top, replayStrip(v.Replay))
 	}
-	bottom := footer(v)
+	bottom := w.withStatusButton(v, footer(v))
 	body := w.body(v)
 	w.root.Layout = layout.NewBorderLayout(top, bottom, nil, nil)
 	w.root.Objects = []fyne.CanvasObject{body, top, bottom}
@@ -244,6 +246,10 @@ func (w *Window) escape() {
 		w.act.DismissMessage()
 		return
 	}
+	if v.Screen == ScreenStatus {
+		w.act.Back()
+		return
+	}
 	if v.Session.Gate != GateOpen {
 		if passcodeGate(v.Session.Gate) {
 			w.pass.clear()
@@ -251,7 +257,7 @@ func (w *Window) escape() {
 		return
 	}
 	switch v.Screen {
-	case ScreenSearch, ScreenResults, ScreenConfirm, ScreenQueue, ScreenReview:
+	case ScreenSearch, ScreenResults, ScreenConfirm, ScreenQueue, ScreenReview, ScreenAudit, ScreenStaff, ScreenGoLive:
 		w.act.Back()
 	case ScreenPatient, ScreenAlert:
 		w.act.NewPatient()
@@ -315,6 +321,11 @@ type page struct {
 
 func (w *Window) body(v View) fyne.CanvasObject {
 	w.signIn, w.passHint, w.signOff = nil, nil, nil
+	// The IT status holds no patient details, and IT needs it most when
+	// nobody can sign in (no reader, no PC/SC service).
+	if v.Screen == ScreenStatus {
+		return w.frame(v, w.statusPage(v))
+	}
 	// While the session is not open the session screen is all there is:
 	// nothing of the check flow is drawn, whatever the View still holds.
 	if v.Session.Gate != GateOpen {
@@ -336,8 +347,18 @@ func (w *Window) body(v View) fyne.CanvasObject {
 		p = w.queuePage(v)
 	case ScreenReview:
 		p = w.reviewPage(v)
+	case ScreenAudit:
+		p = w.auditPage(v)
+	case ScreenStaff:
+		p = w.staffPage(v)
+	case ScreenGoLive:
+		p = w.readinessPage(v)
 	default:
 		p = w.entryPage(v)
+		if v.Lead && v.Downtime == nil {
+			p.actions = append(p.actions, w.button("lead", "Audit, staff checks and readiness", lookSecondary,
+				func() { w.act.ShowAudit(AuditFilter{}) }))
+		}
 	}
 	return w.frame(v, p)
 }

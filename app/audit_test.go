@@ -1,0 +1,350 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// testDB is a real database in a temporary folder.
+func testDB(t testing.TB) *store.DB {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func testAccountability(t testing.TB, db *store.DB) *Accountability {
+	t.Helper()
+	cfg := Defaults()
+	cfg.DataDir = t.TempDir()
+	a := NewAccountability(db, cfg, cpis.EmergencyDepartment, quiet())
+	a.Loc = time.UTC
+	return a
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+var (
+	tDay  = time.Date(2026, 6, 20, 0, 0, 0, 0, time.UTC)
+	alex  = store.Event{UserID: "555000000010", UserName: "Alex Morgan", RoleID: "555000000010-01", JobRole: "Staff Nurse", OrgCode: "RXX01", Setting: "emergency-department", Codes: []string{"B0264", "B0107"}}
+	samP  = store.Event{UserID: "555000000011", UserName: "Sam Patel", RoleID: "555000000011-01", JobRole: "Receptionist", OrgCode: "RXX01", Setting: "emergency-department", Codes: []string{"B0264"}}
+	chris = store.Event{UserID: "555000000013", UserName: "Chris Taylor", RoleID: "555000000013-02", JobRole: "Paramedic", OrgCode: "RX9", Setting: "emergency-department", Codes: []string{"B0264", "B0107"}}
+)
+
+// ev is an audit record by who at hh:mm on tDay (plus days).
+func ev(who store.Event, days, hh, mm int, kind, nhs, outcome string) store.Event {
+	e := who
+	e.At = tDay.AddDate(0, 0, days).Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
+	e.Kind, e.NHS, e.Outcome = kind, nhs, outcome
+	if kind == "alert-opened" && outcome == "opened" {
+		e.Notified = true
+	}
+	return e
+}
+
+// auditHistory is a day of a kiosk's audit: sign-ins, a check with the
+// alert opened, a refusal, downtime with a replay, a review sign-off.
+func auditHistory() []store.Event {
+	replay := ev(chris, 0, 11, 5, "replay", "9990300011", "alert (presented 2026-06-20T10:40:00Z)")
+	replay.Notified, replay.Replayed = true, true
+	queued := ev(chris, 0, 10, 40, "queued", "9990300011", "queued: nhs-number")
+	signed := store.Event{At: tDay.Add(12 * time.Hour), Kind: "review-signed-off", UserName: "Sam Lead", JobRole: "Named Nurse (RXX01)",
+		OrgCode: "RXX01", Setting: "emergency-department", NHS: "9990300011", Outcome: "alert"}
+	login := ev(alex, 0, 9, 0, "login", "", "signed in")
+	login.NHS = "9990276579" // not a patient event: never exported with a number
+	return []store.Event{
+		login,
+		ev(alex, 0, 9, 2, "trace", "9990276579", "found"),
+		ev(alex, 0, 9, 2, "silent-check", "9990276579", "alert present"),
+		ev(alex, 0, 9, 3, "alert-opened", "9990276579", "opened"),
+		ev(samP, 0, 9, 30, "login", "", "signed in"),
+		ev(samP, 0, 9, 31, "trace", "9990275831", "found"),
+		ev(samP, 0, 9, 32, "alert-opened", "9990275831", "refused: your role does not have code B0107, needed to open a Child Care Alert; your registration authority can add it to your smartcard"),
+		ev(chris, 0, 10, 39, "trace", "9990300011", "spine unavailable"),
+		queued,
+		replay,
+		signed,
+		ev(alex, 1, 8, 0, "card-removed", "", "session ended"),
+	}
+}
+
+func appendEvents(t testing.TB, db *store.DB, events []store.Event) {
+	t.Helper()
+	for _, e := range events {
+		if _, err := db.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAuditExportGolden(t *testing.T) {
+	db := testDB(t)
+	appendEvents(t, db, auditHistory())
+	a := testAccountability(t, db)
+
+	rows, _, err := a.Rows(AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csvOut, jsonOut bytes.Buffer
+	if err := WriteAuditCSV(&csvOut, rows); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "audit_export.csv", csvOut.Bytes())
+	if err := WriteAuditJSON(&jsonOut, rows); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "audit_export.json", jsonOut.Bytes())
+	var back []AuditRow
+	if err := json.Unmarshal(jsonOut.Bytes(), &back); err != nil || len(back) != len(rows) {
+		t.Fatalf("the JSON export does not read back: %v (%d rows)", err, len(back))
+	}
+
+	// The filter: one day, one user.
+	f, err := parseRange("2026-06-20", "2026-06-20", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.User = "555000000011"
+	rows, _, err = a.Rows(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0].Event != "login" || rows[2].Event != "alert-opened" || rows[2].Notified {
+		t.Errorf("Sam Patel's day: %+v", rows)
+	}
+	f.User = "alex morgan" // a name, any case
+	rows, _, _ = a.Rows(f)
+	if len(rows) != 4 {
+		t.Errorf("by name: %d rows, want Alex Morgan's 4 on the 20th", len(rows))
+	}
+}
+
+// The export after a real check against the sandbox, the times
+// normalised: every trace and opened alert is there.
+func TestAuditExportAfterSandboxCheck(t *testing.T) {
+	_, c, sess := startSandbox(t)
+	db := testDB(t)
+	chk := &Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	ctx := context.Background()
+	for _, nhs := range TestPatients {
+		p := NewPresentation(time.Now())
+		if _, err := chk.Trace(ctx, sess, nhs, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chk.Open(ctx, sess, nhs, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := testAccountability(t, db)
+	rows, _, err := a.Rows(AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	WriteAuditCSV(&out, rows)
+	times := regexp.MustCompile(`(?m)^(\d+),[^,]+,`)
+	golden(t, "audit_export_sandbox.csv", times.ReplaceAll(out.Bytes(), []byte("$1,TIME,")))
+}
+
+func TestFlags(t *testing.T) {
+	const nhsA, nhsB = "9990276579", "9990275831"
+	opens := func(who store.Event, n int, from time.Duration, step time.Duration) []store.Event {
+		var out []store.Event
+		for i := 0; i < n; i++ {
+			at := from + time.Duration(i)*step
+			out = append(out, ev(who, 0, 0, 0, "trace", fmt.Sprintf("99903%05d", i), "found"))
+			out[len(out)-1].At = tDay.Add(at)
+			o := ev(who, 0, 0, 0, "alert-opened", fmt.Sprintf("99903%05d", i), "opened")
+			o.At = tDay.Add(at + time.Minute)
+			out = append(out, o)
+		}
+		return out
+	}
+	day := OpeningHours{}
+	open8to8, _ := ParseOpeningHours("08:00-20:00")
+	night, _ := ParseOpeningHours("20:00-08:00")
+	tests := []struct {
+		name   string
+		events []store.Event
+		hours  OpeningHours
+		want   []string // kind@hh:mm by user
+	}{
+		{"trace then open: nothing", []store.Event{
+			ev(alex, 0, 9, 0, "trace", nhsA, "found"), ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day, nil},
+		{"open with no trace", []store.Event{
+			ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day, []string{"no-presentation@09:05 Alex Morgan"}},
+		{"trace by someone else", []store.Event{
+			ev(chris, 0, 9, 0, "trace", nhsA, "found"), ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day,
+			[]string{"no-presentation@09:05 Alex Morgan"}},
+		{"trace of another patient", []store.Event{
+			ev(alex, 0, 9, 0, "trace", nhsB, "found"), ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day,
+			[]string{"no-presentation@09:05 Alex Morgan"}},
+		{"trace more than 4 hours before", []store.Event{
+			ev(alex, 0, 4, 0, "trace", nhsA, "found"), ev(alex, 0, 8, 1, "alert-opened", nhsA, "opened")}, day,
+			[]string{"no-presentation@08:01 Alex Morgan"}},
+		{"trace exactly 4 hours before", []store.Event{
+			ev(alex, 0, 4, 0, "trace", nhsA, "found"), ev(alex, 0, 8, 0, "alert-opened", nhsA, "opened")}, day, nil},
+		{"a trace that found no one is no presentation", []store.Event{
+			ev(alex, 0, 9, 0, "trace", nhsA, "spine unavailable"), ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day,
+			[]string{"no-presentation@09:05 Alex Morgan"}},
+		{"a refused open is not an open", []store.Event{
+			ev(samP, 0, 9, 5, "alert-opened", nhsA, "refused: your role does not have code B0107")}, day, nil},
+		{"10 opens in an hour: not many", opens(alex, 10, 9*time.Hour, 5*time.Minute), day, nil},
+		{"11 opens in an hour: flagged once", opens(alex, 11, 9*time.Hour, 5*time.Minute), day,
+			[]string{"many-opens@09:01 Alex Morgan (11 alerts opened)"}},
+		{"14 opens in an hour: one flag, counting all", opens(alex, 14, 9*time.Hour, 4*time.Minute), day,
+			[]string{"many-opens@09:01 Alex Morgan (14 alerts opened)"}},
+		{"12 opens spread over 2 hours: not many", opens(alex, 12, 9*time.Hour, 11*time.Minute), day, nil},
+		{"two bursts: two flags", append(opens(alex, 11, 9*time.Hour, 5*time.Minute), opens(alex, 11, 13*time.Hour, 5*time.Minute)...), day,
+			[]string{"many-opens@09:01 Alex Morgan (11 alerts opened)", "many-opens@13:01 Alex Morgan (11 alerts opened)"}},
+		{"opening hours: before, at opening, at closing", []store.Event{
+			ev(alex, 0, 7, 59, "trace", nhsA, "found"), ev(alex, 0, 8, 0, "trace", nhsA, "found"),
+			ev(alex, 0, 19, 59, "search", "", "1 matches"), ev(alex, 0, 20, 0, "trace", nhsB, "found")}, open8to8,
+			[]string{"out-of-hours@07:59 Alex Morgan", "out-of-hours@20:00 Alex Morgan"}},
+		{"overnight hours", []store.Event{
+			ev(alex, 0, 7, 59, "trace", nhsA, "found"), ev(alex, 0, 12, 0, "trace", nhsA, "found"),
+			ev(alex, 0, 23, 0, "trace", nhsB, "found")}, night,
+			[]string{"out-of-hours@12:00 Alex Morgan"}},
+		{"24 hours: never out of hours", []store.Event{ev(alex, 0, 3, 0, "trace", nhsA, "found")}, day, nil},
+		{"sign-ins are not access to records", []store.Event{ev(alex, 0, 3, 0, "login", "", "signed in")}, open8to8, nil},
+		{"replayed checks are the kiosk's own", func() []store.Event {
+			r := ev(chris, 0, 3, 0, "alert-opened", nhsA, "opened")
+			r.Replayed = true
+			return []store.Event{r}
+		}(), open8to8, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := range tt.events {
+				tt.events[i].Seq = uint64(i + 1)
+			}
+			var got []string
+			for _, f := range Flags(tt.events, tt.hours, time.UTC) {
+				s := fmt.Sprintf("%s@%s %s", f.Kind, f.At.Format("15:04"), f.UserName)
+				if f.Kind == FlagManyOpens {
+					s += " (" + strings.SplitN(f.Detail, " between", 2)[0] + ")"
+				}
+				got = append(got, s)
+			}
+			if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
+				t.Errorf("flags:\n got  %q\n want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAccountabilityConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) (Config, error) {
+		p := filepath.Join(dir, "kiosk.toml")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, _, err := LoadConfig(p)
+		return c, err
+	}
+	c, err := write("")
+	if err != nil || c.AuditRetention.Days() != DefaultRetentionDays || !c.Hours().AllDay() || len(c.LeadRoles) != 0 {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	for body, days := range map[string]int{`audit_retention = "2555d"`: 2555, `audit_retention = 30`: 30,
+		`audit_retention = "7y"`: 2555, `audit_retention = "26w"`: 182, `audit_retention = "forever"`: 0, `audit_retention = "48h"`: 2} {
+		c, err := write(body)
+		if err != nil || c.AuditRetention.Days() != days {
+			t.Errorf("%s: %d days, %v; want %d", body, c.AuditRetention.Days(), err, days)
+		}
+	}
+	for _, body := range []string{`audit_retention = "soon"`, `audit_retention = -1`, `opening_hours = "8 till late"`,
+		`opening_hours = "25:00-08:00"`, `lead_roles = [""]`} {
+		if _, err := write(body); err == nil {
+			t.Errorf("%s was accepted", body)
+		}
+	}
+	c, err = write(`opening_hours = "08:00-20:00"` + "\n" + `lead_roles = ["Named Nurse Safeguarding", "555000000013-02"]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := c.Hours(); h.String() != "08:00-20:00" || h.Open(tDay.Add(7*time.Hour)) || !h.Open(tDay.Add(8*time.Hour)) {
+		t.Errorf("hours %v", h)
+	}
+	nurse := cpis.Role{ID: "555000000010-01", JobRole: "Staff Nurse", Activity: []cpis.ActivityCode{cpis.PerformTrace, cpis.ViewFlag}}
+	lead := cpis.Role{ID: "555000000020-01", JobRole: "named nurse safeguarding"}
+	byID := cpis.Role{ID: "555000000013-02", JobRole: "Paramedic"}
+	if c.IsLead(nurse) || !c.IsLead(lead) || !c.IsLead(byID) {
+		t.Errorf("lead_roles: nurse %v, lead %v, by id %v", c.IsLead(nurse), c.IsLead(lead), c.IsLead(byID))
+	}
+	// The default: any role with B0107.
+	d := Defaults()
+	if !d.IsLead(nurse) || d.IsLead(cpis.Role{Activity: []cpis.ActivityCode{cpis.PerformTrace}}) {
+		t.Error("by default a lead is a role with B0107")
+	}
+}
+
+// A change of configuration between starts is audited once, naming the
+// settings that changed.
+func TestConfigChangeAudited(t *testing.T) {
+	db := testDB(t)
+	cfg := Defaults()
+	cfg.DataDir = "/var/lib/cpis-kiosk"
+	for i, step := range []struct {
+		change func(*Config)
+		want   string
+	}{
+		{func(*Config) {}, "first recorded"},
+		{func(*Config) {}, ""},
+		{func(c *Config) { c.OpeningHours = "08:00-20:00"; c.LeadRoles = []string{"Named Nurse"} }, `changed: lead_roles "" -> "Named Nurse"; opening_hours "" -> "08:00-20:00"`},
+		{func(c *Config) {}, ""},
+	} {
+		step.change(&cfg)
+		if err := recordConfig(db, cfg, cpis.EmergencyDepartment, tDay.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		var last store.Event
+		n := 0
+		db.Events(func(e store.Event) error { last = e; n++; return nil })
+		switch {
+		case step.want == "" && last.At.Equal(tDay.Add(time.Duration(i)*time.Hour)):
+			t.Errorf("step %d: an unchanged configuration was audited: %s", i, last.Outcome)
+		case step.want != "" && (last.Kind != KindConfigChanged || !strings.HasPrefix(last.Outcome, step.want)):
+			t.Errorf("step %d: audit %q, want %q", i, last.Outcome, step.want)
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package app
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// flipAuditByte changes one byte of audit record seq in the closed
+// database, behind the store's back, as someone with the file could.
+func flipAuditByte(t *testing.T, dbPath string, seq uint64) {
+	t.Helper()
+	bdb, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	err = bdb.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		k := binary.BigEndian.AppendUint64(nil, seq)
+		v := bytes.Clone(b.Get(k))
+		v[len(v)-10] ^= 0x20
+		return b.Put(k, v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cli runs the command line in the data folder and returns its exit code
+// and output.
+func cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// The brief's end-to-end: after selftest the audit verifies and exports
+// the traces and opened alerts, the staff checks list the user who opened
+// both test patients, and a byte changed in one record is named.
+func TestAuditCommandsAfterSelftest(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	t.Setenv("CPIS_CONFIG", "")
+	if code, out, errOut := cli(t, "selftest"); code != 0 {
+		t.Fatalf("selftest exited %d: %s %s", code, out, errOut)
+	}
+
+	code, out, errOut := cli(t, "audit", "verify")
+	if code != 0 || !regexp.MustCompile(`audit verify: \d+ records intact`).MatchString(out) {
+		t.Fatalf("audit verify exited %d: %s %s", code, out, errOut)
+	}
+
+	code, out, errOut = cli(t, "audit", "export", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("audit export exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{",trace,found,9990276579,no,live", ",alert-opened,opened,9990276579,yes,live",
+		",trace,found,9990275831,no,live", ",alert-opened,opened,9990275831,yes,live", ",access-verified,"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the export lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = cli(t, "audit", "export", "--format", "json", "--from", time.Now().Format("2006-01-02"), "--user", "555000000001")
+	if code != 0 || !strings.Contains(out, `"event": "alert-opened"`) {
+		t.Errorf("JSON export exited %d: %s", code, out)
+	}
+	if code, _, errOut = cli(t, "audit", "export", "--from", "20/13/2026"); code == 0 || !strings.Contains(errOut, "YYYY-MM-DD") {
+		t.Errorf("a bad date: exit %d, %s", code, errOut)
+	}
+
+	code, out, _ = cli(t, "staff", "checks")
+	if code != 0 || !strings.Contains(out, "guide step 19: 1\n") || !strings.Contains(out, "Demo Nurse (sandbox)") ||
+		!strings.Contains(out, "codes B0264, B0107; proven") {
+		t.Errorf("staff checks exited %d:\n%s", code, out)
+	}
+
+	code, out, _ = cli(t, "readiness", "record", "briefing", "--by", "Pat Lead", "--note", "webinar 3 March")
+	if code != 0 {
+		t.Errorf("readiness record exited %d: %s", code, out)
+	}
+	pdf, csvFile := filepath.Join(dir, "r.pdf"), filepath.Join(dir, "r.csv")
+	code, out, errOut = cli(t, "readiness", "export", "--pdf", pdf, "--csv", csvFile)
+	if code != 0 {
+		t.Fatalf("readiness export exited %d: %s %s", code, out, errOut)
+	}
+	if b, _ := os.ReadFile(csvFile); !strings.Contains(string(b), "briefing,Project team attended the CP-IS briefing,ready") {
+		t.Errorf("readiness CSV:\n%s", b)
+	}
+	if p, err := exec.LookPath("pdftotext"); err == nil {
+		txt, _ := exec.Command(p, pdf, "-").Output()
+		if !strings.Contains(string(txt), "Audit log verifies") {
+			t.Errorf("the readiness PDF reads:\n%s", txt)
+		}
+	}
+
+	// A byte of record 3 changed: verify names it and exits non-zero.
+	flipAuditByte(t, filepath.Join(dir, "kiosk.db"), 3)
+	code, out, _ = cli(t, "audit", "verify")
+	if code == 0 || !strings.Contains(out, "audit record 3 has been altered") || !strings.Contains(out, "after 2 intact records") {
+		t.Errorf("audit verify after tampering exited %d: %s", code, out)
+	}
+	if code, _, errOut = cli(t, "audit", "export"); code == 0 || !strings.Contains(errOut, "record 3") {
+		t.Errorf("an export of a tampered log exited %d: %s", code, errOut)
+	}
+	if code, _, errOut = cli(t, "audit", "purge", "--before", "2999-01-01"); code == 0 || !strings.Contains(errOut, "not purging") {
+		t.Errorf("a purge of a tampered log exited %d: %s", code, errOut)
+	}
+}
+
+func TestAuditPurgeCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	t.Setenv("CPIS_CONFIG", "")
+	db, err := openStore(Config{DataDir: dir, KeyDir: filepath.Join(dir, "keys")}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendEvents(t, db, auditHistory()) // June 2026
+	db.Close()
+	code, out, errOut := cli(t, "audit", "purge")
+	if code != 0 || !strings.Contains(out, "no record is older") {
+		t.Errorf("purge within retention: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = cli(t, "audit", "purge", "--before", "2026-06-21")
+	if code != 0 || !strings.Contains(out, "removed 11 records (1 to 11)") {
+		t.Fatalf("purge before a date: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = cli(t, "audit", "verify")
+	if code != 0 || !strings.Contains(out, "records 1 to 11 were purged") {
+		t.Errorf("verify after purge: %d %s", code, out)
+	}
+	code, out, _ = cli(t, "audit", "export")
+	if code != 0 || !strings.Contains(out, ",audit-purged,") || strings.Contains(out, "9990276579") {
+		t.Errorf("export after purge: %d %s", code, out)
+	}
+}
+
+// The drill run from the command line records its result in the real
+// data folder's audit, for the readiness page.
+func TestDrillResultAudited(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a drill")
+	}
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	t.Setenv("CPIS_CONFIG", "")
+	code, out, errOut := cli(t, "drill", "downtime", "--patients", "8")
+	if code != 0 || !strings.Contains(out, "drill result recorded in the kiosk's audit (record 1)") {
+		t.Fatalf("drill exited %d: %s %s", code, out, errOut)
+	}
+	code, out, _ = cli(t, "readiness")
+	if code != 0 || !regexp.MustCompile(`READY +Steps 15, 21 +Downtime drill passed in the last 30 days\n +\S.*passed: presented 8, queued 8, replayed 8, lost 0`).MatchString(out) {
+		t.Errorf("readiness after the drill:\n%s", out)
+	}
+}

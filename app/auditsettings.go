@@ -1,0 +1,68 @@
+package app
+
+import (
+	"bytes"
+	"fmt"
+	"os/user"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+// MarshalText writes the retention back as the configuration writes it.
+func (r Retention) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// ConfigSettings flattens the configuration to "section.key" and its
+// value as TOML writes it, every setting included (new ones too, with no
+// list to keep up), for the audit of configuration changes.
+func ConfigSettings(cfg Config) (map[string]string, error) {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(cfg); err != nil {
+		return nil, fmt.Errorf("reading the configuration: %w", err)
+	}
+	var tree map[string]any
+	if _, err := toml.Decode(buf.String(), &tree); err != nil {
+		return nil, fmt.Errorf("reading the configuration: %w", err)
+	}
+	out := map[string]string{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			switch x := v.(type) {
+			case map[string]any:
+				walk(prefix+k+".", x)
+			case []any:
+				parts := make([]string, len(x))
+				for i, p := range x {
+					parts[i] = fmt.Sprint(p)
+				}
+				sort.Strings(parts)
+				out[prefix+k] = strings.Join(parts, ", ")
+			default:
+				out[prefix+k] = fmt.Sprint(x)
+			}
+		}
+	}
+	walk("", tree)
+	return out, nil
+}
+
+// recordConfig audits the configuration when it differs from the last
+// start's.
+func recordConfig(db *store.DB, cfg Config, setting cpis.Setting, now time.Time) error {
+	settings, err := ConfigSettings(cfg)
+	if err != nil {
+		return err
+	}
+	by := "kiosk start"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		by += " (" + u.Username + ")"
+	}
+	_, err = db.RecordConfig(settings, store.Event{At: now, UserName: by, Setting: string(setting)})
+	return err
+}

@@ -1,0 +1,194 @@
+package app
+
+import (
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/store"
+	"github.com/nhs-cpis/kiosk/ui"
+)
+
+// leadKiosk is a kiosk over a real database, with its lead screens.
+func leadKiosk(t *testing.T, s Session) (*Kiosk, *views, *store.DB, *Accountability) {
+	t.Helper()
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	f.plans[child.NHS] = []cpis.Plan{cpp}
+	db := testDB(t)
+	a := testAccountability(t, db)
+	a.Loc = time.Local
+	c := &Checker{Spine: f, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	v := newViews()
+	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, DefaultRoute, 0, v.show, quiet())
+	k.UseAccountability(a)
+	k.Start()
+	k.SignIn(s)
+	t.Cleanup(k.Shutdown)
+	return k, v, db, a
+}
+
+func TestLeadScreens(t *testing.T) {
+	k, v, db, _ := leadKiosk(t, nurse)
+	if ev := waitFor(t, v, "the entry screen", func(v ui.View) bool { return v.Session.Gate == ui.GateOpen }); !ev.Lead {
+		t.Fatal("a role with B0107 is not offered the lead's screens")
+	}
+	// A check first, so the audit has something to show.
+	k.TraceNHS("9990276579")
+	waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	k.AskOpenAlert()
+	k.ConfirmOpenAlert()
+	waitFor(t, v, "the alert", func(v ui.View) bool { return v.Screen == ui.ScreenAlert })
+
+	k.ShowAudit(ui.AuditFilter{})
+	av := waitFor(t, v, "the audit", func(v ui.View) bool { return v.Screen == ui.ScreenAudit && !v.Busy.Active })
+	if av.Patient != nil || av.Opened != nil {
+		t.Error("the patient stayed in the View behind the audit")
+	}
+	au := av.Account.Audit
+	if au.Events != 3 || au.Traces != 1 || au.Opened != 1 || len(au.Rows) != 3 || au.Rows[0].Event != "Alert opened" ||
+		au.Rows[0].NHS != child.NHS || !au.Rows[0].Notified || len(au.Flags) != 0 || au.Hours != "24 hours" {
+		t.Errorf("audit view: %+v", au)
+	}
+	if d := time.Since(au.Filter.To); au.Filter.From.IsZero() || d < 0 || d > time.Minute {
+		t.Errorf("the default filter is not the last seven days: %+v", au.Filter)
+	}
+
+	k.ExportAudit(ui.AuditFilter{From: time.Now().AddDate(0, 0, -1), To: time.Now()})
+	ex := waitFor(t, v, "the export", func(v ui.View) bool { return v.Account != nil && v.Account.Exported != "" && !v.Busy.Active })
+	b, err := os.ReadFile(ex.Account.Exported)
+	if err != nil || !strings.Contains(string(b), ",alert-opened,opened,9990276579,yes,live") {
+		t.Fatalf("exported %s: %v\n%s", ex.Account.Exported, err, b)
+	}
+	if fi, _ := os.Stat(ex.Account.Exported); fi.Mode().Perm() != 0o600 {
+		t.Errorf("the export has mode %v", fi.Mode().Perm())
+	}
+	var exported store.Event
+	db.Events(func(e store.Event) error {
+		if e.Kind == KindAuditExported {
+			exported = e
+		}
+		return nil
+	})
+	if exported.UserID != nurse.User.ID {
+		t.Errorf("taking the export was not audited as the nurse: %+v", exported)
+	}
+
+	k.ShowStaff()
+	sv := waitFor(t, v, "the staff checks", func(v ui.View) bool { return v.Screen == ui.ScreenStaff && !v.Busy.Active })
+	if len(sv.Account.Staff) != 1 || sv.Account.Staff[0].Verified || !strings.Contains(sv.Account.Staff[0].Opened, "not yet 9990275831") {
+		t.Errorf("staff: %+v", sv.Account.Staff)
+	}
+
+	k.ShowReadiness()
+	rv := waitFor(t, v, "readiness", func(v ui.View) bool { return v.Screen == ui.ScreenGoLive && !v.Busy.Active })
+	if len(rv.Account.Readiness) != 11 {
+		t.Fatalf("readiness: %+v", rv.Account.Readiness)
+	}
+	k.RecordReadiness("ig")
+	rv = waitFor(t, v, "the item recorded", func(v ui.View) bool {
+		for _, r := range v.Account.Readiness {
+			if r.ID == "ig" {
+				return r.State == ui.Ready
+			}
+		}
+		return false
+	})
+	for _, r := range rv.Account.Readiness {
+		if r.ID == "ig" && !strings.Contains(r.Evidence, "Demo Nurse, Staff Nurse") {
+			t.Errorf("recorded by %q", r.Evidence)
+		}
+	}
+	k.ExportReadiness()
+	xv := waitFor(t, v, "the readiness export", func(v ui.View) bool { return v.Account != nil && v.Account.Exported != "" })
+	base := strings.TrimSuffix(xv.Account.Exported, ".pdf and .csv")
+	for _, ext := range []string{".pdf", ".csv"} {
+		if _, err := os.Stat(base + ext); err != nil {
+			t.Errorf("readiness export: %v", err)
+		}
+	}
+
+	// Leaving drops the audit from the View; so does the card coming out.
+	k.Back()
+	bv := waitFor(t, v, "the entry screen", func(v ui.View) bool { return v.Screen == ui.ScreenEntry })
+	if bv.Account != nil {
+		t.Error("the audit stayed in the View after Back")
+	}
+	k.ShowAudit(ui.AuditFilter{})
+	waitFor(t, v, "the audit", func(v ui.View) bool { return v.Screen == ui.ScreenAudit && v.Account != nil })
+	k.SignOut(ui.SessionView{Gate: ui.GateInsertCard})
+	ov := waitFor(t, v, "signed out", func(v ui.View) bool { return v.Session.Gate == ui.GateInsertCard })
+	if ov.Account != nil || ov.Lead || k.View().Account != nil {
+		t.Error("the audit stayed in the View after the card came out")
+	}
+}
+
+func TestLeadScreensRefusedToOthers(t *testing.T) {
+	k, v, _, _ := leadKiosk(t, clerk)
+	if ev := waitFor(t, v, "signed in", func(v ui.View) bool { return v.Session.Gate == ui.GateOpen }); ev.Lead {
+		t.Fatal("a role without B0107 is offered the lead's screens")
+	}
+	for _, open := range []func(){func() { k.ShowAudit(ui.AuditFilter{}) }, k.ShowStaff, k.ShowReadiness,
+		func() { k.RecordReadiness("ig") }, func() { k.ExportAudit(ui.AuditFilter{}) }} {
+		open()
+		mv := waitFor(t, v, "a refusal", func(v ui.View) bool { return v.Message != nil })
+		if mv.Screen != ui.ScreenEntry || mv.Account != nil || !strings.Contains(mv.Message.Body, "lead_roles") {
+			t.Errorf("refused: screen %v message %+v", mv.Screen, mv.Message)
+		}
+		k.DismissMessage()
+	}
+}
+
+// The audit screen reports a chain that breaks instead of the rows.
+func TestAuditScreenShowsBreak(t *testing.T) {
+	k, v, db, a := leadKiosk(t, nurse)
+	appendEvents(t, db, auditHistory())
+	a.Log = brokenLog{db}
+	k.ShowAudit(ui.AuditFilter{From: tDay, To: tDay})
+	av := waitFor(t, v, "the audit", func(v ui.View) bool { return v.Screen == ui.ScreenAudit && !v.Busy.Active })
+	if !strings.HasPrefix(av.Account.Audit.Broken, "Audit record 4 has been removed") || len(av.Account.Audit.Rows) != 0 {
+		t.Errorf("audit of a broken log: %+v", av.Account.Audit)
+	}
+}
+
+// brokenLog is the log as a tampered file would read.
+type brokenLog struct{ *store.DB }
+
+func (b brokenLog) Verify() (store.Report, error) {
+	return store.Report{Records: 3}, &store.Break{Seq: 4, Kind: store.BreakMissing}
+}
+
+// At start the kiosk audits its configuration and purges what is past
+// the retention, and the chain still verifies.
+func TestStartAccountability(t *testing.T) {
+	db := testDB(t)
+	old := auditHistory() // June 2026
+	appendEvents(t, db, old)
+	cfg := Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.AuditRetention = Retention{days: 30, set: true}
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	p := &Program{cfg: cfg, setting: cpis.EmergencyDepartment, log: log, db: db}
+	a := p.StartAccountability()
+	if a == nil || a.Baseline == nil {
+		t.Fatal("no accountability")
+	}
+	var kinds []string
+	if err := db.Events(func(e store.Event) error { kinds = append(kinds, e.Kind); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{KindConfigChanged, store.KindPurge}; !slices.Equal(kinds, want) {
+		t.Errorf("after start: %v, want %v", kinds, want)
+	}
+	rep, err := db.Verify()
+	if err != nil || rep.Checkpoint != uint64(len(old)) {
+		t.Errorf("after start: %+v %v", rep, err)
+	}
+}

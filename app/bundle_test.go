@@ -1,0 +1,172 @@
+package app
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/ui"
+)
+
+// readZip returns every entry of a zip file by name.
+func readZip(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name] = b
+	}
+	return out
+}
+
+// The bundle from `cpis-kiosk status --bundle`, after a whole check in the
+// same data folder: the status, the logs, the configuration and the build,
+// and no NHS number, test patient's name or date of birth anywhere in it;
+// never the database or its key.
+func TestBundleHoldsNoPatient(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"selftest", "--log-level", "debug"}, &out, &errOut); code != 0 {
+		t.Fatalf("selftest: %d\n%s", code, errOut.String())
+	}
+	zipPath := filepath.Join(t.TempDir(), "diag.zip")
+	out.Reset()
+	if code := run([]string{"status", "--json", "--bundle", zipPath}, &out, &errOut); code > 1 {
+		t.Fatalf("status --bundle: %d\n%s", code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "diagnostics bundle written to "+zipPath) {
+		t.Errorf("the command does not say where the bundle is: %s", errOut.String())
+	}
+	fi, err := os.Stat(zipPath)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("bundle: %v %v", fi, err)
+	}
+	files := readZip(t, zipPath)
+	for _, name := range []string{"README.txt", "status.json", "status.txt", "config.toml", "build.txt", "files.txt", "logs/kiosk.log"} {
+		if len(files[name]) == 0 {
+			t.Errorf("the bundle has no %s", name)
+		}
+	}
+	leaks := patientLeaks()
+	for name, b := range files {
+		scanForPatients(t, "bundle "+name, b, leaks)
+		if strings.HasSuffix(name, ".db") || strings.Contains(name, "key") || strings.Contains(name, "sandbox") {
+			t.Errorf("the bundle holds %s", name)
+		}
+	}
+	var st Status
+	if err := json.Unmarshal(files["status.json"], &st); err != nil || len(st.Lines) != len(statusIDs) {
+		t.Errorf("status.json: %v, %d lines", err, len(st.Lines))
+	}
+	if !bytes.Contains(files["logs/kiosk.log"], []byte(`"component":"spine"`)) {
+		t.Error("the bundle's log is not the check's log")
+	}
+	if !bytes.Contains(files["build.txt"], []byte("github.com/nhs-cpis/kiosk")) || !bytes.Contains(files["build.txt"], []byte(Version)) {
+		t.Errorf("build.txt:\n%s", files["build.txt"])
+	}
+	if !bytes.Contains(files["config.toml"], []byte(`care_setting = "emergency-department"`)) {
+		t.Errorf("config.toml:\n%s", files["config.toml"])
+	}
+	// A second bundle never overwrites the first.
+	if code := run([]string{"status", "--bundle", zipPath}, &out, &errOut); code != 1 {
+		t.Errorf("writing over an existing bundle: exit %d", code)
+	}
+}
+
+// Any secret-looking setting is removed on the way into the bundle.
+func TestRedactedConfig(t *testing.T) {
+	m := map[string]any{"care_setting": "paediatric-ward", "spine": map[string]any{"pds": "https://x", "api_key": "k-123",
+		"client_secret": "s-456", "token": "t-789"}, "password": "p-000"}
+	scrubSecrets(m)
+	sp := m["spine"].(map[string]any)
+	if sp["pds"] != "https://x" || sp["api_key"] != "[removed]" || sp["client_secret"] != "[removed]" || sp["token"] != "[removed]" ||
+		m["password"] != "[removed]" || m["care_setting"] != "paediatric-ward" {
+		t.Errorf("scrubbed: %v", m)
+	}
+	cfg := Defaults()
+	cfg.KeyDir = "/etc/cpis-kiosk/keys"
+	b, err := redactedConfig(cfg)
+	if err != nil || !bytes.Contains(b, []byte(`key_dir = "/etc/cpis-kiosk/keys"`)) {
+		t.Errorf("config: %v\n%s", err, b)
+	}
+}
+
+// fakeStatus is a StatusChecker for the controller's tests.
+type fakeStatus struct {
+	st     Status
+	path   string
+	err    error
+	checks int
+}
+
+func (f *fakeStatus) Check(context.Context) Status { f.checks++; return f.st }
+func (f *fakeStatus) SaveBundle(context.Context) (string, error) {
+	return f.path, f.err
+}
+
+// The status screen from the controller: the check runs off the UI
+// goroutine, the screen shows its lines with their levels, the bundle's
+// path is shown when saved, and Back returns to the entry screen.
+func TestKioskStatusScreen(t *testing.T) {
+	k, v, _ := newTestKiosk(t, newFakeSpine(), nurse)
+	fs := &fakeStatus{st: Status{Version: "1.2.3", Commit: "abc", Overall: StateRed, Lines: []StatusLine{
+		{ID: "reader", Title: "Smartcard reader and card", State: StateGreen, Detail: "ok"},
+		{ID: "spine.pds", Title: "PDS", State: StateRed, Detail: "refused", Next: "call"},
+	}}, path: "/data/bundles/b.zip"}
+	k.UseStatus(fs)
+	k.ShowStatus()
+	got := waitFor(t, v, "the status", func(v ui.View) bool { return v.Screen == ui.ScreenStatus && v.Status != nil })
+	if got.Status.Overall != ui.StatusRed || len(got.Status.Lines) != 2 || got.Status.Lines[1].Level != ui.StatusRed ||
+		got.Status.Version != "1.2.3" || got.Busy.Active {
+		t.Fatalf("status view: %+v", got.Status)
+	}
+	k.SaveBundle()
+	got = waitFor(t, v, "the bundle's path", func(v ui.View) bool { return v.Message != nil && v.Message.Good })
+	if !strings.Contains(got.Message.Body, "/data/bundles/b.zip") || got.Screen != ui.ScreenStatus {
+		t.Fatalf("bundle message: %+v", got.Message)
+	}
+	k.Back()
+	waitFor(t, v, "the entry screen", func(v ui.View) bool { return v.Screen == ui.ScreenEntry })
+	if fs.checks != 1 {
+		t.Errorf("%d checks, want 1", fs.checks)
+	}
+}
+
+// While a card holder is signing in, the passcode screen keeps the
+// keyboard: the status screen does not open over it.
+func TestKioskStatusNotOverPasscode(t *testing.T) {
+	k, v, _ := newTestKiosk(t, newFakeSpine(), nurse)
+	k.UseStatus(&fakeStatus{})
+	k.SetSession(ui.SessionView{Gate: ui.GatePasscode}, nil)
+	waitFor(t, v, "the passcode gate", func(v ui.View) bool { return v.Session.Gate == ui.GatePasscode })
+	k.ShowStatus()
+	time.Sleep(50 * time.Millisecond)
+	if vw := k.View(); vw.Screen == ui.ScreenStatus || vw.Busy.Active {
+		t.Fatalf("status opened over the passcode screen: %+v", vw.Screen)
+	}
+	// Without a reader, it is where IT needs it.
+	k.SetSession(ui.SessionView{Gate: ui.GateNoReader}, nil)
+	k.ShowStatus()
+	waitFor(t, v, "the status without a reader", func(v ui.View) bool { return v.Screen == ui.ScreenStatus && v.Status != nil })
+}

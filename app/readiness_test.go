@@ -1,0 +1,232 @@
+package app
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+func statuses(items []ReadinessItem) map[string]string {
+	m := map[string]string{}
+	for _, it := range items {
+		m[it.ID] = it.Status
+	}
+	return m
+}
+
+func TestReadinessFromEvidence(t *testing.T) {
+	db := testDB(t)
+	a := testAccountability(t, db)
+	now := tDay.AddDate(0, 0, 40)
+	a.Now = func() time.Time { return now }
+
+	// Nothing yet, on the embedded sandbox.
+	items, err := a.Readiness()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := statuses(items)
+	for id, want := range map[string]string{"care-setting": StatusReady, "spine": StatusNotReady, "baseline": StatusNotChecked,
+		"reader": StatusNotReady, "staff": StatusNotReady, "drill": StatusNotReady, "audit": StatusReady,
+		"briefing": StatusNotReady, "continuity": StatusNotReady, "ig": StatusNotReady, "go-no-go": StatusNotReady} {
+		if got[id] != want {
+			t.Errorf("empty kiosk: %s is %q, want %q", id, got[id], want)
+		}
+	}
+
+	// The evidence arrives: a card sign-in and both test patients opened
+	// a week ago, a drill passed, two items recorded, a real Spine.
+	week := now.AddDate(0, 0, -7)
+	at := func(e store.Event, d time.Duration) store.Event { e.At = week.Add(d); return e }
+	appendEvents(t, db, []store.Event{
+		at(ev(alex, 0, 0, 0, "login", "", "signed in"), 0),
+		at(ev(alex, 0, 0, 0, "trace", "9990276579", "found"), time.Minute),
+		at(ev(alex, 0, 0, 0, "alert-opened", "9990276579", "opened"), 2*time.Minute),
+		at(ev(alex, 0, 0, 0, "trace", "9990275831", "found"), 3*time.Minute),
+		at(ev(alex, 0, 0, 0, "alert-opened", "9990275831", "opened"), 4*time.Minute),
+		at(ev(samP, 0, 0, 0, "login", "", "signed in"), 5*time.Minute),
+		// An old drill that failed, then one that passed: the last counts.
+		{At: week.AddDate(0, 0, -20), Kind: KindDrill, Outcome: "failed: presented 10, queued 10, replayed 9, lost 1"},
+		{At: week, Kind: KindDrill, Outcome: "passed: presented 100, queued 100, replayed 100, lost 0, duplicate notifications 0, review items 31"},
+	})
+	if err := a.RecordReadiness("briefing", "Pat Lead, project lead", "webinar with the implementation manager", commandLine()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RecordReadiness("go-no-go", "Pat Lead", "", commandLine()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RecordReadiness("lunch", "Pat Lead", "", commandLine()); err == nil {
+		t.Error("an unknown item was recorded")
+	}
+	if err := a.RecordReadiness("ig", " ", "", commandLine()); err == nil {
+		t.Error("an item was recorded by nobody")
+	}
+	a.Cfg.Spine.PDS, a.Cfg.Spine.CPIS, a.Cfg.Spine.Identity = "https://pds.example", "https://cpis.example", "https://id.example"
+	a.Baseline = func() (bool, string) { return true, "IT status of today: all 9 baseline items pass." }
+
+	items, err = a.Readiness()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = statuses(items)
+	for id, want := range map[string]string{"care-setting": StatusReady, "spine": StatusReady, "baseline": StatusReady,
+		"reader": StatusReady, "staff": StatusReady, "drill": StatusReady, "audit": StatusReady,
+		"briefing": StatusReady, "continuity": StatusNotReady, "ig": StatusNotReady, "go-no-go": StatusReady} {
+		if got[id] != want {
+			t.Errorf("with evidence: %s is %q, want %q", id, got[id], want)
+		}
+	}
+	for _, it := range items {
+		if it.ID == "briefing" && (it.By != "Pat Lead, project lead" || !strings.Contains(it.Evidence, "webinar")) {
+			t.Errorf("briefing: %+v", it)
+		}
+		if it.ID == "staff" && !strings.HasPrefix(it.Evidence, "1 proven, 1 seen") {
+			t.Errorf("staff: %s", it.Evidence)
+		}
+	}
+
+	// Thirty days on, the sign-in and the drill are stale.
+	now = now.AddDate(0, 0, 30)
+	items, _ = a.Readiness()
+	got = statuses(items)
+	if got["reader"] != StatusNotReady || got["drill"] != StatusNotReady || got["spine"] != StatusNotReady || got["staff"] != StatusReady {
+		t.Errorf("a month later: %v", got)
+	}
+}
+
+// The PDF is rendered and its text read back with pdftotext (poppler-utils).
+func TestReadinessPDFAndCSV(t *testing.T) {
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Fatal("pdftotext is not installed: apt-get install poppler-utils (scripts/setup installs it)")
+	}
+	items := []ReadinessItem{
+		{ID: "care-setting", Steps: "Step 2", Title: "Care setting configured and in scope", Status: StatusReady,
+			Evidence: "Emergency department at Sandbox General Hospital (RXX01): one of the seven unscheduled care settings."},
+		{ID: "baseline", Steps: "Steps 13, 14", Title: "Environment baseline (WES) passed", Status: StatusNotChecked,
+			Evidence: "Not checked: the IT status's baseline check is not wired in to this page."},
+		{ID: "go-no-go", Steps: "Step 25", Title: "Go/no go call held with the implementation manager", Status: StatusReady, Manual: true,
+			By: "Pat Lead", At: tDay, Evidence: "Recorded by Pat Lead, 20 Jun 2026 00:00. Call with Jo Smith – minutes ref. CPIS/25"},
+	}
+	for i := 0; i < 12; i++ { // enough to need a second page
+		items = append(items, ReadinessItem{ID: "filler", Steps: "Step 99", Title: "Another item", Status: StatusNotReady,
+			Evidence: strings.Repeat("Evidence that wraps across the width of the page. ", 3)})
+	}
+	dir := t.TempDir()
+	pdfPath := filepath.Join(dir, "readiness.pdf")
+	var buf bytes.Buffer
+	if err := WriteReadinessPDF(&buf, items, ReadinessHeader{Organisation: "Sandbox General Hospital (RXX01)",
+		Setting: "Emergency department", At: tDay}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %q", buf.Bytes()[:min(20, buf.Len())])
+	}
+	if err := os.WriteFile(pdfPath, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(pdftotext, "-layout", pdfPath, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{
+		"CP-IS go-live readiness", "Sandbox General Hospital (RXX01) · Emergency department", "2 of 15 items ready",
+		"Step 2 · Care setting configured and in scope READY", "NOT CHECKED", "Step 25 · Go/no go call held",
+		"Call with Jo Smith – minutes ref. CPIS/25", "page 1 of 2", "page 2 of 2",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF's text lacks %q:\n%s", want, text)
+		}
+	}
+
+	var csvOut bytes.Buffer
+	if err := WriteReadinessCSV(&csvOut, items[:3], time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&csvOut).ReadAll()
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("CSV: %v, %d records", err, len(recs))
+	}
+	if r := recs[3]; r[1] != "go-no-go" || r[3] != StatusReady || r[5] != "Pat Lead" || r[6] != "2026-06-20T00:00:00Z" {
+		t.Errorf("CSV row %q", r)
+	}
+}
+
+// A tampered audit log is no evidence: every item drawn from it is not
+// ready, and the audit item says where it breaks.
+func TestReadinessRefusesTamperedEvidence(t *testing.T) {
+	dir := t.TempDir()
+	dbPath, keyPath := filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key")
+	db, err := store.Open(dbPath, keyPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendEvents(t, db, auditHistory())
+	db.Close()
+	flipAuditByte(t, dbPath, 3)
+	db, err = store.Open(dbPath, keyPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a := NewAccountability(db, Defaults(), cpis.EmergencyDepartment, quiet())
+	items, err := a.Readiness()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		switch it.ID {
+		case "care-setting", "staff", "baseline":
+		case "audit":
+			if it.Status != StatusNotReady || !strings.Contains(it.Evidence, "record 3 has been altered") {
+				t.Errorf("audit item: %+v", it)
+			}
+		default:
+			if it.Status != StatusNotReady {
+				t.Errorf("%s is %q on a tampered log", it.ID, it.Status)
+			}
+		}
+	}
+}
+
+// The baseline item reads the IT status's snapshot, which the running
+// kiosk keeps (status.go).
+func TestReadinessBaselineFromStatus(t *testing.T) {
+	dir := t.TempDir()
+	now := tDay
+	check := statusBaseline(dir, func() time.Time { return now })
+	if ok, why := check(); ok || !strings.Contains(why, "No IT status check found") {
+		t.Errorf("no snapshot: %v %q", ok, why)
+	}
+	st := Status{Checked: tDay.Add(-time.Hour), Lines: []StatusLine{
+		{ID: "reader", Title: "Smartcard reader", State: StateGreen},
+		{ID: "baseline.os", Title: "Operating system", Result: resultPass},
+		{ID: "baseline.tz", Title: "Time zone", Result: resultWarn},
+	}}
+	if err := writeSnapshot(dir, st); err != nil {
+		t.Fatal(err)
+	}
+	if ok, why := check(); ok || !strings.Contains(why, "1 of 2 baseline items pass; not passing: Time zone (warn)") {
+		t.Errorf("a warning: %v %q", ok, why)
+	}
+	st.Lines[2].Result = resultPass
+	if err := writeSnapshot(dir, st); err != nil {
+		t.Fatal(err)
+	}
+	if ok, why := check(); !ok || !strings.Contains(why, "all 2 baseline items pass") {
+		t.Errorf("all pass: %v %q", ok, why)
+	}
+	now = now.AddDate(0, 0, 31)
+	if ok, why := check(); ok || !strings.Contains(why, "more than 30 days old") {
+		t.Errorf("a stale check: %v %q", ok, why)
+	}
+}
