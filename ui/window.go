@@ -94,7 +94,9 @@ func (w *Window) Render(v View) {
 		// typed so far. A new message (a new pointer: the same words again
 		// are a new answer) is the app's answer to what was typed: after
 		// "Recorded" the field is empty for the next child.
-		if moved || v.Screen != ScreenEntry || prev.EntryText != v.EntryText || prev.Message != v.Message {
+		// A message taken away (Escape, Dismiss) is no answer: digits typed
+		// meanwhile stay.
+		if moved || v.Screen != ScreenEntry || prev.EntryText != v.EntryText || (prev.Message != v.Message && v.Message != nil) {
 			w.nhs.SetText(v.EntryText)
 			// A number handed back after an error is selected, so the next
 			// scan replaces it rather than being appended to it.

@@ -653,3 +653,18 @@ func TestTypingOnFocusedButtonReachesNHSField(t *testing.T) {
 		t.Fatalf("NHS field %q, want all ten digits", got)
 	}
 }
+
+// Escape dismisses a message; a scan that started before the window
+// redrew keeps its digits.
+func TestDismissKeepsDigitsTypedMeanwhile(t *testing.T) {
+	w, _, _ := newTestWindow(t)
+	v := baseView()
+	v.Message = &Message{Title: "Recorded", Good: true}
+	w.Render(v)
+	w.nhs.SetText("9")
+	v.Message = nil
+	w.Render(v)
+	if got := w.nhs.Text; got != "9" {
+		t.Fatalf("NHS field %q after the message went, want the digit typed meanwhile", got)
+	}
+}
