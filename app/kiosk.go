@@ -182,25 +182,6 @@ func (k *Kiosk) Activity() {
 	k.touch()
 }
 
-// SpineStatus updates the banner's Spine state.
-func (k *Kiosk) SpineStatus(live bool, since time.Time) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if !live && !k.v.Banner.SpineLive && !k.v.Banner.SpineDown.IsZero() {
-		since = k.v.Banner.SpineDown // still down: keep when it went down
-	}
-	k.v.Banner.SpineLive, k.v.Banner.SpineDown = live, since
-	k.publish()
-}
-
-// Fail shows a message that is not about a patient (the sign-in failed, say).
-func (k *Kiosk) Fail(err error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.v.Message = messageFor(err)
-	k.publish()
-}
-
 // TraceNHS traces the NHS number typed or scanned.
 func (k *Kiosk) TraceNHS(text string) {
 	k.mu.Lock()

@@ -71,7 +71,7 @@ func (p *Program) runWindow() error {
 	}
 	link.Start(ctx)
 	rep.Start(ctx)
-	k.SpineStatus(true, time.Time{})
+	k.Downtime(false, time.Time{})
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
