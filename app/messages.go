@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/ui"
 )

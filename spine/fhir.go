@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // The FHIR R4 decoders. They take outside input, so they are fuzzed

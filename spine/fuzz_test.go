@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 var fuzzNow = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // Login is a signed-in member of staff: the bearer token for Session.Token

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // MaxSearchResults is the most PDS returns to a healthcare worker

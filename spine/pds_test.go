@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 

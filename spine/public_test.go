@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // publicPDS serves the testdata fixtures the way the public PDS sandbox

@@ -3,7 +3,7 @@ package ui
 import (
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // The lead's screens' view models: routine audit (guide step 27), the

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // recorder is a hand-written Actions that writes down every call, one

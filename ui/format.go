@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // Dates are written the NHS.UK way, "02 Mar 2015": a month in words cannot

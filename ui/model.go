@@ -7,7 +7,7 @@ package ui
 import (
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // Screen is the step of the check the window is on.

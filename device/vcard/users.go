@@ -25,7 +25,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // User is the member of staff a virtual card belongs to.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // SeedPatient is one synthetic record the sandbox serves. Every NHS number

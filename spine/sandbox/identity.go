@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // DemoUser is who POST /identity/demo/token signs in: clearly a sandbox

@@ -38,7 +38,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/sirupsen/logrus"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // Base paths, as on the real API platform (spine-interfaces.md).

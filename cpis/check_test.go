@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 var (

@@ -5,7 +5,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/London on machines without a zone database
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // date is a calendar date as the Spine sends it: UTC midnight.

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nhs-cpis/kiosk/app/cpis"
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 func TestAgeOn(t *testing.T) {
