@@ -95,59 +95,55 @@ func (e *StatusError) Unwrap() error {
 // swMeaning names the status words ISO/IEC 7816-4:2013 §5.6 defines that a
 // card is likely to send, for log lines and IT.
 func swMeaning(sw uint16) string {
-	switch {
-	case sw == 0x9000:
-		return "no further qualification"
-	case sw>>8 == 0x61:
-		return "more response data available (GET RESPONSE)"
-	case sw == 0x6300:
-		return "verification failed"
-	case sw&0xFFF0 == 0x63C0:
-		return "verification failed, counter in SW2"
-	case sw>>8 == 0x62 || sw>>8 == 0x63:
-		return "warning"
-	case sw>>8 == 0x64 || sw>>8 == 0x65:
-		return "execution error"
-	case sw == 0x6700:
-		return "wrong length"
-	case sw>>8 == 0x68:
-		return "function in CLA not supported"
-	case sw == 0x6982:
-		return "security status not satisfied"
-	case sw == 0x6983:
-		return "authentication method blocked"
-	case sw == 0x6984:
-		return "reference data not usable"
-	case sw == 0x6985:
-		return "conditions of use not satisfied"
-	case sw == 0x6986:
-		return "command not allowed (no current EF)"
-	case sw>>8 == 0x69:
-		return "command not allowed"
-	case sw == 0x6A80:
-		return "incorrect parameters in the command data field"
-	case sw == 0x6A81:
-		return "function not supported"
-	case sw == 0x6A82:
-		return "file or application not found"
-	case sw == 0x6A86:
-		return "incorrect parameters P1-P2"
-	case sw == 0x6A88:
-		return "referenced data not found"
-	case sw>>8 == 0x6A:
-		return "wrong parameters P1-P2"
-	case sw == 0x6B00:
-		return "wrong parameters P1-P2"
-	case sw>>8 == 0x6C:
-		return "wrong Le field, SW2 gives the exact length"
-	case sw == 0x6D00:
-		return "instruction code not supported or invalid"
-	case sw == 0x6E00:
-		return "class not supported"
-	case sw == 0x6F00:
-		return "no precise diagnosis"
+	for _, m := range swMeanings {
+		if sw&m.mask == m.sw {
+			return m.meaning
+		}
 	}
 	return ""
+}
+
+// Masks for swMeanings: the whole status word, SW1 with any SW2, and SW1
+// with the high nibble of SW2 (63CX, the counter in the low one).
+const (
+	swExact   = 0xFFFF
+	swAnySW2  = 0xFF00
+	swCounter = 0xFFF0
+)
+
+// swMeanings are ISO/IEC 7816-4:2013 §5.6, tables 5 and 6, the first match
+// winning: a status word the standard names comes before its SW1's group.
+var swMeanings = []struct {
+	sw, mask uint16
+	meaning  string
+}{
+	{0x9000, swExact, "no further qualification"},
+	{0x6100, swAnySW2, "more response data available (GET RESPONSE)"},
+	{0x6300, swExact, "verification failed"},
+	{0x63C0, swCounter, "verification failed, counter in SW2"},
+	{0x6200, swAnySW2, "warning"},
+	{0x6300, swAnySW2, "warning"},
+	{0x6400, swAnySW2, "execution error"},
+	{0x6500, swAnySW2, "execution error"},
+	{0x6700, swExact, "wrong length"},
+	{0x6800, swAnySW2, "function in CLA not supported"},
+	{0x6982, swExact, "security status not satisfied"},
+	{0x6983, swExact, "authentication method blocked"},
+	{0x6984, swExact, "reference data not usable"},
+	{0x6985, swExact, "conditions of use not satisfied"},
+	{0x6986, swExact, "command not allowed (no current EF)"},
+	{0x6900, swAnySW2, "command not allowed"},
+	{0x6A80, swExact, "incorrect parameters in the command data field"},
+	{0x6A81, swExact, "function not supported"},
+	{0x6A82, swExact, "file or application not found"},
+	{0x6A86, swExact, "incorrect parameters P1-P2"},
+	{0x6A88, swExact, "referenced data not found"},
+	{0x6A00, swAnySW2, "wrong parameters P1-P2"},
+	{0x6B00, swExact, "wrong parameters P1-P2"},
+	{0x6C00, swAnySW2, "wrong Le field, SW2 gives the exact length"},
+	{0x6D00, swExact, "instruction code not supported or invalid"},
+	{0x6E00, swExact, "class not supported"},
+	{0x6F00, swExact, "no precise diagnosis"},
 }
 
 // Length limits of ISO/IEC 7816-4:2013 §5.2: a short field carries up to

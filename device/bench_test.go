@@ -2,13 +2,10 @@ package device_test
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/ebfe/scard"
 
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
@@ -59,50 +56,48 @@ func cycle(b *testing.B, card *vcard.Card) (remove func() time.Time) {
 	}
 }
 
-func benchReader(b *testing.B) *device.Reader {
+// benchLatency runs step b.N times with a Reader watching the vpcd reader
+// and a card to put in it, and reports the latencies step returns.
+func benchLatency(b *testing.B, step func(r *device.Reader, card *vcard.Card) time.Duration) {
 	needPCSCD(b)
 	r := startReader(b, device.Options{Reader: vpcdReader})
 	next(b, r, device.EventReaderAdded, vpcdReader)
-	return r
+	card := vcard.NewCard(vcard.Users[0])
+	var ds []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		ds = append(ds, step(r, card))
+	}
+	b.StopTimer()
+	reportLatency(b, "", ds)
 }
 
 // BenchmarkInsertToEvent: from the card side connecting to vpcd until the
 // Reader emits EventCardInserted.
 func BenchmarkInsertToEvent(b *testing.B) {
-	r := benchReader(b)
-	card := vcard.NewCard(vcard.Users[0])
-	var ds []time.Duration
-	b.ResetTimer()
-	for range b.N {
+	benchLatency(b, func(r *device.Reader, card *vcard.Card) time.Duration {
 		jitter()
 		start := time.Now()
 		remove := cycle(b, card)
 		next(b, r, device.EventCardInserted, vpcdReader)
-		ds = append(ds, time.Since(start))
+		d := time.Since(start)
 		remove()
 		next(b, r, device.EventCardRemoved, vpcdReader)
-	}
-	b.StopTimer()
-	reportLatency(b, "", ds)
+		return d
+	})
 }
 
 // BenchmarkRemoveToEvent: from the card side closing its connection until
 // the Reader emits EventCardRemoved.
 func BenchmarkRemoveToEvent(b *testing.B) {
-	r := benchReader(b)
-	card := vcard.NewCard(vcard.Users[0])
-	var ds []time.Duration
-	b.ResetTimer()
-	for range b.N {
+	benchLatency(b, func(r *device.Reader, card *vcard.Card) time.Duration {
 		remove := cycle(b, card)
 		next(b, r, device.EventCardInserted, vpcdReader)
 		jitter()
 		start := remove()
 		next(b, r, device.EventCardRemoved, vpcdReader)
-		ds = append(ds, time.Since(start))
-	}
-	b.StopTimer()
-	reportLatency(b, "", ds)
+		return time.Since(start)
+	})
 }
 
 // BenchmarkBareGetStatusChange: pcscd's own notification latency, with a
@@ -111,29 +106,17 @@ func BenchmarkRemoveToEvent(b *testing.B) {
 // SCARD_STATE_EMPTY.
 func BenchmarkBareGetStatusChange(b *testing.B) {
 	needPCSCD(b)
-	ctx, err := scard.EstablishContext()
+	w, err := watchVPCD()
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer ctx.Release()
-	rs := []scard.ReaderState{{Reader: vpcdReader, CurrentState: scard.StateUnaware}}
-	waitFor := func(flag scard.StateFlag) {
-		deadline := time.Now().Add(wait)
-		for {
-			err := ctx.GetStatusChange(rs, time.Second)
-			if err != nil && !errors.Is(err, scard.ErrTimeout) {
-				b.Fatalf("GetStatusChange: %v", err)
-			}
-			rs[0].CurrentState = rs[0].EventState &^ scard.StateChanged
-			if rs[0].EventState&flag != 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				b.Fatalf("reader state %#x never had %#x", rs[0].EventState, flag)
-			}
+	defer w.close()
+	waitFor := func(in bool) {
+		if err := w.until(in, time.Second); err != nil {
+			b.Fatal(err)
 		}
 	}
-	waitFor(scard.StateEmpty)
+	waitFor(false)
 	card := vcard.NewCard(vcard.Users[0])
 	var ins, outs []time.Duration
 	b.ResetTimer()
@@ -141,11 +124,11 @@ func BenchmarkBareGetStatusChange(b *testing.B) {
 		jitter()
 		start := time.Now()
 		remove := cycle(b, card)
-		waitFor(scard.StatePresent)
+		waitFor(true)
 		ins = append(ins, time.Since(start))
 		jitter()
 		start = remove()
-		waitFor(scard.StateEmpty)
+		waitFor(false)
 		outs = append(outs, time.Since(start))
 	}
 	b.StopTimer()

@@ -78,8 +78,9 @@ const maxChained = 16 << 10
 // organisation's card.
 var ErrUnknownCard = errors.New("the card is not a smartcard this kiosk can use")
 
-// transmitter sends one command APDU and returns the response APDU. Reader
-// implements it over PC/SC; vcard.Card implements it directly.
+// transmitter sends one command APDU and returns the response APDU. The
+// PC/SC card handle behind Reader.Do implements it (pcscCard); vcard.Card
+// implements it directly.
 type transmitter interface {
 	Transmit(cmd []byte) ([]byte, error)
 }

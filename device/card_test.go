@@ -31,6 +31,21 @@ func direct(t testing.TB, id string) (*device.Card, *vcard.Card) {
 	return device.NewCard(vc, nil), vc
 }
 
+// selected is direct with the application selected.
+func selected(t testing.TB, id string) (*device.Card, *vcard.Card) {
+	t.Helper()
+	c, vc := direct(t, id)
+	reselect(t, c)
+	return c, vc
+}
+
+func reselect(t testing.TB, c *device.Card) {
+	t.Helper()
+	if err := c.Select(); err != nil {
+		t.Fatalf("Select: %v", err)
+	}
+}
+
 func wantAuth(t *testing.T, err error, retries int) {
 	t.Helper()
 	var ae *device.AuthError
@@ -97,10 +112,7 @@ func TestProtocolDirect(t *testing.T) {
 // 63C2, 63C1, then 6983 (ISO/IEC 7816-4:2013 §11.5.6, §5.6).
 func TestWrongPasscodeBlocks(t *testing.T) {
 	u := user(t, vcard.DemoUserID)
-	c, vc := direct(t, u.ID)
-	if err := c.Select(); err != nil {
-		t.Fatal(err)
-	}
+	c, vc := selected(t, u.ID)
 	wantAuth(t, c.Verify([]byte("0000")), 2)
 	wantAuth(t, c.Verify([]byte("9999")), 1)
 	if err := c.Verify([]byte("1111")); !errors.Is(err, device.ErrBlocked) {
@@ -110,9 +122,7 @@ func TestWrongPasscodeBlocks(t *testing.T) {
 		t.Fatalf("right passcode on a blocked card = %v, want ErrBlocked", err)
 	}
 	vc.Reset() // taking the card out and in again does not unblock it
-	if err := c.Select(); err != nil {
-		t.Fatal(err)
-	}
+	reselect(t, c)
 	if err := c.Verify([]byte(u.Passcode)); !errors.Is(err, device.ErrBlocked) {
 		t.Fatalf("after reset = %v, want ErrBlocked", err)
 	}
@@ -120,10 +130,7 @@ func TestWrongPasscodeBlocks(t *testing.T) {
 
 func TestRightPasscodeResetsCounter(t *testing.T) {
 	u := user(t, vcard.DemoUserID)
-	c, vc := direct(t, u.ID)
-	if err := c.Select(); err != nil {
-		t.Fatal(err)
-	}
+	c, vc := selected(t, u.ID)
 	wantAuth(t, c.Verify([]byte("0000")), 2)
 	wantAuth(t, c.Verify([]byte("0001")), 1)
 	if err := c.Verify([]byte(u.Passcode)); err != nil {
@@ -140,10 +147,7 @@ func TestRightPasscodeResetsCounter(t *testing.T) {
 }
 
 func TestPasscodeShape(t *testing.T) {
-	c, vc := direct(t, vcard.DemoUserID)
-	if err := c.Select(); err != nil {
-		t.Fatal(err)
-	}
+	c, vc := selected(t, vcard.DemoUserID)
 	for _, p := range []string{"", "12", "123456789", "12a4"} {
 		if err := c.Verify([]byte(p)); !errors.Is(err, device.ErrWrongData) {
 			t.Errorf("Verify(%q) = %v, want ErrWrongData", p, err)
@@ -156,17 +160,12 @@ func TestPasscodeShape(t *testing.T) {
 
 func TestVerifiedStateEndsAtReset(t *testing.T) {
 	u := user(t, vcard.DemoUserID)
-	c, vc := direct(t, u.ID)
-	if err := c.Select(); err != nil {
-		t.Fatal(err)
-	}
+	c, vc := selected(t, u.ID)
 	if err := c.Verify([]byte(u.Passcode)); err != nil {
 		t.Fatal(err)
 	}
 	vc.Reset()
-	if err := c.Select(); err != nil {
-		t.Fatal(err)
-	}
+	reselect(t, c)
 	if _, err := c.Sign([]byte("x")); !errors.Is(err, device.ErrNotVerified) {
 		t.Fatalf("Sign after reset = %v, want ErrNotVerified", err)
 	}
@@ -178,10 +177,7 @@ func TestBlockedCardRefusesEverything(t *testing.T) {
 	if !u.Blocked {
 		t.Fatal("Pat Lee's card should be blocked")
 	}
-	c, _ := direct(t, u.ID)
-	if err := c.Select(); err != nil {
-		t.Fatalf("Select: %v", err)
-	}
+	c, _ := selected(t, u.ID)
 	_, err1 := c.UserID()
 	_, err2 := c.Certificate()
 	err3 := c.Verify([]byte(u.Passcode))

@@ -1,180 +1,26 @@
 package device
 
 // This is the only file that talks to the hardware: everything PC/SC goes
-// through github.com/ebfe/scard here, on one goroutine.
+// through github.com/ebfe/scard here, on the loop goroutine (but for
+// SCardCancel, which kick calls from others).
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/ebfe/scard"
-	"github.com/sirupsen/logrus"
-)
-
-// EventKind says what changed.
-type EventKind int
-
-// The events a Reader emits.
-const (
-	// EventReaderAdded: a reader appeared (plugged in, or found when the
-	// service came up).
-	EventReaderAdded EventKind = iota + 1
-	// EventReaderRemoved: a reader went away. A card that was in it is
-	// reported removed first.
-	EventReaderRemoved
-	// EventCardInserted: a card is in the reader; Event.ATR holds its
-	// answer to reset.
-	EventCardInserted
-	// EventCardRemoved: the card came out, or can no longer be seen
-	// because its reader or the PC/SC service went away. The session that
-	// relied on it must end.
-	EventCardRemoved
-	// EventServiceDown: the PC/SC service stopped or cannot be reached.
-	// Emitted once per outage, after the removals it implies.
-	EventServiceDown
-	// EventServiceUp: the PC/SC service is back after EventServiceDown.
-	// Not emitted at the first start: Status says whether it is up.
-	EventServiceUp
-)
-
-func (k EventKind) String() string {
-	switch k {
-	case EventReaderAdded:
-		return "reader added"
-	case EventReaderRemoved:
-		return "reader removed"
-	case EventCardInserted:
-		return "card inserted"
-	case EventCardRemoved:
-		return "card removed"
-	case EventServiceDown:
-		return "service down"
-	case EventServiceUp:
-		return "service up"
-	}
-	return fmt.Sprintf("EventKind(%d)", int(k))
-}
-
-// removal reports whether an event of this kind tells the consumer that
-// something is gone; such events are never dropped.
-func (k EventKind) removal() bool {
-	return k == EventCardRemoved || k == EventReaderRemoved || k == EventServiceDown
-}
-
-// Event is one change seen by the Reader. Reader is empty for service
-// events; ATR is set for EventCardInserted.
-type Event struct {
-	Kind   EventKind
-	Reader string
-	ATR    []byte
-	At     time.Time
-}
-
-// ReaderInfo is one reader as the Reader last saw it.
-type ReaderInfo struct {
-	Name        string
-	CardPresent bool
-	ATR         []byte
-}
-
-// Status is a snapshot of what the Reader sees, for the IT screen.
-type Status struct {
-	// ServiceUp is whether the PC/SC service can be reached.
-	ServiceUp bool
-	// HotPlug is whether the service tells of readers being plugged in
-	// (the \\?PnP?\Notification pseudo-reader); without it the reader list
-	// is polled.
-	HotPlug bool
-	// Readers are the connected readers, in the service's order.
-	Readers []ReaderInfo
-	// LastError is the last PC/SC failure, or nil; LastErrorAt its time.
-	// It stays after recovery, for IT to see what happened.
-	LastError   error
-	LastErrorAt time.Time
-}
-
-// Options configure a Reader.
-type Options struct {
-	// Log receives the reader's log lines (a "component" field is added).
-	// Nil discards them.
-	Log logrus.FieldLogger
-	// Reader, when set, is a substring of the name of the reader to use for
-	// Do (case-sensitive, as PC/SC names are); other readers are still
-	// watched and reported. Empty means the first reader holding a card.
-	Reader string
-	// Poll is the GetStatusChange timeout: how long the loop waits for a
-	// change before it looks at its work again (and, without hot-plug
-	// notification, lists the readers again). Default 500ms; at most 1s.
-	Poll time.Duration
-	// Now is the clock for event times. Default time.Now.
-	Now func() time.Time
-}
-
-// Tuning. Fields on Reader copy them so tests can change them.
-const (
-	defaultPoll = 500 * time.Millisecond
-	maxPoll     = time.Second
-	// serviceRetry is how often the loop tries to reach a stopped service.
-	serviceRetry = time.Second
-	// kickEvery is how often Do and Shutdown cancel a blocking
-	// GetStatusChange until the loop has noticed them: SCardCancel is a
-	// no-op when the loop is not blocked yet, so one cancel can be lost.
-	kickEvery = 20 * time.Millisecond
-	// eventBuffer is the capacity of the events channel, and backlogMax
-	// the backlog behind it above which superseded events are dropped.
-	eventBuffer = 64
-	backlogMax  = 64
-	// removalGrace is how long a failed transmit waits for the service to
-	// notice that the card has gone, to tell a removal from a card fault.
-	removalGrace = 500 * time.Millisecond
 )
 
 // pnpReader is the pseudo-reader whose state changes when a reader is
 // plugged in or out (PC/SC part 5; pcsc-lite and Windows support it).
 const pnpReader = `\\?PnP?\Notification`
 
-// errShutDown is what Do returns once the Reader has been shut down.
-var errShutDown = errors.New("the card reader has been shut down")
-
-// Reader watches the smartcard readers over PC/SC and runs card work. One
-// goroutine, started by Start, owns the PC/SC context and the card handle:
-// it loops on GetStatusChange with a short timeout, rebuilds the reader
-// list on hot-plug, re-establishes the context when the service restarts,
-// and runs the functions given to Do.
-//
-// Events are delivered in order on a buffered channel (Events). The loop
-// never waits for a slow consumer: when the channel is full, new events
-// wait in a backlog that the loop moves into the channel as room appears
-// (at each event, and at least every Poll). When the backlog grows long,
-// it is compacted: a card inserted and removed again while the consumer
-// was not looking is dropped as a pair down to the removal, and repeated
-// removals of the same card to one. A removal is never dropped unless an
-// identical one stays in the backlog, and the last event for each reader
-// always stays, so the consumer misses no removal and ends up knowing the
-// current state. Status is the snapshot to read when in doubt.
-type Reader struct {
-	opts      Options
-	log       logrus.FieldLogger
-	retry     time.Duration
-	forcePoll bool // tests: act as if the platform had no PnP notifications
-
-	events   chan Event
-	reqs     chan *request
-	stop     chan struct{}
-	stopOnce sync.Once
-	done     chan struct{}
-
-	mu        sync.Mutex
-	started   bool
-	status    Status
-	cancelCtx *scard.Context // the loop's context, for kick; nil when none
-
-	// Owned by the loop goroutine.
+// session is what the loop holds of one PC/SC context: the context, the
+// readers as last seen, and the card handle kept between Do calls. Only
+// the loop goroutine touches it.
+type session struct {
 	ctx        *scard.Context
 	pnp        bool
 	pnpState   scard.StateFlag
@@ -182,176 +28,12 @@ type Reader struct {
 	order      []string
 	card       *scard.Card
 	cardReader string
-	backlog    []Event // events waiting for room in the channel
 }
 
 type readerState struct {
 	state   scard.StateFlag // the last event state, sent back as the current state
 	present bool
 	atr     []byte
-}
-
-type request struct {
-	fn    func(*Card) error
-	done  chan error
-	panic any // what fn panicked with, to panic again in Do's goroutine
-}
-
-// errPanicked stands for the result of a function given to Do that
-// panicked; Do panics again with the original value instead.
-var errPanicked = errors.New("the card function panicked")
-
-// NewReader makes a Reader; Start runs it.
-func NewReader(opts Options) *Reader {
-	if opts.Log == nil {
-		opts.Log = discard()
-	}
-	if opts.Poll <= 0 {
-		opts.Poll = defaultPoll
-	}
-	if opts.Poll > maxPoll {
-		opts.Poll = maxPoll
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	return &Reader{
-		opts:    opts,
-		log:     opts.Log.WithField("component", "device"),
-		retry:   serviceRetry,
-		events:  make(chan Event, eventBuffer),
-		reqs:    make(chan *request),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
-		readers: map[string]*readerState{},
-	}
-}
-
-// Events is the stream of changes. It is closed when the loop ends, after
-// Shutdown or when Start's context is done.
-func (r *Reader) Events() <-chan Event { return r.events }
-
-// Start starts the loop. The loop runs until Shutdown or until ctx is
-// done. A PC/SC service that is not running is not an error here: the loop
-// reports EventServiceDown and keeps trying.
-func (r *Reader) Start(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.started {
-		return errors.New("starting card reader: already started")
-	}
-	r.started = true
-	context.AfterFunc(ctx, r.signalStop)
-	go r.run()
-	return nil
-}
-
-// Shutdown stops the loop and waits for it. It cancels a GetStatusChange
-// in progress (SCardCancel) rather than wait for its timeout, powers the
-// card off (so that no verified state outlives the kiosk) and releases the
-// PC/SC context.
-func (r *Reader) Shutdown(ctx context.Context) error {
-	r.mu.Lock()
-	started := r.started
-	r.mu.Unlock()
-	if !started {
-		return nil
-	}
-	r.signalStop()
-	t := time.NewTicker(kickEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.done:
-			return nil
-		case <-t.C:
-			r.kick()
-		case <-ctx.Done():
-			return fmt.Errorf("shutting down card reader: %w", ctx.Err())
-		}
-	}
-}
-
-// Status is a snapshot of the service, the readers and the last error.
-func (r *Reader) Status() Status {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s := r.status
-	s.Readers = make([]ReaderInfo, len(r.status.Readers))
-	for i, ri := range r.status.Readers {
-		ri.ATR = slices.Clone(ri.ATR)
-		s.Readers[i] = ri
-	}
-	return s
-}
-
-// Do runs fn on the loop's goroutine with the card connected (exclusively,
-// T=1 or T=0), and returns fn's error. The card is the one in the reader
-// chosen by Options.Reader, or in the first reader holding one. Without
-// one Do returns ErrServiceDown, ErrNoReader or ErrNoCard; a card taken
-// out during fn makes its commands fail with ErrCardRemoved.
-//
-// The connection is kept between calls, so a passcode verified in one Do
-// still holds in the next, until the card is removed. fn must return
-// promptly (the loop watches nothing while it runs), must not call Do, and
-// must not call runtime.Goexit (so no t.Fatal inside it); a panic in fn is
-// raised again in Do's goroutine. Once fn has started, Do waits for it
-// whatever ctx says.
-func (r *Reader) Do(ctx context.Context, fn func(c *Card) error) error {
-	r.mu.Lock()
-	started := r.started
-	r.mu.Unlock()
-	if !started {
-		return errors.New("using card: the card reader has not been started")
-	}
-	req := &request{fn: fn, done: make(chan error, 1)}
-	r.kick()
-	t := time.NewTicker(kickEvery)
-	defer t.Stop()
-	for {
-		select {
-		case r.reqs <- req:
-			err := <-req.done
-			if req.panic != nil {
-				panic(req.panic)
-			}
-			return err
-		case <-t.C:
-			r.kick()
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-r.done:
-			return fmt.Errorf("using card: %w", errShutDown)
-		}
-	}
-}
-
-func (r *Reader) signalStop() {
-	r.stopOnce.Do(func() { close(r.stop) })
-	r.kick()
-}
-
-// kick cancels a GetStatusChange in progress so that the loop looks at
-// its work now. SCardCancel is the one PC/SC call meant to be made from
-// another thread.
-func (r *Reader) kick() {
-	r.mu.Lock()
-	ctx := r.cancelCtx
-	r.mu.Unlock()
-	if ctx != nil {
-		// Outside the lock: it is a round trip to the service. A context
-		// released meanwhile only answers SCARD_E_INVALID_HANDLE.
-		_ = ctx.Cancel()
-	}
-}
-
-func (r *Reader) stopping() bool {
-	select {
-	case <-r.stop:
-		return true
-	default:
-		return false
-	}
 }
 
 // run is the loop: establish a context, watch until the service goes
@@ -368,36 +50,32 @@ func (r *Reader) run() {
 	down := false
 	for !r.stopping() {
 		ctx, err := scard.EstablishContext()
-		if err != nil {
-			r.setServiceUp(false, err)
-			if !down {
-				down = true
-				r.log.WithError(err).Warn("smartcard service unavailable; retrying every second")
-				r.emit(Event{Kind: EventServiceDown})
+		msg := "smartcard service unavailable; retrying every second"
+		if err == nil {
+			r.ctx = ctx
+			r.mu.Lock()
+			r.cancelCtx = ctx
+			r.mu.Unlock()
+			r.setServiceUp(true, nil)
+			if down {
+				down = false
+				r.log.Info("smartcard service is back")
+				r.emit(Event{Kind: EventServiceUp})
 			}
-			r.idle(r.retry)
-			continue
+			err = r.watch()
+			r.endSession(err != nil)
+			if err == nil {
+				continue // stopped
+			}
+			msg = "smartcard service went away; retrying every second"
 		}
-		r.ctx = ctx
-		r.mu.Lock()
-		r.cancelCtx = ctx
-		r.mu.Unlock()
-		r.setServiceUp(true, nil)
-		if down {
-			down = false
-			r.log.Info("smartcard service is back")
-			r.emit(Event{Kind: EventServiceUp})
-		}
-		err = r.watch()
-		lost := err != nil
-		r.endSession(lost)
-		if lost {
+		r.setServiceUp(false, err)
+		if !down {
 			down = true
-			r.setServiceUp(false, err)
-			r.log.WithError(err).Warn("smartcard service went away; retrying every second")
+			r.log.WithError(err).Warn(msg)
 			r.emit(Event{Kind: EventServiceDown})
-			r.idle(r.retry)
 		}
+		r.idle(r.retry)
 	}
 }
 
@@ -405,10 +83,8 @@ func (r *Reader) run() {
 // when the service went away.
 func (r *Reader) watch() error {
 	r.pnp = !r.forcePoll && r.pnpSupported()
-	r.mu.Lock()
-	r.status.HotPlug = r.pnp
-	r.mu.Unlock()
-	if err := r.refreshReaders(); err != nil && serviceLost(err) {
+	r.setHotPlug(r.pnp)
+	if err := lost(r.refreshReaders()); err != nil {
 		return err
 	}
 	listed := time.Now()
@@ -419,7 +95,7 @@ func (r *Reader) watch() error {
 		r.flush()
 		r.serveWaiting()
 		if !r.pnp && time.Since(listed) >= r.opts.Poll {
-			if err := r.refreshReaders(); err != nil && serviceLost(err) {
+			if err := lost(r.refreshReaders()); err != nil {
 				return err
 			}
 			listed = time.Now()
@@ -439,7 +115,7 @@ func (r *Reader) watch() error {
 		err := r.ctx.GetStatusChange(states, r.opts.Poll)
 		switch {
 		case err == nil:
-			if err := r.apply(states); err != nil && serviceLost(err) {
+			if err := lost(r.apply(states)); err != nil {
 				return err
 			}
 		case errors.Is(err, scard.ErrTimeout), errors.Is(err, scard.ErrCancelled):
@@ -449,7 +125,7 @@ func (r *Reader) watch() error {
 		case errors.Is(err, scard.ErrUnknownReader), errors.Is(err, scard.ErrReaderUnavailable),
 			errors.Is(err, scard.ErrNoReadersAvailable):
 			// A reader went between listing and watching.
-			if err := r.refreshReaders(); err != nil && serviceLost(err) {
+			if err := lost(r.refreshReaders()); err != nil {
 				return err
 			}
 		default:
@@ -511,9 +187,7 @@ func (r *Reader) apply(states []scard.ReaderState) error {
 		if present && !rs.present {
 			rs.present = true
 			rs.atr = slices.Clone(st.Atr)
-			r.publish()
-			r.log.WithField("reader", st.Reader).Info("card inserted")
-			r.emit(Event{Kind: EventCardInserted, Reader: st.Reader, ATR: slices.Clone(st.Atr)})
+			r.report(Event{Kind: EventCardInserted, Reader: st.Reader, ATR: slices.Clone(st.Atr)})
 		}
 	}
 	if relist {
@@ -525,14 +199,11 @@ func (r *Reader) apply(states []scard.ReaderState) error {
 // cardGone records that the card in a reader has gone and drops the handle
 // to it.
 func (r *Reader) cardGone(name string, rs *readerState) {
-	if r.card != nil && r.cardReader == name {
-		_ = r.card.Disconnect(scard.LeaveCard)
-		r.card, r.cardReader = nil, ""
+	if r.cardReader == name {
+		r.dropCard(false)
 	}
 	rs.present, rs.atr = false, nil
-	r.publish()
-	r.log.WithField("reader", name).Info("card removed")
-	r.emit(Event{Kind: EventCardRemoved, Reader: name})
+	r.report(Event{Kind: EventCardRemoved, Reader: name})
 }
 
 // removeReader forgets a reader, reporting its card removed first.
@@ -546,9 +217,7 @@ func (r *Reader) removeReader(name string) {
 	}
 	delete(r.readers, name)
 	r.order = slices.DeleteFunc(r.order, func(n string) bool { return n == name })
-	r.publish()
-	r.log.WithField("reader", name).Info("reader removed")
-	r.emit(Event{Kind: EventReaderRemoved, Reader: name})
+	r.report(Event{Kind: EventReaderRemoved, Reader: name})
 }
 
 // refreshReaders lists the readers and reports the differences. A new
@@ -574,9 +243,7 @@ func (r *Reader) refreshReaders() error {
 		}
 		r.readers[name] = &readerState{state: scard.StateUnaware}
 		r.order = append(r.order, name)
-		r.publish()
-		r.log.WithField("reader", name).Info("reader added")
-		r.emit(Event{Kind: EventReaderAdded, Reader: name})
+		r.report(Event{Kind: EventReaderAdded, Reader: name})
 	}
 	return nil
 }
@@ -585,18 +252,9 @@ func (r *Reader) refreshReaders() error {
 // away (lost), every card and reader it showed is reported gone; when the
 // loop is stopping, a card still in is powered off so that its verified
 // state ends with the kiosk (ISO/IEC 7816-4 security status does not
-// survive deactivation). A card already out is left alone: pcscd fails to
-// power off or reset a card pulled out a moment before, and then reports
-// the reader empty even after the next card goes in.
+// survive deactivation).
 func (r *Reader) endSession(lost bool) {
-	if r.card != nil {
-		disp := scard.LeaveCard
-		if !lost && r.stillIn(r.card) {
-			disp = scard.UnpowerCard
-		}
-		_ = r.card.Disconnect(disp)
-		r.card, r.cardReader = nil, ""
-	}
+	r.dropCard(!lost)
 	if lost {
 		for _, name := range slices.Clone(r.order) {
 			r.removeReader(name)
@@ -612,47 +270,21 @@ func (r *Reader) endSession(lost bool) {
 	r.publish()
 }
 
-// idle waits d, running Do requests meanwhile, and returns early when the
-// loop is stopped.
-func (r *Reader) idle(d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	for {
-		r.flush()
-		select {
-		case <-r.stop:
-			return
-		case <-t.C:
-			return
-		case req := <-r.reqs:
-			r.handle(req)
-		}
+// dropCard disconnects the card handle, if any, powering the card off
+// when asked to and the card is still in. A card already out is left
+// alone: pcscd fails to power off or reset a card pulled out a moment
+// before, and then reports the reader empty even after the next card goes
+// in.
+func (r *Reader) dropCard(powerOff bool) {
+	if r.card == nil {
+		return
 	}
-}
-
-// serveWaiting runs the Do requests already waiting.
-func (r *Reader) serveWaiting() {
-	for {
-		select {
-		case req := <-r.reqs:
-			r.handle(req)
-		default:
-			return
-		}
+	disp := scard.LeaveCard
+	if powerOff && r.stillIn(r.card) {
+		disp = scard.UnpowerCard
 	}
-}
-
-// handle answers one Do request. A panic in the caller's function is
-// handed back to Do, so that it neither kills the loop nor leaves Do
-// waiting.
-func (r *Reader) handle(req *request) {
-	defer func() {
-		if p := recover(); p != nil {
-			req.panic = p
-			req.done <- errPanicked
-		}
-	}()
-	req.done <- r.serve(req.fn)
+	_ = r.card.Disconnect(disp)
+	r.card, r.cardReader = nil, ""
 }
 
 // serve runs one Do request on the loop's goroutine.
@@ -664,13 +296,10 @@ func (r *Reader) serve(fn func(*Card) error) error {
 	if err != nil {
 		return fmt.Errorf("using card: %w", err)
 	}
-	if r.card != nil && r.cardReader != name {
-		disp := scard.LeaveCard
-		if r.stillIn(r.card) {
-			disp = scard.UnpowerCard
-		}
-		_ = r.card.Disconnect(disp)
-		r.card, r.cardReader = nil, ""
+	if r.cardReader != name {
+		// The chosen reader changed: the card left in the other one is
+		// powered off, so that what it verified does not outlive its use.
+		r.dropCard(true)
 	}
 	if r.card == nil {
 		h, err := r.ctx.Connect(name, scard.ShareExclusive, scard.ProtocolT1|scard.ProtocolT0)
@@ -681,29 +310,10 @@ func (r *Reader) serve(fn func(*Card) error) error {
 		r.card, r.cardReader = h, name
 	}
 	err = fn(NewCard(&pcscCard{r: r, h: r.card}, r.log))
-	if errors.Is(err, ErrCardRemoved) && r.card != nil {
-		_ = r.card.Disconnect(scard.LeaveCard)
-		r.card, r.cardReader = nil, ""
+	if errors.Is(err, ErrCardRemoved) {
+		r.dropCard(false)
 	}
 	return err
-}
-
-// pick chooses the reader for Do.
-func (r *Reader) pick() (string, error) {
-	found := false
-	for _, name := range r.order {
-		if r.opts.Reader != "" && !strings.Contains(name, r.opts.Reader) {
-			continue
-		}
-		found = true
-		if r.readers[name].present {
-			return name, nil
-		}
-	}
-	if !found {
-		return "", ErrNoReader
-	}
-	return "", ErrNoCard
 }
 
 // pcscCard is the transmitter over a PC/SC card handle.
@@ -780,110 +390,12 @@ func serviceLost(err error) bool {
 		errors.Is(err, scard.ErrInvalidHandle)
 }
 
-// emit queues an event and delivers what the consumer has room for,
-// without ever waiting for it; see Reader for how a long backlog is
-// compacted.
-func (r *Reader) emit(e Event) {
-	e.At = r.opts.Now()
-	r.backlog = append(r.backlog, e)
-	r.flush()
-	if len(r.backlog) > backlogMax {
-		n := len(r.backlog)
-		r.backlog = compact(r.backlog)
-		r.log.WithField("dropped", n-len(r.backlog)).Warn("event consumer is slow; dropping events that later ones supersede")
+// lost passes on err when it means the service went away, and nil
+// otherwise: any other failure to list or apply is already in Status, and
+// the loop carries on.
+func lost(err error) error {
+	if err != nil && serviceLost(err) {
+		return err
 	}
-}
-
-// flush moves backlogged events into the channel while it has room. Only
-// the loop sends, and only from the head of the backlog, so the consumer
-// reads events in the order they happened.
-func (r *Reader) flush() {
-	for len(r.backlog) > 0 {
-		select {
-		case r.events <- r.backlog[0]:
-			r.backlog[0] = Event{}
-			r.backlog = r.backlog[1:]
-		default:
-			return
-		}
-	}
-}
-
-// compact drops from a backlog the events a later one supersedes, keeping
-// the order of the rest: an arrival (card inserted, reader added, service
-// up) followed by the matching removal, and then a removal that repeats
-// the one before it for the same card, reader or service. What is left
-// tells the consumer everything that went, and the state now; it is at
-// most a few events per reader, so it needs no further bound.
-func compact(q []Event) []Event {
-	type subject struct {
-		class  int // 0 card, 1 reader, 2 service
-		reader string
-	}
-	subj := func(e Event) subject {
-		switch e.Kind {
-		case EventCardInserted, EventCardRemoved:
-			return subject{0, e.Reader}
-		case EventReaderAdded, EventReaderRemoved:
-			return subject{1, e.Reader}
-		}
-		return subject{class: 2}
-	}
-	keep := make([]bool, len(q))
-	for i, e := range q {
-		keep[i] = true
-		if e.Kind.removal() {
-			continue
-		}
-		for _, later := range q[i+1:] {
-			if later.Kind.removal() && subj(later) == subj(e) {
-				keep[i] = false
-				break
-			}
-		}
-	}
-	last := map[subject]EventKind{}
-	out := q[:0:0]
-	for i, e := range q {
-		if !keep[i] {
-			continue
-		}
-		s := subj(e)
-		if e.Kind.removal() && last[s] == e.Kind {
-			continue
-		}
-		last[s] = e.Kind
-		out = append(out, e)
-	}
-	return out
-}
-
-// publish copies the loop's view of the readers into the status snapshot.
-func (r *Reader) publish() {
-	infos := make([]ReaderInfo, 0, len(r.order))
-	for _, name := range r.order {
-		rs := r.readers[name]
-		infos = append(infos, ReaderInfo{Name: name, CardPresent: rs.present, ATR: slices.Clone(rs.atr)})
-	}
-	r.mu.Lock()
-	r.status.Readers = infos
-	r.mu.Unlock()
-}
-
-func (r *Reader) setServiceUp(up bool, err error) {
-	r.mu.Lock()
-	r.status.ServiceUp = up
-	if !up {
-		r.status.HotPlug = false
-	}
-	r.mu.Unlock()
-	if err != nil {
-		r.setError(err)
-	}
-}
-
-func (r *Reader) setError(err error) {
-	r.mu.Lock()
-	r.status.LastError, r.status.LastErrorAt = err, r.opts.Now()
-	r.mu.Unlock()
+	return nil
 }

@@ -4,63 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"os/exec"
 	"slices"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ebfe/scard"
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
 
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
 )
-
-// The vpcd reader the tests use and the address its card side listens on.
-const (
-	vpcdReader = "Virtual PCD 00 00"
-	vpcdAddr   = "127.0.0.1:35963"
-)
-
-// wait bounds every wait for an event, only so that a broken test stops
-// instead of hanging: pcscd notices insertion after about 0.4 s.
-const wait = 15 * time.Second
-
-// needPCSCD fails the test when pcscd with vpcd cannot be reached, unless
-// CPIS_NO_PCSCD=1 says this machine has none.
-func needPCSCD(t testing.TB) {
-	t.Helper()
-	err := pcscdReady()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CPIS_NO_PCSCD") == "1" {
-		t.Skipf("pcscd with vpcd not reachable (%v); skipped as CPIS_NO_PCSCD=1", err)
-	}
-	t.Fatalf("pcscd with the vpcd reader %q is needed: %v\n"+
-		"install pcscd and vsmartcard-vpcd, then start it with `pcscd` (or set CPIS_NO_PCSCD=1 to skip)", vpcdReader, err)
-}
-
-func pcscdReady() error {
-	ctx, err := scard.EstablishContext()
-	if err != nil {
-		return err
-	}
-	defer ctx.Release()
-	names, err := ctx.ListReaders()
-	if err != nil {
-		return err
-	}
-	if !slices.Contains(names, vpcdReader) {
-		return errors.New("readers " + strings.Join(names, ", ") + " do not include " + vpcdReader)
-	}
-	return nil
-}
 
 func startReader(t testing.TB, opts device.Options, setup ...func(*device.Reader)) *device.Reader {
 	t.Helper()
@@ -126,28 +79,6 @@ func insert(t testing.TB, card *vcard.Card) (remove func()) {
 		waitEmpty(t)
 	})
 	return remove
-}
-
-// waitEmpty waits until pcscd reports the vpcd reader without a card.
-func waitEmpty(t testing.TB) {
-	t.Helper()
-	ctx, err := scard.EstablishContext()
-	if err != nil {
-		return // the service is down: nothing to wait for
-	}
-	defer ctx.Release()
-	rs := []scard.ReaderState{{Reader: vpcdReader, CurrentState: scard.StateUnaware}}
-	deadline := time.Now().Add(wait)
-	for time.Now().Before(deadline) {
-		if err := ctx.GetStatusChange(rs, 200*time.Millisecond); err != nil && !errors.Is(err, scard.ErrTimeout) {
-			return
-		}
-		if rs[0].EventState&scard.StateEmpty != 0 {
-			return
-		}
-		rs[0].CurrentState = rs[0].EventState &^ scard.StateChanged
-	}
-	t.Errorf("pcscd still shows a card in %s after %v", vpcdReader, wait)
 }
 
 func do(t *testing.T, r *device.Reader, fn func(c *device.Card) error) error {
@@ -426,48 +357,5 @@ func TestReaderServiceDownAtStart(t *testing.T) {
 	next(t, r, device.EventReaderAdded, vpcdReader)
 	if st := r.Status(); !st.ServiceUp {
 		t.Errorf("Status after pcscd started = %+v", st)
-	}
-}
-
-// restartPCSCD stops pcscd (by the pid it wrote) and starts it again.
-func restartPCSCD(t *testing.T) {
-	t.Helper()
-	stopPCSCD(t)
-	startPCSCD(t)
-}
-
-func stopPCSCD(t *testing.T) {
-	t.Helper()
-	b, err := os.ReadFile("/run/pcscd/pcscd.pid")
-	if err != nil {
-		t.Fatalf("reading pcscd's pid: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(strings.TrimRight(string(b), "\x00")))
-	if err != nil {
-		t.Fatalf("reading pcscd's pid: %v", err)
-	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
-		t.Fatalf("stopping pcscd: %v", err)
-	}
-	deadline := time.Now().Add(wait)
-	for syscall.Kill(pid, 0) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("pcscd (pid %d) did not stop", pid)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func startPCSCD(t *testing.T) {
-	t.Helper()
-	if out, err := exec.Command("pcscd").CombinedOutput(); err != nil {
-		t.Fatalf("starting pcscd: %v: %s", err, out)
-	}
-	deadline := time.Now().Add(wait)
-	for pcscdReady() != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("pcscd did not come back: %v", pcscdReady())
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -125,51 +125,52 @@ func parse(b []byte) (cmd command, ok bool) {
 	case len(body) == 0: // case 1
 		return cmd, true
 	case len(body) == 1: // case 2S
-		cmd.ne = int(body[0])
-		if cmd.ne == 0 {
-			cmd.ne = 256
-		}
+		cmd.ne = le(body)
 		return cmd, true
-	case body[0] != 0: // case 3S or 4S
-		nc := int(body[0])
-		switch len(body) {
-		case 1 + nc:
-			cmd.data = body[1:]
-			return cmd, true
-		case 2 + nc:
-			cmd.data = body[1 : 1+nc]
-			cmd.ne = int(body[1+nc])
-			if cmd.ne == 0 {
-				cmd.ne = 256
-			}
-			return cmd, true
-		}
-		return cmd, false
-	case len(body) == 3: // case 2E
-		cmd.ne = int(body[1])<<8 | int(body[2])
-		if cmd.ne == 0 {
-			cmd.ne = 65536
-		}
-		return cmd, true
-	case len(body) > 3: // case 3E or 4E
-		nc := int(body[1])<<8 | int(body[2])
-		if nc == 0 {
+	}
+	// Lc and Le are one byte each (short), or two after a 00 (extended).
+	w := 1
+	if body[0] == 0 {
+		if len(body) < 3 {
 			return cmd, false
 		}
-		switch len(body) {
-		case 3 + nc:
-			cmd.data = body[3:]
-			return cmd, true
-		case 5 + nc:
-			cmd.data = body[3 : 3+nc]
-			cmd.ne = int(body[3+nc])<<8 | int(body[4+nc])
-			if cmd.ne == 0 {
-				cmd.ne = 65536
-			}
-			return cmd, true
-		}
+		w, body = 2, body[1:]
+	}
+	if len(body) == w { // case 2E
+		cmd.ne = le(body)
+		return cmd, true
+	}
+	nc := field(body[:w])
+	if nc == 0 {
+		return cmd, false
+	}
+	switch rest := body[w:]; len(rest) {
+	case nc: // case 3S or 3E
+		cmd.data = rest
+		return cmd, true
+	case nc + w: // case 4S or 4E
+		cmd.data, cmd.ne = rest[:nc], le(rest[nc:])
+		return cmd, true
 	}
 	return cmd, false
+}
+
+// field reads a length field, one byte or two big-endian.
+func field(b []byte) int {
+	n := 0
+	for _, x := range b {
+		n = n<<8 | int(x)
+	}
+	return n
+}
+
+// le reads an Le field, where all zeros stands for the most it can ask:
+// 256 short, 65536 extended (§5.2).
+func le(b []byte) int {
+	if n := field(b); n != 0 {
+		return n
+	}
+	return 1 << (8 * len(b))
 }
 
 func (c *Card) process(raw []byte) ([]byte, uint16) {
@@ -275,13 +276,10 @@ func (c *Card) reply(data []byte, ne int) ([]byte, uint16) {
 // verify is VERIFY with P2 80, the card's passcode (§11.5.6). Without data
 // it reports the state: 9000 verified, 63CX tries left.
 func (c *Card) verify(cmd command) ([]byte, uint16) {
+	if sw := c.refuse(cmd, 0x00, 0x80); sw != 0 {
+		return nil, sw
+	}
 	switch {
-	case !c.selected:
-		return nil, swConditions
-	case cmd.p1 != 0x00 || cmd.p2 != 0x80:
-		return nil, swWrongP1P2
-	case c.blocked:
-		return nil, swBlocked
 	case cmd.ne != 0:
 		return nil, swWrongLength
 	case len(cmd.data) == 0:
@@ -309,13 +307,10 @@ func (c *Card) verify(cmd command) ([]byte, uint16) {
 // internalAuthenticate is INTERNAL AUTHENTICATE (§11.5.2): the DER ECDSA
 // signature of SHA-256(challenge), only after VERIFY.
 func (c *Card) internalAuthenticate(cmd command) ([]byte, uint16) {
+	if sw := c.refuse(cmd, 0x00, 0x00); sw != 0 {
+		return nil, sw
+	}
 	switch {
-	case !c.selected:
-		return nil, swConditions
-	case cmd.p1 != 0 || cmd.p2 != 0:
-		return nil, swWrongP1P2
-	case c.blocked:
-		return nil, swBlocked
 	case !c.verified:
 		return nil, swNotSatisfied
 	case len(cmd.data) == 0:
@@ -327,6 +322,22 @@ func (c *Card) internalAuthenticate(cmd command) ([]byte, uint16) {
 		return nil, 0x6F00
 	}
 	return c.reply(sig, cmd.ne)
+}
+
+// refuse makes the checks VERIFY and INTERNAL AUTHENTICATE share, in the
+// order the card makes them: an application selected, the P1-P2 the
+// command defines, a card not blocked. It answers the status word of the
+// first that fails, or 0.
+func (c *Card) refuse(cmd command, p1, p2 byte) uint16 {
+	switch {
+	case !c.selected:
+		return swConditions
+	case cmd.p1 != p1 || cmd.p2 != p2:
+		return swWrongP1P2
+	case c.blocked:
+		return swBlocked
+	}
+	return 0
 }
 
 func digits(b []byte) bool {
