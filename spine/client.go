@@ -35,6 +35,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/spine/internal/logs"
 )
 
 // Defaults for Config.
@@ -115,12 +117,6 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
-	log := cfg.Log
-	if log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		log = l
-	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
 	// HTTP/1.1 with a few kept-alive connections: the check's requests go
@@ -130,7 +126,7 @@ func New(cfg Config) (*Client, error) {
 	return &Client{
 		cfg:  cfg,
 		http: &http.Client{Transport: tr},
-		log:  log.WithField("component", "spine"),
+		log:  logs.Component(cfg.Log, "spine"),
 		now:  time.Now,
 	}, nil
 }

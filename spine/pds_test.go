@@ -40,7 +40,8 @@ func TestPatientEachSeedKind(t *testing.T) {
 			}
 		})
 	}
-	// The kinds the brief names, spelled out.
+	// The public PDS sandbox's restricted and minimal records and the
+	// guide's test patient, spelled out.
 	p, err := e.client.Patient(ctx(t), e.sess, "9000000025")
 	if err != nil || !p.Restricted || p.Postcode != "" || p.BirthDate != date("2005-06-16") {
 		t.Errorf("restricted: %+v %v", p, err)

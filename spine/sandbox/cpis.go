@@ -61,24 +61,20 @@ func (s *Server) Notifications() []Notification {
 
 // NotificationsFor counts the notifications made under an idempotency key.
 func (s *Server) NotificationsFor(key string) int {
-	s.dmu.Lock()
-	defer s.dmu.Unlock()
-	n := 0
-	for _, x := range s.notifications {
-		if x.IdempotencyKey == key {
-			n++
-		}
-	}
-	return n
+	return s.countNotifications(func(x Notification) bool { return x.IdempotencyKey == key })
 }
 
 // NotificationCount counts the notifications about a patient.
 func (s *Server) NotificationCount(nhs cpis.NHSNumber) int {
+	return s.countNotifications(func(x Notification) bool { return x.NHS == nhs })
+}
+
+func (s *Server) countNotifications(match func(Notification) bool) int {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
 	n := 0
 	for _, x := range s.notifications {
-		if x.NHS == nhs {
+		if match(x) {
 			n++
 		}
 	}
@@ -173,11 +169,7 @@ func (s *Server) getCareTeams(w http.ResponseWriter, r *http.Request) {
 	}
 	entries := make([]any, 0, len(plans))
 	for i, p := range plans {
-		entries = append(entries, map[string]any{
-			"fullUrl":  "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceOID, []byte(nhs.Digits()+"/plan/"+strconv.Itoa(i))).String(),
-			"search":   map[string]any{"mode": "match"},
-			"resource": careTeamJSON(nhs, p),
-		})
+		entries = append(entries, match(nhs.Digits()+"/plan/"+strconv.Itoa(i), careTeamJSON(nhs, p)))
 	}
 	writeJSON(w, http.StatusOK, fhirJSON, searchset(now, entries))
 }
@@ -282,13 +274,20 @@ func (s *Server) getAuditEvents(w http.ResponseWriter, r *http.Request) {
 	s.dmu.Unlock()
 	entries := make([]any, 0, len(listed))
 	for _, a := range listed {
-		entries = append(entries, map[string]any{
-			"fullUrl":  "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceOID, []byte(a.NHS.Digits()+a.UserID+a.At.String())).String(),
-			"search":   map[string]any{"mode": "match"},
-			"resource": auditEventJSON(a),
-		})
+		entries = append(entries, match(a.NHS.Digits()+a.UserID+a.At.String(), auditEventJSON(a)))
 	}
 	writeJSON(w, http.StatusOK, fhirJSON, searchset(now, entries))
+}
+
+// match is a searchset entry for a CP-IS resource; its fullUrl is a UUID
+// made from name, so that a resource keeps the same one from query to
+// query.
+func match(name string, resource map[string]any) map[string]any {
+	return map[string]any{
+		"fullUrl":  "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceOID, []byte(name)).String(),
+		"search":   map[string]any{"mode": "match"},
+		"resource": resource,
+	}
 }
 
 // history applies CP-IS's rules to the recorded accesses (oldest first):

@@ -16,8 +16,10 @@ import (
 // PDS FHIR R4, after the public specification (NHSDigital/
 // personal-demographics-service-api, specification/personal-demographics.yaml).
 
-// requireRequestID: PDS refuses a request without a UUID X-Request-ID.
-func requireRequestID(w http.ResponseWriter, r *http.Request) bool {
+// pdsRequest checks what every PDS call needs: a UUID X-Request-ID, which
+// PDS refuses a request without, and a role that may trace (B0264). false
+// means it has answered.
+func (s *Server) pdsRequest(w http.ResponseWriter, r *http.Request) bool {
 	v := r.Header.Get("X-Request-ID")
 	if v == "" {
 		writeOutcome(w, http.StatusBadRequest, "MISSING_VALUE", "Missing value - 'X-Request-ID' header must be supplied")
@@ -27,7 +29,8 @@ func requireRequestID(w http.ResponseWriter, r *http.Request) bool {
 		writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "Invalid value in header 'X-Request-ID': it must be a UUID")
 		return false
 	}
-	return true
+	_, ok := s.authorise(w, r, cpis.PerformTrace)
+	return ok
 }
 
 // strictNHS accepts exactly ten digits with a good check digit, as a
@@ -41,10 +44,7 @@ func strictNHS(s string) (cpis.NHSNumber, bool) {
 }
 
 func (s *Server) getPatient(w http.ResponseWriter, r *http.Request) {
-	if !requireRequestID(w, r) {
-		return
-	}
-	if _, ok := s.authorise(w, r, cpis.PerformTrace); !ok {
+	if !s.pdsRequest(w, r) {
 		return
 	}
 	nhs, ok := strictNHS(r.PathValue("id"))
@@ -131,10 +131,7 @@ var dateParam = regexp.MustCompile(`^(eq|ge|le)?(\d{4}-\d{2}-\d{2})$`)
 // ignores case, and spaces in postcodes, and takes "*" wildcards. With a
 // postcode, restricted patients are never returned.
 func (s *Server) searchPatients(w http.ResponseWriter, r *http.Request) {
-	if !requireRequestID(w, r) {
-		return
-	}
-	if _, ok := s.authorise(w, r, cpis.PerformTrace); !ok {
+	if !s.pdsRequest(w, r) {
 		return
 	}
 	q := r.URL.Query()

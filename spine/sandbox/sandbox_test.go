@@ -110,6 +110,38 @@ func spineCode(t *testing.T, body []byte) string {
 	return oo.Issue[0].Details.Coding[0].Code
 }
 
+// refusal is a request the sandbox must refuse: its path under the
+// service's base, what to change in well-formed headers, and the answer.
+type refusal struct {
+	name   string
+	path   string
+	mutate func(h map[string]string)
+	status int
+	code   string
+}
+
+// refuses sends each refusal with the headers from good, changed by its
+// mutate, and checks the status and Spine code, and that no answer echoes
+// the number 1234567890 sent in some of them.
+func (r *raw) refuses(t *testing.T, base string, good func() map[string]string, tests []refusal) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := good()
+			if tt.mutate != nil {
+				tt.mutate(h)
+			}
+			res, body := r.do("GET", base+tt.path, h)
+			if res.StatusCode != tt.status || spineCode(t, body) != tt.code {
+				t.Fatalf("%d %s, want %d %s", res.StatusCode, body, tt.status, tt.code)
+			}
+			if strings.Contains(string(body), "1234567890") {
+				t.Errorf("the number is echoed: %s", body)
+			}
+		})
+	}
+}
+
 func TestPDSRequestID(t *testing.T) {
 	r := newRaw(t)
 	h := r.pdsHeaders()
@@ -150,13 +182,7 @@ func TestPDSRequestID(t *testing.T) {
 
 func TestPDSErrors(t *testing.T) {
 	r := newRaw(t)
-	tests := []struct {
-		name   string
-		path   string
-		mutate func(h map[string]string)
-		status int
-		code   string
-	}{
+	r.refuses(t, PDSPath, r.pdsHeaders, []refusal{
 		{"malformed NHS number", "/Patient/1234567890", nil, 400, "INVALID_RESOURCE_ID"},
 		{"spaced NHS number", "/Patient/999%20027%206579", nil, 400, "INVALID_RESOURCE_ID"},
 		{"not found", "/Patient/9111231130", nil, 404, "RESOURCE_NOT_FOUND"},
@@ -172,22 +198,7 @@ func TestPDSErrors(t *testing.T) {
 		{"search with unknown parameter", "/Patient?family=Smith&birthdate=eq2010-10-22&colour=red", nil, 400, "ADDITIONAL_PROPERTIES"},
 		{"search with bad gender", "/Patient?family=Smith&birthdate=eq2010-10-22&gender=mal", nil, 400, "INVALID_VALUE"},
 		{"too many SMITHs", "/Patient?family=SMITH&birthdate=eq" + day0.AddDate(-SmithAge, 0, 0).Format(time.DateOnly), nil, 200, "TOO_MANY_MATCHES"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := r.pdsHeaders()
-			if tt.mutate != nil {
-				tt.mutate(h)
-			}
-			res, body := r.do("GET", PDSPath+tt.path, h)
-			if res.StatusCode != tt.status || spineCode(t, body) != tt.code {
-				t.Fatalf("%d %s, want %d %s", res.StatusCode, body, tt.status, tt.code)
-			}
-			if strings.Contains(string(body), "1234567890") {
-				t.Errorf("the number is echoed: %s", body)
-			}
-		})
-	}
+	})
 }
 
 func TestPDSSearch(t *testing.T) {
@@ -236,13 +247,7 @@ func TestPDSSearch(t *testing.T) {
 func TestCPISHeaders(t *testing.T) {
 	r := newRaw(t)
 	const q = "?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C9990276579"
-	tests := []struct {
-		name   string
-		path   string
-		mutate func(h map[string]string)
-		status int
-		code   string
-	}{
+	r.refuses(t, CPISPath, r.cpisHeaders, []refusal{
 		{"no token", "/CareTeam" + q, func(h map[string]string) { delete(h, "Authorization") }, 401, "ACCESS_DENIED"},
 		{"no TraceID", "/CareTeam" + q, func(h map[string]string) { delete(h, "TraceID") }, 400, "MISSING_VALUE"},
 		{"TraceID not a UUID", "/AuditEvent" + q, func(h map[string]string) { h["TraceID"] = "x" }, 400, "INVALID_VALUE"},
@@ -252,19 +257,7 @@ func TestCPISHeaders(t *testing.T) {
 		{"wrong system", "/CareTeam?patient:identifier=urn:x%7C9990276579", nil, 400, "INVALID_VALUE"},
 		{"bad number", "/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C1234567890", nil, 400, "INVALID_VALUE"},
 		{"bad presentation time", "/CareTeam" + q, func(h map[string]string) { h["X-Presentation-Time"] = "yesterday" }, 400, "INVALID_VALUE"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := r.cpisHeaders()
-			if tt.mutate != nil {
-				tt.mutate(h)
-			}
-			res, body := r.do("GET", CPISPath+tt.path, h)
-			if res.StatusCode != tt.status || spineCode(t, body) != tt.code {
-				t.Fatalf("%d %s, want %d %s", res.StatusCode, body, tt.status, tt.code)
-			}
-		})
-	}
+	})
 	if n := len(r.s.Notifications()); n != 0 {
 		t.Errorf("refused requests notified %d times", n)
 	}

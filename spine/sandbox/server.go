@@ -39,6 +39,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/cpis"
+	"github.com/nhs-cpis/kiosk/spine/internal/logs"
 )
 
 // Base paths, as on the real API platform (spine-interfaces.md).
@@ -110,19 +111,13 @@ func New(opts Options) (*Server, error) {
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = DefaultTokenTTL
 	}
-	log := opts.Log
-	if log == nil {
-		l := logrus.New()
-		l.Out = io.Discard
-		log = l
-	}
 	cert, err := loadOrCreatePKI(opts.StateDir)
 	if err != nil {
 		return nil, fmt.Errorf("making sandbox: %w", err)
 	}
 	s := &Server{
 		opts:        opts,
-		log:         log.WithField("component", "sandbox"),
+		log:         logs.Component(opts.Log, "sandbox"),
 		cert:        cert,
 		closing:     make(chan struct{}),
 		rateLimit:   opts.RateLimit,

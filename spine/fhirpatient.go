@@ -1,0 +1,134 @@
+package spine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nhs-cpis/kiosk/cpis"
+)
+
+type meta struct {
+	VersionID string   `json:"versionId"`
+	Security  []coding `json:"security"`
+}
+
+type humanName struct {
+	Use    string   `json:"use"`
+	Period *period  `json:"period"`
+	Given  []string `json:"given"`
+	Family string   `json:"family"`
+}
+
+type address struct {
+	Use        string  `json:"use"`
+	Period     *period `json:"period"`
+	PostalCode string  `json:"postalCode"`
+}
+
+type patientResource struct {
+	ResourceType string       `json:"resourceType"`
+	ID           string       `json:"id"`
+	Identifier   []identifier `json:"identifier"`
+	Meta         meta         `json:"meta"`
+	Name         []humanName  `json:"name"`
+	Gender       string       `json:"gender"`
+	BirthDate    string       `json:"birthDate"`
+	Address      []address    `json:"address"`
+}
+
+// decodePatient reads a PDS Patient (personal-demographics.yaml,
+// components/schemas/Patient.yaml). now picks the current name and address.
+func decodePatient(body []byte, now time.Time) (cpis.Patient, error) {
+	var r patientResource
+	if err := json.Unmarshal(body, &r); err != nil {
+		return cpis.Patient{}, fmt.Errorf("%w: reading Patient: %w", ErrBadResponse, err)
+	}
+	return r.patient(now)
+}
+
+// decodeSearch reads a PDS search answer: a searchset of Patients, best
+// match first (personal-demographics.yaml, search-patient).
+func decodeSearch(body []byte, now time.Time) ([]cpis.Patient, error) {
+	return decodeBundle(body,
+		// An OperationOutcome may ride along with the matches as a warning.
+		func(r *patientResource) bool { return r.ResourceType != "OperationOutcome" },
+		func(r *patientResource) (cpis.Patient, error) { return r.patient(now) })
+}
+
+func (r *patientResource) patient(now time.Time) (cpis.Patient, error) {
+	if r.ResourceType != "Patient" {
+		return cpis.Patient{}, fmt.Errorf("%w: expected a Patient, got %.40q", ErrBadResponse, r.ResourceType)
+	}
+	raw := r.ID
+	for _, id := range r.Identifier {
+		if id.System == SystemNHSNumber && id.Value != "" {
+			raw = id.Value
+			break
+		}
+	}
+	nhs, err := cpis.ParseNHSNumber(raw)
+	if err != nil {
+		// Never the number itself in the message: it may be a real one.
+		return cpis.Patient{}, fmt.Errorf("%w: the Patient has no valid NHS number", ErrBadResponse)
+	}
+	p := cpis.Patient{NHS: nhs, Gender: cpis.Unknown}
+	switch g := cpis.Gender(r.Gender); g {
+	case cpis.Male, cpis.Female, cpis.Other, cpis.Unknown:
+		p.Gender = g
+	}
+	if bd, err := parseDate(r.BirthDate); err == nil {
+		p.BirthDate = bd
+	}
+	if n := pickName(r.Name, now); n != nil {
+		p.Given = strings.Join(n.Given, " ")
+		p.Family = n.Family
+	}
+	// meta.security R is "restricted", V "very restricted"; both hide the
+	// location (PDS Meta.yaml; spine-interfaces.md).
+	for _, s := range r.Meta.Security {
+		if s.Code == "R" || s.Code == "V" {
+			p.Restricted = true
+		}
+	}
+	if !p.Restricted {
+		p.Postcode = pickPostcode(r.Address, now)
+	}
+	return p, nil
+}
+
+// pickName prefers a current usual name (PDS's main name; the public
+// examples mark it "usual"), then a current official one, then any
+// current name, then the first.
+func pickName(names []humanName, now time.Time) *humanName {
+	if len(names) == 0 {
+		return nil
+	}
+	for _, use := range []string{"usual", "official", ""} {
+		for i := range names {
+			n := &names[i]
+			if (use == "" || n.Use == use) && n.Period.current(now) {
+				return n
+			}
+		}
+	}
+	return &names[0]
+}
+
+// pickPostcode prefers the current home address, then any home address,
+// then any address with a postcode.
+func pickPostcode(addrs []address, now time.Time) string {
+	for _, pass := range []func(a *address) bool{
+		func(a *address) bool { return a.Use == "home" && a.Period.current(now) },
+		func(a *address) bool { return a.Use == "home" },
+		func(a *address) bool { return true },
+	} {
+		for i := range addrs {
+			if a := &addrs[i]; a.PostalCode != "" && pass(a) {
+				return strings.TrimSpace(a.PostalCode)
+			}
+		}
+	}
+	return ""
+}
