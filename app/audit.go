@@ -56,20 +56,9 @@ func NewAccountability(l AuditLog, cfg Config, setting cpis.Setting, log logrus.
 	return &Accountability{Log: l, Cfg: cfg, Setting: setting, Now: time.Now, Loc: time.Local, logger: log}
 }
 
-// The audit record kinds accountability reads or writes, beside those of
-// the check ("trace", "search", "silent-check", "alert-opened"), the
-// session ("login", "passcode-failed", "lock", "unlock", "card-removed")
-// and the queue ("queued", "replay", "dead-letter", "review-signed-off").
-const (
-	KindDrill         = "drill"                 // a downtime drill run from the command line, with its result
-	KindReadiness     = "readiness"             // a go-live item the project lead recorded
-	KindConfigChanged = store.KindConfigChanged // the configuration differs from the last start
-	KindAuditExported = "audit-exported"        // someone took a copy of the audit
-)
-
 // patientKinds are the events about a patient: only these carry an NHS
 // number in the export.
-var patientKinds = map[string]bool{"trace": true, "silent-check": true, "alert-opened": true,
+var patientKinds = map[cpis.EventKind]bool{"trace": true, "silent-check": true, "alert-opened": true,
 	"queued": true, "replay": true, "dead-letter": true, "review-signed-off": true}
 
 // AuditFilter picks the events for an export or the screen: From and To
@@ -131,7 +120,7 @@ type AuditRow struct {
 // event about a patient.
 func auditRow(e store.Event, loc *time.Location) AuditRow {
 	r := AuditRow{Seq: e.Seq, Time: e.At.In(loc), UserID: e.UserID, UserName: e.UserName, RoleID: e.RoleID,
-		JobRole: e.JobRole, Org: e.OrgCode, Setting: e.Setting, Event: e.Kind, Outcome: e.Outcome,
+		JobRole: e.JobRole, Org: e.OrgCode, Setting: e.Setting, Event: string(e.Kind), Outcome: e.Outcome,
 		Notified: e.Notified, Mode: "live"}
 	if patientKinds[e.Kind] {
 		r.NHS = e.NHS
@@ -205,9 +194,9 @@ func yesNo(b bool) string {
 // auditExported records that someone took a copy of the audit: it names
 // patients, so taking it is itself an access.
 func (a *Accountability) auditExported(by Session, who string, f AuditFilter, n int, where string) {
-	e := store.Event{At: a.Now(), Kind: KindAuditExported, UserID: by.User.ID, UserName: by.User.Name,
+	e := store.Event{At: a.Now(), Kind: cpis.EventAuditExported, UserID: by.User.ID, UserName: by.User.Name,
 		RoleID: by.Role.ID, JobRole: by.Role.JobRole, OrgCode: by.Role.OrgCode, Setting: string(a.Setting),
-		Outcome: fmt.Sprintf("%d events %s to %s%s, %s", n, rangeEnd(f.From, a.Loc), rangeEnd(f.To, a.Loc), userWords(f.User), where)}
+		Result: cpis.ResultDone, Outcome: fmt.Sprintf("%d events %s to %s%s, %s", n, rangeEnd(f.From, a.Loc), rangeEnd(f.To, a.Loc), userWords(f.User), where)}
 	if who != "" {
 		e.UserName = who
 	}
@@ -281,16 +270,16 @@ func Flags(events []store.Event, hours OpeningHours, loc *time.Location) []Flag 
 		if e.Replayed {
 			continue
 		}
-		live := e.Kind == "trace" || e.Kind == "search" || (e.Kind == "alert-opened" && e.Notified)
+		live := e.Kind == cpis.EventTrace || e.Kind == cpis.EventSearch || (e.Kind == cpis.EventAlertOpened && e.Notified)
 		if live && !hours.Open(e.At.In(loc)) {
 			out = append(out, Flag{Kind: FlagOutOfHours, At: e.At, UserID: e.UserID, UserName: e.UserName,
 				NHS: e.NHS, Seq: e.Seq, Detail: fmt.Sprintf("%s at %s, outside opening hours %s",
 					kindWords(e.Kind), e.At.In(loc).Format("15:04"), hours)})
 		}
 		switch {
-		case e.Kind == "trace" && e.Outcome == "found":
+		case e.Kind == cpis.EventTrace && e.Result == cpis.ResultFound:
 			lastTrace[e.UserID+"|"+e.NHS] = e.At
-		case e.Kind == "alert-opened" && e.Notified:
+		case e.Kind == cpis.EventAlertOpened && e.Notified:
 			t, ok := lastTrace[e.UserID+"|"+e.NHS]
 			if !ok || e.At.Sub(t) > PresentationWindow || e.At.Before(t) {
 				out = append(out, Flag{Kind: FlagNoPresentation, At: e.At, UserID: e.UserID, UserName: e.UserName,
@@ -344,16 +333,16 @@ func hoursWords(d time.Duration) string {
 }
 
 // kindWords is an event kind in words, for people.
-func kindWords(k string) string {
-	if w, ok := map[string]string{
+func kindWords(k cpis.EventKind) string {
+	if w, ok := map[cpis.EventKind]string{
 		"trace": "Trace", "search": "Search by details", "silent-check": "Silent check", "alert-opened": "Alert opened",
 		"login": "Sign-in", "passcode-failed": "Wrong passcode", "lock": "Locked", "unlock": "Unlocked",
 		"card-removed": "Card removed", "queued": "Recorded in downtime", "replay": "Replayed", "dead-letter": "Moved aside",
-		"review-signed-off": "Review signed off", store.KindAccessVerified: "Access proven", store.KindPurge: "Audit purged",
-		KindDrill: "Downtime drill", KindReadiness: "Readiness recorded", KindConfigChanged: "Configuration changed",
-		KindAuditExported: "Audit exported",
+		"review-signed-off": "Review signed off", cpis.EventAccessVerified: "Access proven", cpis.EventAuditPurged: "Audit purged",
+		cpis.EventDrill: "Downtime drill", cpis.EventReadiness: "Readiness recorded", cpis.EventConfigChanged: "Configuration changed",
+		cpis.EventAuditExported: "Audit exported",
 	}[k]; ok {
 		return w
 	}
-	return k
+	return string(k)
 }

@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func testDB(t testing.TB) *store.DB {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), nil)
+	db, err := openDB(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,9 +72,16 @@ var (
 func ev(who store.Event, days, hh, mm int, kind, nhs, outcome string) store.Event {
 	e := who
 	e.At = tDay.AddDate(0, 0, days).Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
-	e.Kind, e.NHS, e.Outcome = kind, nhs, outcome
-	if kind == "alert-opened" && outcome == "opened" {
-		e.Notified = true
+	e.Kind, e.NHS, e.Outcome = cpis.EventKind(kind), nhs, outcome
+	switch {
+	case outcome == "found":
+		e.Result = cpis.ResultFound
+	case outcome == "signed in":
+		e.Result = cpis.ResultDone
+	case kind == "alert-opened" && outcome == "opened":
+		e.Notified, e.Result = true, cpis.ResultNoAlert
+	case strings.HasPrefix(outcome, "refused"):
+		e.Result = cpis.ResultRefused
 	}
 	return e
 }
@@ -343,7 +350,7 @@ func TestConfigChangeAudited(t *testing.T) {
 		switch {
 		case step.want == "" && last.At.Equal(tDay.Add(time.Duration(i)*time.Hour)):
 			t.Errorf("step %d: an unchanged configuration was audited: %s", i, last.Outcome)
-		case step.want != "" && (last.Kind != KindConfigChanged || !strings.HasPrefix(last.Outcome, step.want)):
+		case step.want != "" && (last.Kind != cpis.EventConfigChanged || !strings.HasPrefix(last.Outcome, step.want)):
 			t.Errorf("step %d: audit %q, want %q", i, last.Outcome, step.want)
 		}
 	}

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -68,10 +66,20 @@ func openStore(cfg Config, log logrus.FieldLogger) (*store.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("making data folder: %w", err)
 	}
-	db, err := store.Open(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
+	db, err := openDB(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
 	if err != nil {
 		return nil, fmt.Errorf("opening the kiosk database: %w", err)
 	}
+	return db, nil
+}
+
+// openDB opens a database with the kiosk's rule for the staff records.
+func openDB(path, keyPath string, log logrus.FieldLogger) (*store.DB, error) {
+	db, err := store.Open(path, keyPath, log)
+	if err != nil {
+		return nil, err
+	}
+	db.UseStaffRule(StaffRule{})
 	return db, nil
 }
 
@@ -358,40 +366,33 @@ func runDrillRecorded(args []string, stdout, stderr io.Writer) int {
 	}
 	var patients int
 	var kill bool
-	return withStore("drill downtime", args[1:], stderr, func(fs *flag.FlagSet) {
-		fs.IntVar(&patients, "patients", 100, "how many synthetic presentations to record")
-		fs.BoolVar(&kill, "kill", false, "kill the replaying process with SIGKILL at random moments, at least 5 times")
-	}, func(a *Accountability, _ *store.DB, _ *flag.FlagSet) error {
-		var seen bytes.Buffer
-		drillArgs := []string{"downtime", "--patients", fmt.Sprint(patients)}
-		if kill {
-			drillArgs = append(drillArgs, "--kill")
+	return withStore("drill downtime", args[1:], stderr, func(fs *flag.FlagSet) { drillOptions(fs, &patients, &kill) }, func(a *Accountability, _ *store.DB, _ *flag.FlagSet) error {
+		res, derr := drillDowntime(patients, kill, stdout, stderr)
+		e := store.Event{At: a.Now(), Kind: cpis.EventDrill, UserName: commandLine().User.Name,
+			Setting: string(a.Setting), Drill: &res, Result: cpis.ResultPassed, Outcome: drillWords(res)}
+		if derr != nil {
+			e.Result, e.Outcome = cpis.ResultFailed, "failed: "+e.Outcome
+			fmt.Fprintf(stderr, "cpis-kiosk drill: %v\n", derr)
+		} else {
+			e.Outcome = "passed: " + e.Outcome
 		}
-		start := a.Now()
-		code := runDrill(drillArgs, io.MultiWriter(stdout, &seen), stderr)
-		summary := ""
-		sc := bufio.NewScanner(&seen)
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), "drill:") {
-				summary = strings.TrimSpace(strings.TrimPrefix(sc.Text(), "drill:"))
-			}
-		}
-		outcome := "passed: " + summary
-		if code != 0 {
-			outcome = "failed: " + nonEmpty(summary, "no summary")
-		}
-		outcome += fmt.Sprintf(" (%d patients%s, %s)", patients, map[bool]string{true: ", replay killed", false: ""}[kill],
-			a.Now().Sub(start).Round(time.Second))
-		cl := commandLine()
-		seq, err := a.Log.Append(store.Event{At: a.Now(), Kind: KindDrill, UserName: cl.User.Name,
-			Setting: string(a.Setting), Outcome: outcome})
+		seq, err := a.Log.Append(e)
 		if err != nil {
 			return fmt.Errorf("recording the drill's result: %w", err)
 		}
 		fmt.Fprintf(stdout, "drill result recorded in the kiosk's audit (record %d)\n", seq)
-		if code != 0 {
+		if derr != nil {
 			return errReported
 		}
 		return nil
 	})
+}
+
+// drillWords is a drill's result in words, for the audit's readers.
+func drillWords(r store.DrillResult) string {
+	killed := ""
+	if r.Killed {
+		killed = ", replay killed"
+	}
+	return fmt.Sprintf("%s (%d patients%s, %s)", drillSummary(r), r.Patients, killed, r.Took)
 }

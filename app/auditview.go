@@ -345,7 +345,7 @@ func (a *Accountability) staffRows() ([]ui.StaffRow, error) {
 	for _, s := range pending {
 		r := ui.StaffRow{Name: s.Name, UserID: s.UserID, Role: strings.TrimPrefix(s.Role.JobRole+", "+s.Role.OrgCode, ", "),
 			Codes: strings.Join(s.Role.Codes, ", "), When: s.LastSeen.In(a.Loc), Opened: openedWords(s),
-			Missing: strings.Join(s.Missing(), " and ")}
+			Missing: strings.Join(Missing(s), " and ")}
 		rows = append(rows, r)
 	}
 	for _, s := range verified {

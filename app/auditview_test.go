@@ -71,7 +71,7 @@ func TestLeadScreens(t *testing.T) {
 	}
 	var exported store.Event
 	db.Events(func(e store.Event) error {
-		if e.Kind == KindAuditExported {
+		if e.Kind == cpis.EventAuditExported {
 			exported = e
 		}
 		return nil
@@ -180,11 +180,11 @@ func TestStartAccountability(t *testing.T) {
 	if a == nil || a.Baseline == nil {
 		t.Fatal("no accountability")
 	}
-	var kinds []string
+	var kinds []cpis.EventKind
 	if err := db.Events(func(e store.Event) error { kinds = append(kinds, e.Kind); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{KindConfigChanged, store.KindPurge}; !slices.Equal(kinds, want) {
+	if want := []cpis.EventKind{cpis.EventConfigChanged, cpis.EventAuditPurged}; !slices.Equal(kinds, want) {
 		t.Errorf("after start: %v, want %v", kinds, want)
 	}
 	rep, err := db.Verify()

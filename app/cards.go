@@ -194,6 +194,6 @@ func cardLogin(ctx context.Context, p *Program, r *device.Reader, stdin io.Reade
 	if err != nil {
 		return login, err
 	}
-	p.check.audit(Session{User: l.User}, store.Event{Kind: "login", Outcome: "card login (command line)"})
+	p.check.audit(Session{User: l.User}, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "card login (command line)"})
 	return l, nil
 }

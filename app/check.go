@@ -117,7 +117,7 @@ func (c *Checker) observe(err error) {
 // CP-IS answer counts only once PDS has confirmed the number.
 func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Presentation) (Traced, error) {
 	if err := cpis.Permit(s.Role, cpis.ActTrace); err != nil {
-		c.audit(s, store.Event{Kind: "trace", NHS: nhs.Digits(), Outcome: "refused: " + err.Error()})
+		c.audit(s, refusal(store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits()}, err))
 		return Traced{}, fmt.Errorf("tracing patient: %w", err)
 	}
 	type plansResult struct {
@@ -135,25 +135,25 @@ func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pr
 	pt, err := c.Spine.Patient(ctx, s.spine(), nhs)
 	c.observe(err)
 	if err != nil {
-		c.audit(s, store.Event{Kind: "trace", NHS: nhs.Digits(), Outcome: outcome(err)})
+		c.audit(s, failure(store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits()}, err))
 		return Traced{}, fmt.Errorf("tracing patient: %w", err)
 	}
-	c.audit(s, store.Event{Kind: "trace", NHS: nhs.Digits(), Outcome: "found"})
+	c.audit(s, store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits(), Result: cpis.ResultFound, Outcome: "found"})
 
 	r := <-silent
 	c.observe(r.err)
 	t := Traced{Patient: pt, CheckErr: r.err}
 	if r.err != nil {
 		t.CheckErr = fmt.Errorf("checking for a Child Care Alert: %w", r.err)
-		c.audit(s, store.Event{Kind: "silent-check", NHS: nhs.Digits(), Outcome: outcome(r.err)})
+		c.audit(s, failure(store.Event{Kind: cpis.EventSilentCheck, NHS: nhs.Digits()}, r.err))
 		return t, nil
 	}
 	t.Present = len(cpis.VisiblePlans(r.plans, c.Now())) > 0
-	res := "no alert"
+	e := store.Event{Kind: cpis.EventSilentCheck, NHS: nhs.Digits(), Result: cpis.ResultNoAlert, Outcome: "no alert"}
 	if t.Present {
-		res = "alert present"
+		e.Result, e.Outcome = cpis.ResultAlert, "alert present"
 	}
-	c.audit(s, store.Event{Kind: "silent-check", NHS: nhs.Digits(), Outcome: res})
+	c.audit(s, e)
 	return t, nil
 }
 
@@ -161,16 +161,16 @@ func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pr
 // postcode.
 func (c *Checker) Search(ctx context.Context, s Session, q cpis.SearchQuery) ([]cpis.Patient, error) {
 	if err := cpis.Permit(s.Role, cpis.ActTrace); err != nil {
-		c.audit(s, store.Event{Kind: "search", Outcome: "refused: " + err.Error()})
+		c.audit(s, refusal(store.Event{Kind: cpis.EventSearch}, err))
 		return nil, fmt.Errorf("searching for patient: %w", err)
 	}
 	pts, err := c.Spine.Search(ctx, s.spine(), q, MaxMatches)
 	c.observe(err)
 	if err != nil {
-		c.audit(s, store.Event{Kind: "search", Outcome: outcome(err)})
+		c.audit(s, failure(store.Event{Kind: cpis.EventSearch}, err))
 		return nil, fmt.Errorf("searching for patient: %w", err)
 	}
-	c.audit(s, store.Event{Kind: "search", Outcome: fmt.Sprintf("%d matches", len(pts))})
+	c.audit(s, store.Event{Kind: cpis.EventSearch, Result: cpis.ResultFound, Outcome: fmt.Sprintf("%d matches", len(pts))})
 	return pts, nil
 }
 
@@ -179,7 +179,7 @@ func (c *Checker) Search(ctx context.Context, s Session, q cpis.SearchQuery) ([]
 // history. Only the visible plans are kept; nothing else of the response.
 func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Presentation) (cpis.Alert, error) {
 	if err := cpis.Permit(s.Role, cpis.ActOpenAlert); err != nil {
-		c.audit(s, store.Event{Kind: "alert-opened", NHS: nhs.Digits(), Outcome: "refused: " + err.Error()})
+		c.audit(s, refusal(store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits()}, err))
 		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
 	}
 	plans, err := c.Spine.Plans(ctx, s.spine(), nhs, spine.Access{
@@ -189,11 +189,15 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 	if err != nil {
 		// A timeout may still have reached the Spine: the presentation's key
 		// keeps a retry from notifying twice.
-		c.audit(s, store.Event{Kind: "alert-opened", NHS: nhs.Digits(), TraceID: p.Key, Outcome: outcome(err)})
+		c.audit(s, failure(store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits(), TraceID: p.Key}, err))
 		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
 	}
-	c.audit(s, store.Event{Kind: "alert-opened", NHS: nhs.Digits(), TraceID: p.Key, Notified: true, Outcome: "opened"})
 	alert := cpis.Alert{NHS: nhs, Plans: cpis.VisiblePlans(plans, c.Now())}
+	e := store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits(), TraceID: p.Key, Notified: true, Result: cpis.ResultNoAlert, Outcome: "opened"}
+	if len(alert.Plans) > 0 {
+		e.Result = cpis.ResultAlert
+	}
+	c.audit(s, e)
 	hist, err := c.Spine.History(ctx, s.spine(), nhs)
 	c.observe(err)
 	if err != nil {
@@ -220,6 +224,26 @@ func (c *Checker) audit(s Session, e store.Event) {
 		// local audit disk is full. IT sees the error.
 		c.Log.WithError(err).WithField("event", e.Kind).Error("writing audit record")
 	}
+}
+
+// refusal is e as a refused action: the codes the role lacked come from
+// the error's type, never its words.
+func refusal(e store.Event, err error) store.Event {
+	e.Result, e.Outcome = cpis.ResultRefused, "refused: "+err.Error()
+	var pe *cpis.PermissionError
+	if errors.As(err, &pe) {
+		e.Missing = []cpis.ActivityCode{pe.Missing}
+	}
+	return e
+}
+
+// failure is e as a call that got no usable answer.
+func failure(e store.Event, err error) store.Event {
+	e.Result, e.Outcome = cpis.ResultFailed, outcome(err)
+	if errors.Is(err, spine.ErrNotFound) {
+		e.Result = cpis.ResultNotFound
+	}
+	return e
 }
 
 // outcome is the audit word for an error: its class, never its text, which

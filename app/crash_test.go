@@ -78,7 +78,7 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 		t.Fatalf("the replay finished after %d kills, want 5", kills)
 	}
 
-	db, err := store.Open(filepath.Join(data, "kiosk.db"), filepath.Join(data, "keys", "kiosk.key"), quiet())
+	db, err := openDB(filepath.Join(data, "kiosk.db"), filepath.Join(data, "keys", "kiosk.key"), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestCrashChild(t *testing.T) {
 // Enqueue has returned.
 func crashEnqueue(data string) error {
 	dbPath, keyPath := drillPaths(data)
-	db, err := store.Open(dbPath, keyPath, quiet())
+	db, err := openDB(dbPath, keyPath, quiet())
 	if err != nil {
 		return err
 	}

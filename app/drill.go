@@ -50,7 +50,7 @@ const DrillKills = 5
 // must find.
 type drillCase struct {
 	p    store.Presentation // patient details only
-	want string             // store.OutcomeAlert, OutcomeNoAlert or OutcomeManualTrace
+	want cpis.Result        // ResultAlert, ResultNoAlert or ResultManualTrace
 }
 
 // Drill runs the downtime drill in a temporary data folder with its own
@@ -61,7 +61,14 @@ type drillCase struct {
 // made exactly once with its presentation time, and every alert put on
 // the review list. It prints one summary line and returns an error on
 // any loss or duplicate.
-func Drill(ctx context.Context, out io.Writer, opts DrillOptions) error {
+func Drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillResult, error) {
+	start := time.Now()
+	res, err := drill(ctx, out, opts)
+	res.Killed, res.Took = opts.Kill, time.Since(start).Round(time.Second)
+	return res, err
+}
+
+func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillResult, error) {
 	n := opts.Patients
 	if n <= 0 {
 		n = 100
@@ -72,39 +79,39 @@ func Drill(ctx context.Context, out io.Writer, opts DrillOptions) error {
 	}
 	log = log.WithField("component", "drill")
 	if opts.Kill && opts.Exe == "" {
-		return errors.New("running the drill: Kill needs the kiosk binary (Exe)")
+		return store.DrillResult{}, errors.New("running the drill: Kill needs the kiosk binary (Exe)")
 	}
 	dir, err := os.MkdirTemp("", "cpis-drill-")
 	if err != nil {
-		return fmt.Errorf("making the drill folder: %w", err)
+		return store.DrillResult{}, fmt.Errorf("making the drill folder: %w", err)
 	}
 	defer os.RemoveAll(dir)
 
 	sb, err := sandbox.New(sandbox.Options{StateDir: filepath.Join(dir, "sandbox"), Log: log})
 	if err != nil {
-		return fmt.Errorf("preparing the drill's sandbox: %w", err)
+		return store.DrillResult{}, fmt.Errorf("preparing the drill's sandbox: %w", err)
 	}
 	if err := sb.Start("127.0.0.1:0"); err != nil {
-		return fmt.Errorf("starting the drill's sandbox: %w", err)
+		return store.DrillResult{}, fmt.Errorf("starting the drill's sandbox: %w", err)
 	}
 	defer sb.Close()
 	pdsURL, cpisURL, idURL := sb.Bases()
 	client, err := sandboxClient(pdsURL, cpisURL, idURL, sb.CAFile(), log)
 	if err != nil {
-		return err
+		return store.DrillResult{}, err
 	}
 	dataDir := filepath.Join(dir, "data")
 	dbPath, keyPath := drillPaths(dataDir)
-	db, err := store.Open(dbPath, keyPath, log)
+	db, err := openDB(dbPath, keyPath, log)
 	if err != nil {
-		return fmt.Errorf("opening the drill's database: %w", err)
+		return store.DrillResult{}, fmt.Errorf("opening the drill's database: %w", err)
 	}
 	defer func() { db.Close() }()
 
 	signIn := demoSignIn(client)
 	sess, err := signIn(ctx)
 	if err != nil {
-		return err
+		return store.DrillResult{}, err
 	}
 	rep := NewReplayer(db, client, signIn, log)
 	link := NewLink(rep.Probe, log)
@@ -128,11 +135,11 @@ func Drill(ctx context.Context, out io.Writer, opts DrillOptions) error {
 			// link down; the rest go straight to the queue.
 			_, err := check.Trace(ctx, sess, cpis.NHSNumber(p.NHS), Presentation{At: p.At, Key: p.Key})
 			if !link.Failed(err) {
-				return fmt.Errorf("running the drill: the trace with the Spine down gave %v, not a downtime error", err)
+				return store.DrillResult{}, fmt.Errorf("running the drill: the trace with the Spine down gave %v, not a downtime error", err)
 			}
 		}
 		if _, err := db.Enqueue(*p); err != nil {
-			return err
+			return store.DrillResult{}, err
 		}
 		if p.NHS != "" {
 			nhsNumbers = append(nhsNumbers, p.NHS)
@@ -143,30 +150,30 @@ func Drill(ctx context.Context, out io.Writer, opts DrillOptions) error {
 	}
 	counts, err := db.Counts()
 	if err != nil {
-		return err
+		return store.DrillResult{}, err
 	}
 	if err := inClear(dbPath, nhsNumbers, names); err != nil {
-		return err
+		return store.DrillResult{}, err
 	}
 
 	// The Spine comes back; the link notices by itself.
 	sb.SetFault(sandbox.Fault{})
 	if opts.Kill {
 		if err := db.Close(); err != nil {
-			return err
+			return store.DrillResult{}, err
 		}
 		if err := drillKillReplay(ctx, opts, log, dataDir, sb); err != nil {
-			return err
+			return store.DrillResult{}, err
 		}
-		if db, err = store.Open(dbPath, keyPath, log); err != nil {
-			return fmt.Errorf("reopening the drill's database: %w", err)
+		if db, err = openDB(dbPath, keyPath, log); err != nil {
+			return store.DrillResult{}, fmt.Errorf("reopening the drill's database: %w", err)
 		}
 	} else {
 		rep.Start(ctx)
 		err := waitEmpty(ctx, db)
 		rep.Shutdown(context.Background())
 		if err != nil {
-			return err
+			return store.DrillResult{}, err
 		}
 	}
 	return drillReport(out, db, sb, cases, counts.Queued)
@@ -178,11 +185,11 @@ func Drill(ctx context.Context, out io.Writer, opts DrillOptions) error {
 func drillCases(seed []sandbox.SeedPatient, n int) []drillCase {
 	now := time.Now()
 	var kinds []drillCase
-	outcome := func(p sandbox.SeedPatient) string {
+	outcome := func(p sandbox.SeedPatient) cpis.Result {
 		if len(cpis.VisiblePlans(p.Plans, now)) > 0 {
-			return store.OutcomeAlert
+			return cpis.ResultAlert
 		}
-		return store.OutcomeNoAlert
+		return cpis.ResultNoAlert
 	}
 	var smith sandbox.SeedPatient
 	for _, p := range seed {
@@ -199,8 +206,8 @@ func drillCases(seed []sandbox.SeedPatient, n int) []drillCase {
 		}
 	}
 	kinds = append(kinds,
-		drillCase{store.Presentation{Family: "NOBODYKNOWS", BirthDate: smith.BirthDate}, store.OutcomeManualTrace},
-		drillCase{store.Presentation{Family: "SMITH", BirthDate: smith.BirthDate}, store.OutcomeManualTrace})
+		drillCase{store.Presentation{Family: "NOBODYKNOWS", BirthDate: smith.BirthDate}, cpis.ResultManualTrace},
+		drillCase{store.Presentation{Family: "SMITH", BirthDate: smith.BirthDate}, cpis.ResultManualTrace})
 	out := make([]drillCase, n)
 	for i := range out {
 		out[i] = kinds[i%len(kinds)]
@@ -277,15 +284,15 @@ func drillKillReplay(ctx context.Context, opts DrillOptions, log logrus.FieldLog
 
 // drillReport checks the outcome against the cases and prints the
 // summary line.
-func drillReport(out io.Writer, db *store.DB, sb *sandbox.Server, cases []drillCase, queued int) error {
+func drillReport(out io.Writer, db *store.DB, sb *sandbox.Server, cases []drillCase, queued int) (store.DrillResult, error) {
 	replayed := map[string]int{}
 	if err := db.Events(func(e store.Event) error {
-		if e.Kind == "replay" {
+		if e.Kind == cpis.EventReplay {
 			replayed[e.TraceID]++
 		}
 		return nil
 	}); err != nil {
-		return err
+		return store.DrillResult{}, err
 	}
 	notes := map[string][]sandbox.Notification{}
 	for _, x := range sb.Notifications() {
@@ -293,17 +300,17 @@ func drillReport(out io.Writer, db *store.DB, sb *sandbox.Server, cases []drillC
 	}
 	reviews, err := db.Reviews(false)
 	if err != nil {
-		return err
+		return store.DrillResult{}, err
 	}
 	alerts := map[string]bool{}
 	for _, it := range reviews {
-		if it.Kind == store.ReviewAlert && it.Alert != nil && len(it.Alert.Plans) > 0 {
+		if it.Kind == cpis.ResultAlert && it.Alert != nil && len(it.Alert.Plans) > 0 {
 			alerts[it.P.Key] = true
 		}
 	}
 	c, err := db.Counts()
 	if err != nil {
-		return err
+		return store.DrillResult{}, err
 	}
 
 	var problems []string
@@ -325,29 +332,35 @@ func drillReport(out io.Writer, db *store.DB, sb *sandbox.Server, cases []drillC
 			dups += len(ns) - 1
 		}
 		switch {
-		case dc.want == store.OutcomeAlert && len(ns) == 0:
+		case dc.want == cpis.ResultAlert && len(ns) == 0:
 			problems = append(problems, "an alert was replayed without notifying the local authority")
-		case dc.want != store.OutcomeAlert && len(ns) > 0:
+		case dc.want != cpis.ResultAlert && len(ns) > 0:
 			problems = append(problems, "a patient without a visible alert was notified")
 		case len(ns) > 0 && (!ns[0].PresentedAt.Equal(p.At) || ns[0].OnBehalfOf != p.UserName):
 			problems = append(problems, "a notification lacks the presentation time or the member of staff on duty")
 		}
-		if dc.want == store.OutcomeAlert && !alerts[p.Key] {
+		if dc.want == cpis.ResultAlert && !alerts[p.Key] {
 			problems = append(problems, "an alert is missing from the review list")
 		}
 	}
 	if c.Dead > 0 {
 		problems = append(problems, fmt.Sprintf("%d presentations were moved aside", c.Dead))
 	}
-	fmt.Fprintf(out, "drill: presented %d, queued %d, replayed %d, lost %d, duplicate notifications %d, review items %d\n",
-		len(cases), queued, done, lost, dups, len(reviews))
+	res := store.DrillResult{Patients: len(cases), Queued: queued, Replayed: done, Lost: lost, Duplicates: dups, Reviews: len(reviews)}
+	fmt.Fprintf(out, "drill: %s\n", drillSummary(res))
 	if lost > 0 || dups > 0 || queued != len(cases) {
 		problems = append(problems, fmt.Sprintf("%d lost, %d duplicate notifications", lost, dups))
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("drill failed: %s", strings.Join(uniqueStrings(problems), "; "))
+		return res, fmt.Errorf("drill failed: %s", strings.Join(uniqueStrings(problems), "; "))
 	}
-	return nil
+	return res, nil
+}
+
+// drillSummary is the drill's one line.
+func drillSummary(r store.DrillResult) string {
+	return fmt.Sprintf("presented %d, queued %d, replayed %d, lost %d, duplicate notifications %d, review items %d",
+		r.Patients, r.Queued, r.Replayed, r.Lost, r.Duplicates, r.Reviews)
 }
 
 func uniqueStrings(ss []string) []string {
@@ -390,7 +403,7 @@ func DrillReplayChild(args []string) int {
 // drillReplay replays the queue in dataDir to the end.
 func drillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dataDir, pdsURL, cpisURL, idURL, ca string, pdsInterval time.Duration) error {
 	dbPath, keyPath := drillPaths(dataDir)
-	db, err := store.Open(dbPath, keyPath, log)
+	db, err := openDB(dbPath, keyPath, log)
 	if err != nil {
 		return err
 	}

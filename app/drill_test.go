@@ -36,8 +36,12 @@ func TestDrill(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := Drill(ctx, &out, DrillOptions{Patients: 25, Log: log}); err != nil {
+	res, err := Drill(ctx, &out, DrillOptions{Patients: 25, Log: log})
+	if err != nil {
 		t.Fatalf("Drill: %v (printed %q)", err, out.String())
+	}
+	if res.Patients != 25 || res.Lost != 0 || res.Duplicates != 0 || res.Queued != 25 {
+		t.Errorf("drill result %+v", res)
 	}
 	checkDrillOutput(t, out.String(), 25)
 	assertNoPatientInLogs(t, hook, "CPISTEST", "MORGAN", "XIONG", "Poppy")
@@ -56,7 +60,7 @@ func TestDrillKill(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	err := Drill(ctx, &out, DrillOptions{Patients: 30, Kill: true, Exe: os.Args[0],
+	_, err := Drill(ctx, &out, DrillOptions{Patients: 30, Kill: true, Exe: os.Args[0],
 		ExeArgs: []string{"-test.run=^TestDrillChild$", "--"}, Log: quiet()})
 	if err != nil {
 		t.Fatalf("Drill: %v (printed %q)", err, out.String())

@@ -103,7 +103,7 @@ func (m *memAudit) kinds() []string {
 	defer m.mu.Unlock()
 	var k []string
 	for _, e := range m.events {
-		k = append(k, e.Kind)
+		k = append(k, string(e.Kind))
 	}
 	return k
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/nhs-cpis/kiosk/store"
 	"io"
 	"os"
 	"os/signal"
@@ -152,21 +153,43 @@ func runReview(p *Program, args []string, out io.Writer) error {
 
 // runDrill is `cpis-kiosk drill downtime [--patients N] [--kill]`.
 func runDrill(args []string, stdout, stderr io.Writer) int {
+	patients, kill, ok := drillFlags(args, stderr)
+	if !ok {
+		return 2
+	}
+	if _, err := drillDowntime(patients, kill, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "cpis-kiosk drill: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// drillFlags reads `drill downtime [--patients N] [--kill]`.
+func drillFlags(args []string, stderr io.Writer) (patients int, kill, ok bool) {
 	if len(args) == 0 || args[0] != "downtime" {
 		fmt.Fprintln(stderr, "cpis-kiosk drill: say downtime")
-		return 2
+		return 0, false, false
 	}
 	fs := flag.NewFlagSet("cpis-kiosk drill downtime", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	n := fs.Int("patients", 100, "how many synthetic presentations to record")
-	kill := fs.Bool("kill", false, "kill the replaying process with SIGKILL at random moments, at least 5 times")
+	drillOptions(fs, &patients, &kill)
 	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+		return 0, false, false
 	}
+	return patients, kill, true
+}
+
+// drillOptions registers the drill's own flags.
+func drillOptions(fs *flag.FlagSet, patients *int, kill *bool) {
+	fs.IntVar(patients, "patients", 100, "how many synthetic presentations to record")
+	fs.BoolVar(kill, "kill", false, "kill the replaying process with SIGKILL at random moments, at least 5 times")
+}
+
+// drillDowntime runs the downtime drill in a folder of its own.
+func drillDowntime(patients int, kill bool, stdout, stderr io.Writer) (store.DrillResult, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		fmt.Fprintf(stderr, "cpis-kiosk drill: finding this program: %v\n", err)
-		return 1
+		return store.DrillResult{}, fmt.Errorf("finding this program: %w", err)
 	}
 	log := logrus.New()
 	log.SetOutput(stderr)
@@ -174,9 +197,5 @@ func runDrill(args []string, stdout, stderr io.Writer) int {
 	log.SetFormatter(redactor{&logrus.TextFormatter{}})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := Drill(ctx, stdout, DrillOptions{Patients: *n, Kill: *kill, Exe: exe, Log: log}); err != nil {
-		fmt.Fprintf(stderr, "cpis-kiosk drill: %v\n", err)
-		return 1
-	}
-	return 0
+	return Drill(ctx, stdout, DrillOptions{Patients: patients, Kill: kill, Exe: exe, Log: log})
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -42,12 +41,8 @@ func openProgram(cfg Config, setting cpis.Setting, log *logrus.Logger) (p *Progr
 			p.Close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("making data folder: %w", err)
-	}
-	p.db, err = store.Open(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
-	if err != nil {
-		return nil, fmt.Errorf("opening the kiosk database: %w", err)
+	if p.db, err = openStore(cfg, log); err != nil {
+		return nil, err
 	}
 	p.closers = append(p.closers, p.db)
 
@@ -112,7 +107,7 @@ func (p *Program) signIn(ctx context.Context) (Session, error) {
 		return Session{}, fmt.Errorf("signing in the demo user: %w", spine.ErrBadResponse)
 	}
 	s := Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: l.Demo}
-	p.check.audit(s, store.Event{Kind: "login", Outcome: "demo identity"})
+	p.check.audit(s, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "demo identity"})
 	return s, nil
 }
 

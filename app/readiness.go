@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/nhs-cpis/kiosk/cpis"
 	"io"
 	"strconv"
 	"strings"
@@ -76,12 +77,9 @@ func (a *Accountability) RecordReadiness(id, by, note string, s Session) error {
 	if strings.TrimSpace(by) == "" {
 		return fmt.Errorf("recording %q: say who did it (--by NAME)", id)
 	}
-	outcome := id
-	if note = strings.TrimSpace(note); note != "" {
-		outcome += ": " + note
-	}
-	_, err := a.Log.Append(store.Event{At: a.Now(), Kind: KindReadiness, UserID: s.User.ID, UserName: strings.TrimSpace(by),
-		RoleID: s.Role.ID, JobRole: s.Role.JobRole, OrgCode: s.Role.OrgCode, Setting: string(a.Setting), Outcome: outcome})
+	_, err := a.Log.Append(store.Event{At: a.Now(), Kind: cpis.EventReadiness, UserID: s.User.ID, UserName: strings.TrimSpace(by),
+		RoleID: s.Role.ID, JobRole: s.Role.JobRole, OrgCode: s.Role.OrgCode, Setting: string(a.Setting),
+		Result: cpis.ResultDone, Item: id, Outcome: strings.TrimSpace(note)})
 	if err != nil {
 		return fmt.Errorf("recording %q: %w", id, err)
 	}
@@ -91,16 +89,12 @@ func (a *Accountability) RecordReadiness(id, by, note string, s Session) error {
 // spineOK is an audit record of a call that got an answer from the Spine.
 func spineOK(e store.Event) bool {
 	switch e.Kind {
-	case "trace":
-		return e.Outcome == "found" || e.Outcome == "not found"
-	case "silent-check":
-		return e.Outcome == "no alert" || e.Outcome == "alert present"
-	case "alert-opened":
-		return e.Notified
-	case "replay":
+	case cpis.EventTrace:
+		return e.Result == cpis.ResultFound || e.Result == cpis.ResultNotFound
+	case cpis.EventReplay:
 		return true
 	}
-	return false
+	return cpis.SuccessfulCheck(e.Kind, e.Result)
 }
 
 // Readiness builds the readiness page from the evidence now.
@@ -117,13 +111,12 @@ func (a *Accountability) Readiness() ([]ReadinessItem, error) {
 			switch {
 			case spineOK(e):
 				lastSpine = e
-			case (e.Kind == "login" && e.Outcome == "signed in") || (e.Kind == "unlock"):
+			case (e.Kind == cpis.EventLogin && e.Result == cpis.ResultDone) || e.Kind == cpis.EventUnlock:
 				lastCard = e
-			case e.Kind == KindDrill:
+			case e.Kind == cpis.EventDrill:
 				lastDrill = e
-			case e.Kind == KindReadiness:
-				id, _, _ := strings.Cut(e.Outcome, ":")
-				manual[id] = e
+			case e.Kind == cpis.EventReadiness:
+				manual[e.Item] = e
 			}
 			return nil
 		})
@@ -192,7 +185,7 @@ func (a *Accountability) Readiness() ([]ReadinessItem, error) {
 	default:
 		staff.Status = StatusNotReady
 		staff.Evidence = fmt.Sprintf("Nobody has yet opened the alerts of both test patients (%s); %d seen at the kiosk.",
-			strings.Join(store.TrainingPatients, ", "), len(pending))
+			trainingWords(), len(pending))
 	}
 	items = append(items, staff)
 
@@ -202,7 +195,7 @@ func (a *Accountability) Readiness() ([]ReadinessItem, error) {
 		drill = untrusted(drill)
 	case lastDrill.Seq == 0:
 		drill.Status, drill.Evidence = StatusNotReady, "No drill recorded: run cpis-kiosk drill downtime."
-	case !strings.HasPrefix(lastDrill.Outcome, "passed"):
+	case lastDrill.Result != cpis.ResultPassed:
 		drill.Status, drill.Evidence = StatusNotReady, "The last drill, "+when(lastDrill.At)+", failed: "+lastDrill.Outcome
 	case !recent(lastDrill.At):
 		drill.Status, drill.Evidence = StatusNotReady, "The last drill passed on "+when(lastDrill.At)+", more than 30 days ago."
@@ -236,8 +229,8 @@ func (a *Accountability) Readiness() ([]ReadinessItem, error) {
 		case ok:
 			m.Status, m.By, m.At = StatusReady, e.UserName, e.At
 			m.Evidence = "Recorded by " + e.UserName + ", " + when(e.At) + "."
-			if _, note, ok := strings.Cut(e.Outcome, ": "); ok {
-				m.Evidence += " " + note
+			if e.Outcome != "" {
+				m.Evidence += " " + e.Outcome
 			}
 		default:
 			m.Status, m.Evidence = StatusNotReady, "Not yet recorded by the project lead."

@@ -54,8 +54,8 @@ func TestReadinessFromEvidence(t *testing.T) {
 		at(ev(alex, 0, 0, 0, "alert-opened", "9990275831", "opened"), 4*time.Minute),
 		at(ev(samP, 0, 0, 0, "login", "", "signed in"), 5*time.Minute),
 		// An old drill that failed, then one that passed: the last counts.
-		{At: week.AddDate(0, 0, -20), Kind: KindDrill, Outcome: "failed: presented 10, queued 10, replayed 9, lost 1"},
-		{At: week, Kind: KindDrill, Outcome: "passed: presented 100, queued 100, replayed 100, lost 0, duplicate notifications 0, review items 31"},
+		{At: week.AddDate(0, 0, -20), Kind: cpis.EventDrill, Result: cpis.ResultFailed, Outcome: "failed: presented 10, queued 10, replayed 9, lost 1"},
+		{At: week, Kind: cpis.EventDrill, Result: cpis.ResultPassed, Outcome: "passed: presented 100, queued 100, replayed 100, lost 0, duplicate notifications 0, review items 31"},
 	})
 	if err := a.RecordReadiness("briefing", "Pat Lead, project lead", "webinar with the implementation manager", commandLine()); err != nil {
 		t.Fatal(err)
@@ -166,14 +166,14 @@ func TestReadinessPDFAndCSV(t *testing.T) {
 func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 	dir := t.TempDir()
 	dbPath, keyPath := filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key")
-	db, err := store.Open(dbPath, keyPath, nil)
+	db, err := openDB(dbPath, keyPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	appendEvents(t, db, auditHistory())
 	db.Close()
 	flipAuditByte(t, dbPath, 3)
-	db, err = store.Open(dbPath, keyPath, nil)
+	db, err = openDB(dbPath, keyPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -292,10 +292,10 @@ func (k *Kiosk) loadReviews() {
 }
 
 func reviewRow(it store.ReviewItem) ui.ReviewRow {
-	kind := map[string]string{store.ReviewAlert: "Child Care Alert found", store.ReviewManualTrace: "Needs manual trace",
-		store.ReviewDeadLetter: "Could not be replayed"}[it.Kind]
+	kind := map[cpis.Result]string{cpis.ResultAlert: "Child Care Alert found", cpis.ResultManualTrace: "Needs manual trace",
+		cpis.ResultDeadLetter: "Could not be replayed"}[it.Kind]
 	return ui.ReviewRow{ID: it.ID, Created: it.Created, Presented: it.P.At, Kind: kind, Reason: it.Reason,
-		AlertFound: it.Kind == store.ReviewAlert, SignedOff: it.SignedOff, SignedBy: it.SignedBy, SignedAt: it.SignedAt, Note: it.Note}
+		AlertFound: it.Kind == cpis.ResultAlert, SignedOff: it.SignedOff, SignedBy: it.SignedBy, SignedAt: it.SignedAt, Note: it.Note}
 }
 
 func reviewDetail(it store.ReviewItem, canSign bool) *ui.ReviewDetail {

@@ -15,7 +15,7 @@ import (
 func openTestDB(t *testing.T) *store.DB {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	db, err := openDB(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestRecordWhileDownThenReview(t *testing.T) {
 	// A replay found an alert for the first entry: it goes on the review list.
 	head, _, _ := db.Head()
 	alert := &cpis.Alert{NHS: "9990276579", Plans: []cpis.Plan{cpp}}
-	if err := db.Complete(head.Seq, store.Outcome{Kind: store.OutcomeAlert, NHS: "9990276579", Notified: true, Alert: alert}); err != nil {
+	if err := db.Complete(head.Seq, store.Outcome{Kind: cpis.ResultAlert, Review: true, NHS: "9990276579", Notified: true, Alert: alert}); err != nil {
 		t.Fatal(err)
 	}
 	k.ShowReview()

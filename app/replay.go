@@ -308,11 +308,11 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 		pts, err := r.Spine.Search(ctx, ss, q, 2)
 		switch {
 		case errors.Is(err, spine.ErrTooManyMatches) || (err == nil && len(pts) > 1):
-			return r.complete(e, store.Outcome{Kind: store.OutcomeManualTrace, Reason: "more than one match on PDS"})
+			return r.complete(e, store.Outcome{Kind: cpis.ResultManualTrace, Reason: "more than one match on PDS"})
 		case err != nil:
 			return r.permanent(e, "searching PDS", err)
 		case len(pts) == 0:
-			return r.complete(e, store.Outcome{Kind: store.OutcomeManualTrace, Reason: "no match on PDS"})
+			return r.complete(e, store.Outcome{Kind: cpis.ResultManualTrace, Reason: "no match on PDS"})
 		}
 		nhs = pts[0].NHS
 	}
@@ -327,7 +327,7 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 	// Visibility is judged now, not at presentation: the review list is
 	// worked now, and the guide's windows say what staff may see today.
 	if len(cpis.VisiblePlans(plans, r.Now())) == 0 {
-		return r.complete(e, store.Outcome{Kind: store.OutcomeNoAlert, NHS: nhs.Digits()})
+		return r.complete(e, store.Outcome{Kind: cpis.ResultNoAlert, NHS: nhs.Digits()})
 	}
 	plans, err = r.Spine.Plans(ctx, ss, nhs, spine.Access{
 		Unscheduled: true, IdempotencyKey: p.Key, PresentedAt: p.At, OnBehalfOf: onBehalfOf(p),
@@ -338,9 +338,9 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 	// The access history is not read: nobody is at the screen to see it,
 	// the review list does not keep it, and the lead who opens the alert
 	// later sees it as it stands then.
-	o := store.Outcome{Kind: store.OutcomeNoAlert, NHS: nhs.Digits(), Notified: len(plans) > 0}
+	o := store.Outcome{Kind: cpis.ResultNoAlert, NHS: nhs.Digits(), Notified: len(plans) > 0}
 	if visible := cpis.VisiblePlans(plans, r.Now()); len(visible) > 0 {
-		o.Kind, o.Alert = store.OutcomeAlert, &cpis.Alert{NHS: nhs, Plans: visible}
+		o.Kind, o.Alert = cpis.ResultAlert, &cpis.Alert{NHS: nhs, Plans: visible}
 	}
 	return r.complete(e, o)
 }
@@ -365,6 +365,7 @@ func (r *Replayer) deadLetter(e store.QueuedEntry, reason string) error {
 }
 
 func (r *Replayer) complete(e store.QueuedEntry, o store.Outcome) error {
+	o.Review = cpis.NeedsReview(o.Kind)
 	if err := r.Queue.Complete(e.Seq, o); err != nil && !errors.Is(err, store.ErrNotQueued) {
 		return err
 	}

@@ -60,7 +60,7 @@ func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *r
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), log)
+	db, err := openDB(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestReplayInOrderNotifiesOnce(t *testing.T) {
 	}
 	for i, it := range items {
 		la := it.Alert.Authority()
-		if it.Kind != store.ReviewAlert || it.P.Key != alerts[i].Key || la.Name == "" || la.OfficeHours == "" || la.OutOfHours == "" {
+		if it.Kind != cpis.ResultAlert || it.P.Key != alerts[i].Key || la.Name == "" || la.OfficeHours == "" || la.OutOfHours == "" {
 			t.Errorf("review item %d = %+v", i, it)
 		}
 	}
@@ -248,11 +248,14 @@ func TestReplayDemographics(t *testing.T) {
 	e.run(t)
 
 	items, _ := e.db.Reviews(false)
-	want := []struct{ kind, reason, key string }{
-		{store.ReviewAlert, "", ps[0].Key},
-		{store.ReviewManualTrace, "no match on PDS", ps[1].Key},
-		{store.ReviewManualTrace, "more than one match on PDS", ps[2].Key},
-		{store.ReviewManualTrace, "more than one match on PDS", ps[3].Key},
+	want := []struct {
+		kind        cpis.Result
+		reason, key string
+	}{
+		{cpis.ResultAlert, "", ps[0].Key},
+		{cpis.ResultManualTrace, "no match on PDS", ps[1].Key},
+		{cpis.ResultManualTrace, "more than one match on PDS", ps[2].Key},
+		{cpis.ResultManualTrace, "more than one match on PDS", ps[3].Key},
 	}
 	if len(items) != len(want) {
 		t.Fatalf("review items %+v, want %d", items, len(want))
@@ -289,7 +292,7 @@ func TestReplayDeadLetterDoesNotBlock(t *testing.T) {
 		t.Fatalf("dead letters %+v", dead)
 	}
 	items, _ := e.db.Reviews(true)
-	if len(items) != 3 || items[1].Kind != store.ReviewDeadLetter || items[1].P.Key != bad.Key {
+	if len(items) != 3 || items[1].Kind != cpis.ResultDeadLetter || items[1].P.Key != bad.Key {
 		t.Fatalf("review items %+v", items)
 	}
 	for _, p := range []store.Presentation{first, last} {

@@ -160,7 +160,7 @@ func TestSelftestCommandLogsNoPatient(t *testing.T) {
 	if nhsDigits.Match(raw) {
 		t.Error("the database holds an NHS number in clear")
 	}
-	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	db, err := openDB(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -166,7 +166,7 @@ func (g *Gatekeeper) loop(ctx context.Context) {
 		case <-g.locks:
 			if st.gate == ui.GateOpen {
 				st.gate = ui.GateLocked
-				g.audit(st, "lock", "idle timeout")
+				g.audit(st, cpis.EventLock, cpis.ResultDone, "idle timeout")
 				g.Host.Lock(g.view(st))
 			}
 		case r := <-g.results:
@@ -212,7 +212,7 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 		st.card, st.login, st.role, st.triesLeft = false, nil, nil, 0
 		st.gate = ui.GateInsertCard
 		if wasIn {
-			g.audit(st, "card-removed", "session ended")
+			g.audit(st, cpis.EventCardRemoved, cpis.ResultDone, "session ended")
 		}
 		st.userID = ""
 		g.Host.SignOut(g.view(st))
@@ -232,7 +232,7 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 		st.card, st.login, st.role, st.userID = false, nil, nil, ""
 		st.gate = ui.GateNoReader
 		if wasIn {
-			g.audit(st, "card-removed", "reader gone")
+			g.audit(st, cpis.EventCardRemoved, cpis.ResultDone, "reader gone")
 		}
 		g.Host.SignOut(g.view(st))
 	case device.EventServiceUp:
@@ -252,12 +252,12 @@ func (g *Gatekeeper) onPasscode(ctx context.Context, st *sessionState, p string)
 	case err == nil:
 	case errors.As(err, &auth):
 		st.triesLeft = auth.Retries
-		g.audit(st, "passcode-failed", fmt.Sprintf("%d tries left", auth.Retries))
+		g.audit(st, cpis.EventPasscodeFailed, cpis.ResultFailed, fmt.Sprintf("%d tries left", auth.Retries))
 		g.show(st, nil)
 		return
 	case errors.Is(err, device.ErrBlocked):
 		st.gate = ui.GateRefused
-		g.audit(st, "passcode-failed", "card blocked")
+		g.audit(st, cpis.EventPasscodeFailed, cpis.ResultFailed, "card blocked")
 		g.show(st, cardMessage(err))
 		return
 	default:
@@ -268,7 +268,7 @@ func (g *Gatekeeper) onPasscode(ctx context.Context, st *sessionState, p string)
 	st.triesLeft = 0
 	if st.gate == ui.GateLocked {
 		st.gate = ui.GateOpen
-		g.audit(st, "unlock", "passcode")
+		g.audit(st, cpis.EventUnlock, cpis.ResultDone, "passcode")
 		g.Host.SignIn(g.session(st))
 		return
 	}
@@ -359,7 +359,7 @@ func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
 				err = e
 			}
 		}
-		g.audit(st, "login", "refused: "+err.Error())
+		g.audit(st, cpis.EventLogin, cpis.ResultRefused, "refused: "+err.Error())
 		g.show(st, messageFor(err))
 	case usable == 1 && len(l.User.Roles) == 1:
 		g.selectRole(st, only)
@@ -384,7 +384,7 @@ func (g *Gatekeeper) onRole(st *sessionState, id string) {
 func (g *Gatekeeper) selectRole(st *sessionState, r cpis.Role) {
 	st.role = &r
 	st.gate = ui.GateOpen
-	g.audit(st, "login", "signed in")
+	g.audit(st, cpis.EventLogin, cpis.ResultDone, "signed in")
 	g.Log.WithFields(logrus.Fields{"user": st.userID, "role": r.ID}).Info("signed in")
 	g.Host.SignIn(g.session(st))
 }
@@ -425,8 +425,8 @@ func (g *Gatekeeper) show(st *sessionState, msg *ui.Message) {
 	g.Host.SetSession(g.view(st), msg)
 }
 
-func (g *Gatekeeper) audit(st *sessionState, kind, outcome string) {
-	e := store.Event{At: g.Now(), Kind: kind, UserID: st.userID, Setting: string(g.Setting), Outcome: outcome}
+func (g *Gatekeeper) audit(st *sessionState, kind cpis.EventKind, r cpis.Result, outcome string) {
+	e := store.Event{At: g.Now(), Kind: kind, UserID: st.userID, Setting: string(g.Setting), Result: r, Outcome: outcome}
 	if st.login != nil {
 		e.UserName = st.login.User.Name
 	}

@@ -67,7 +67,7 @@ func benchCards(b *testing.B, cycle func(*cardRig, vcard.User) (time.Duration, t
 func BenchmarkQueued100k(b *testing.B) {
 	const n = 100_000
 	dir := b.TempDir()
-	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	db, err := openDB(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -122,15 +122,15 @@ func TestStaffAccessProvenWithCard(t *testing.T) {
 		!slices.Equal(n.VerifiedRole.Codes, []string{"B0264", "B0107"}) || time.Since(n.VerifiedAt) > time.Minute {
 		t.Errorf("the nurse: %+v", n)
 	}
-	if c := byID[clerkCard]; c.Verified || !slices.Equal(c.Missing(), []string{"B0107"}) {
-		t.Errorf("the clerk: %+v missing %v", c, c.Missing())
+	if c := byID[clerkCard]; c.Verified || !slices.Equal(Missing(c), []string{"B0107"}) {
+		t.Errorf("the clerk: %+v missing %v", c, Missing(c))
 	}
-	if s := byID[silentCard]; s.Verified || !slices.Equal(s.Missing(), []string{"B0264", "B0107"}) || len(s.Refusals) != 1 {
+	if s := byID[silentCard]; s.Verified || !slices.Equal(Missing(s), []string{"B0264", "B0107"}) || len(s.Refusals) != 1 {
 		t.Errorf("the B0170 card: %+v", s)
 	}
 
 	// The proof is in the audit chain, right after the second alert.
-	var kinds []string
+	var kinds []cpis.EventKind
 	if err := db.Events(func(e store.Event) error {
 		if e.UserID == nurseCard {
 			kinds = append(kinds, e.Kind)
@@ -140,7 +140,7 @@ func TestStaffAccessProvenWithCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Contains(kinds, "login") || kinds[len(kinds)-1] != "card-removed" ||
-		kinds[len(kinds)-2] != store.KindAccessVerified || kinds[len(kinds)-3] != "alert-opened" {
+		kinds[len(kinds)-2] != cpis.EventAccessVerified || kinds[len(kinds)-3] != "alert-opened" {
 		t.Errorf("the nurse's audit: %v", kinds)
 	}
 	if _, err := db.Verify(); err != nil {

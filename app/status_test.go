@@ -536,7 +536,7 @@ func TestStatusCommandJSON(t *testing.T) {
 func TestStatusCommandWhileKioskRuns(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("CPIS_DATA_DIR", dir)
-	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	db, err := openDB(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/nhs-cpis/kiosk/cpis"
 	"net"
 	"net/http"
 	"net/url"
@@ -327,21 +328,6 @@ func nextForNetErr(err error) string {
 
 // ---- store facts ----
 
-// isSuccessfulCheck is an audit record of a check that reached CP-IS: a
-// silent check that got an answer, an opened alert, or a replayed check.
-func isSuccessfulCheck(e store.Event) bool {
-	switch e.Kind {
-	case "silent-check":
-		return e.Outcome == "no alert" || e.Outcome == "alert present"
-	case "alert-opened":
-		return e.Notified
-	case "replay":
-		return strings.HasPrefix(e.Outcome, store.OutcomeNoAlert) || strings.HasPrefix(e.Outcome, store.OutcomeAlert+" ") ||
-			e.Outcome == store.OutcomeAlert
-	}
-	return false
-}
-
 // dbFacts reads the queue figures and the last successful check from an
 // open database.
 func dbFacts(db *store.DB) storeFacts {
@@ -350,7 +336,7 @@ func dbFacts(db *store.DB) storeFacts {
 		return storeFacts{State: storeFailed, Err: err}
 	}
 	f := storeFacts{State: storeOpen, Counts: c}
-	e, ok, err := db.LastEvent(isSuccessfulCheck)
+	e, ok, err := db.LastEvent(func(e store.Event) bool { return cpis.SuccessfulCheck(e.Kind, e.Result) })
 	if err != nil {
 		return storeFacts{State: storeFailed, Err: err}
 	}
@@ -366,7 +352,7 @@ func folderFacts(cfg Config, log logrus.FieldLogger) storeFacts {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return storeFacts{State: storeMissing}
 	}
-	db, err := store.Open(path, filepath.Join(cfg.KeyDir, "kiosk.key"), log)
+	db, err := openDB(path, filepath.Join(cfg.KeyDir, "kiosk.key"), log)
 	if errors.Is(err, store.ErrLocked) {
 		snap, serr := readSnapshot(cfg.DataDir)
 		return storeFacts{State: storeLocked, Snapshot: snap, SnapshotErr: serr}

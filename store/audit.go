@@ -9,28 +9,53 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // Event is one audit record: who did what, where and when (DESIGN.md,
 // "Audit": every trace, alert view, notification, replay and login).
 type Event struct {
-	Seq      uint64    `json:"seq"`  // set by Append
-	At       time.Time `json:"at"`   // Append sets it when zero
-	Kind     string    `json:"kind"` // "trace", "search", "silent-check", "alert-opened", "login", ...
-	UserID   string    `json:"user_id,omitempty"`
-	UserName string    `json:"user_name,omitempty"`
-	RoleID   string    `json:"role_id,omitempty"`
-	JobRole  string    `json:"job_role,omitempty"`
-	OrgCode  string    `json:"org_code,omitempty"`
-	Setting  string    `json:"setting,omitempty"`
-	NHS      string    `json:"nhs,omitempty"`      // only for events about a patient
-	Notified bool      `json:"notified,omitempty"` // the local authority was notified
-	Replayed bool      `json:"replayed,omitempty"` // done on replay after downtime
-	TraceID  string    `json:"trace_id,omitempty"`
-	Outcome  string    `json:"outcome,omitempty"`
+	Seq      uint64         `json:"seq"` // set by Append
+	At       time.Time      `json:"at"`  // Append sets it when zero
+	Kind     cpis.EventKind `json:"kind"`
+	UserID   string         `json:"user_id,omitempty"`
+	UserName string         `json:"user_name,omitempty"`
+	RoleID   string         `json:"role_id,omitempty"`
+	JobRole  string         `json:"job_role,omitempty"`
+	OrgCode  string         `json:"org_code,omitempty"`
+	Setting  string         `json:"setting,omitempty"`
+	NHS      string         `json:"nhs,omitempty"`      // only for events about a patient
+	Notified bool           `json:"notified,omitempty"` // the local authority was notified
+	Replayed bool           `json:"replayed,omitempty"` // done on replay after downtime
+	TraceID  string         `json:"trace_id,omitempty"`
+	// Result is how it ended: what decisions read.
+	Result cpis.Result `json:"result,omitempty"`
+	// Missing is, for a refusal, the activity codes the role lacked.
+	Missing []cpis.ActivityCode `json:"missing,omitempty"`
+	// Item is the go-live readiness item a KindReadiness record is about.
+	Item string `json:"item,omitempty"`
+	// Drill is a drill's result, on an EventDrill record.
+	Drill *DrillResult `json:"drill,omitempty"`
+	// Outcome is the same in words, for people reading the audit; no
+	// program reads it back.
+	Outcome string `json:"outcome,omitempty"`
 	// Codes are the role's activity codes at the time (B0264, B0107...),
 	// for the staff access checks (guide step 19).
 	Codes []string `json:"codes,omitempty"`
+}
+
+// DrillResult is what a downtime drill found (the drill's promise: every
+// presentation checked, none lost, none notified twice).
+type DrillResult struct {
+	Patients   int           `json:"patients"`
+	Queued     int           `json:"queued"`
+	Replayed   int           `json:"replayed"`
+	Lost       int           `json:"lost"`
+	Duplicates int           `json:"duplicates"`
+	Reviews    int           `json:"reviews"`
+	Killed     bool          `json:"killed,omitempty"`
+	Took       time.Duration `json:"took"`
 }
 
 // envelope is what a queue, dead-letter or review record holds in the

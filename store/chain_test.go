@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/nhs-cpis/kiosk/cpis"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ import (
 // time by its neighbours.
 func chainEvents() []Event {
 	t0 := time.Date(2026, 6, 20, 9, 0, 0, 0, time.UTC)
-	kinds := []string{"login", "trace", "silent-check", "alert-opened", "trace", "card-removed"}
+	kinds := []cpis.EventKind{"login", "trace", "silent-check", "alert-opened", "trace", "card-removed"}
 	out := make([]Event, len(kinds))
 	for i, k := range kinds {
 		out[i] = Event{At: t0.Add(time.Duration(i) * time.Minute), Kind: k, UserID: "555000000010",
@@ -278,7 +279,7 @@ func TestPurgeKeepsChainVerifying(t *testing.T) {
 		t.Errorf("report after purge %+v", rep)
 	}
 	got := readAll(t, db)
-	if len(got) != 4 || got[3].Kind != KindPurge || !strings.Contains(got[3].Outcome, res.Checkpoint) {
+	if len(got) != 4 || got[3].Kind != cpis.EventAuditPurged || !strings.Contains(got[3].Outcome, res.Checkpoint) {
 		t.Errorf("after purge: %+v", got)
 	}
 	// Nothing more is old enough: no second purge record.

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // The configuration as last recorded, so that a change between starts is
@@ -14,9 +16,6 @@ import (
 // as who opens an alert). It is sealed like everything else in the file.
 
 var metaConfig = []byte("config")
-
-// KindConfigChanged is the audit record of a changed configuration.
-const KindConfigChanged = "config-changed"
 
 // RecordConfig compares settings (name to value) with those recorded last
 // time and, when they differ, records them and appends e (its Kind and
@@ -69,7 +68,7 @@ func (db *DB) RecordConfig(settings map[string]string, e Event) ([]string, error
 		if err := meta.Put(metaConfig, val); err != nil {
 			return err
 		}
-		e.Kind = KindConfigChanged
+		e.Kind, e.Result = cpis.EventConfigChanged, cpis.ResultDone
 		if first {
 			e.Outcome = fmt.Sprintf("first recorded: %d settings", len(settings))
 		} else {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -54,6 +55,9 @@ type DB struct {
 	chain *chain // the audit log's hash chain and MAC key
 	log   logrus.FieldLogger
 	now   func() time.Time // the clock, a field so tests can set it
+
+	mu    sync.Mutex
+	staff StaffRule // the owner's rule for the staff records (staff.go)
 }
 
 // Open opens (or creates) the database at path, sealed under the key in

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/nhs-cpis/kiosk/cpis"
 	"path/filepath"
 	"testing"
 )
@@ -19,7 +20,7 @@ func TestLastEvent(t *testing.T) {
 	}
 	const n = 3*eventsPage + 17
 	for i := 1; i <= n; i++ {
-		kind := "trace"
+		kind := cpis.EventTrace
 		if i == 5 || i == eventsPage+1 || i == 2*eventsPage {
 			kind = "alert-opened"
 		}
@@ -28,7 +29,7 @@ func TestLastEvent(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		kind string
+		kind cpis.EventKind
 		seq  uint64
 		ok   bool
 	}{{"trace", n, true}, {"alert-opened", 2 * eventsPage, true}, {"login", 0, false}} {

@@ -33,21 +33,6 @@ var (
 	ErrIncomplete = errors.New("the presentation lacks what a replay needs")
 )
 
-// Outcome kinds, for Outcome.Kind and the audit.
-const (
-	OutcomeNoAlert     = "no-alert"
-	OutcomeAlert       = "alert"
-	OutcomeManualTrace = "manual-trace" // PDS found no one, or more than one
-)
-
-// Review item kinds: an outcome that needs the safeguarding lead, or an
-// entry moved aside.
-const (
-	ReviewAlert       = OutcomeAlert
-	ReviewManualTrace = OutcomeManualTrace
-	ReviewDeadLetter  = "dead-letter"
-)
-
 // Presentation is a patient who presented while the Spine was down:
 // enough to redo the trace and the check on their behalf, and no alert
 // content.
@@ -115,10 +100,13 @@ type Counts struct {
 
 // Outcome is what a replay found, for Complete.
 type Outcome struct {
-	Kind     string // OutcomeNoAlert, OutcomeAlert or OutcomeManualTrace
+	Kind cpis.Result // ResultNoAlert, ResultAlert or ResultManualTrace
+	// Review puts the presentation on the retrospective review list; the
+	// caller decides (cpis.NeedsReview).
+	Review   bool
 	NHS      string // the number traced, when PDS found exactly one patient
 	Notified bool   // the unscheduled query was made: the local authority was told
-	// Alert is the visible plans, for OutcomeAlert; any access history is
+	// Alert is the visible plans, for cpis.ResultAlert; any access history is
 	// dropped.
 	Alert *cpis.Alert
 	// Reason says why a manual trace is needed, in words without patient
@@ -145,7 +133,7 @@ func (db *DB) Enqueue(p Presentation) (uint64, error) {
 		if err := db.putSealed(b, bucketQueue, seqKey(seq), QueuedEntry{P: p}); err != nil {
 			return err
 		}
-		_, err = db.appendTx(tx, eventFor(p, Event{Kind: "queued", NHS: p.NHS, Outcome: "queued: " + p.Kind()}))
+		_, err = db.appendTx(tx, eventFor(p, Event{Kind: cpis.EventQueued, NHS: p.NHS, Result: cpis.ResultDone, Outcome: "queued: " + p.Kind()}))
 		return err
 	})
 	if err != nil {
@@ -261,13 +249,8 @@ func (db *DB) Attempted(seq uint64, class string) error {
 // replay time: an entry leaves the queue only with its outcome recorded.
 // A second Complete of the same entry is ErrNotQueued.
 func (db *DB) Complete(seq uint64, o Outcome) error {
-	switch o.Kind {
-	case OutcomeNoAlert, OutcomeAlert, OutcomeManualTrace:
-	default:
+	if !o.Kind.Known() {
 		return fmt.Errorf("completing entry %d: unknown outcome %q", seq, o.Kind)
-	}
-	if o.Kind == OutcomeAlert && o.Alert == nil {
-		return fmt.Errorf("completing entry %d: an alert outcome without the alert", seq)
 	}
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
 		q := tx.Bucket(bucketQueue)
@@ -279,7 +262,7 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 			return fmt.Errorf("removing entry: %w", err)
 		}
 		now := db.now()
-		if o.Kind != OutcomeNoAlert {
+		if o.Review {
 			it := ReviewItem{Created: now, Kind: o.Kind, P: e.P, Reason: o.Reason}
 			if o.Alert != nil {
 				// Alert content, kept here and only here, sealed: the
@@ -296,13 +279,13 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 				return err
 			}
 		}
-		outcome := o.Kind
+		outcome := string(o.Kind)
 		if o.Reason != "" {
 			outcome += ": " + o.Reason
 		}
 		outcome += " (presented " + e.P.At.UTC().Format(time.RFC3339) + ")"
-		if _, err := db.appendTx(tx, eventFor(e.P, Event{At: now, Kind: "replay", NHS: o.NHS,
-			Notified: o.Notified, Replayed: true, Outcome: outcome})); err != nil {
+		if _, err := db.appendTx(tx, eventFor(e.P, Event{At: now, Kind: cpis.EventReplay, NHS: o.NHS,
+			Notified: o.Notified, Replayed: true, Result: o.Kind, Outcome: outcome})); err != nil {
 			return err
 		}
 		stamp, err := now.MarshalText()
@@ -336,10 +319,11 @@ func (db *DB) DeadLetter(seq uint64, reason string) error {
 			return err
 		}
 		now := db.now()
-		if err := db.addReviewTx(tx, ReviewItem{Created: now, Kind: ReviewDeadLetter, P: e.P, Reason: reason}); err != nil {
+		if err := db.addReviewTx(tx, ReviewItem{Created: now, Kind: cpis.ResultDeadLetter, P: e.P, Reason: reason}); err != nil {
 			return err
 		}
-		_, err = db.appendTx(tx, eventFor(e.P, Event{At: now, Kind: "dead-letter", NHS: e.P.NHS, Replayed: true, Outcome: reason}))
+		_, err = db.appendTx(tx, eventFor(e.P, Event{At: now, Kind: cpis.EventDeadLetter, NHS: e.P.NHS, Replayed: true,
+			Result: cpis.ResultDeadLetter, Outcome: reason}))
 		return err
 	})
 	if err != nil {

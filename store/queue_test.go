@@ -47,7 +47,7 @@ func enqueueAll(t testing.TB, db *DB, ps []Presentation) []uint64 {
 	return seqs
 }
 
-func events(t testing.TB, db *DB, kind string) []Event {
+func events(t testing.TB, db *DB, kind cpis.EventKind) []Event {
 	t.Helper()
 	var out []Event
 	if err := db.Events(func(e Event) error {
@@ -141,13 +141,13 @@ func TestCompleteOnceWithReviewAndAudit(t *testing.T) {
 	if err := db.Attempted(seqs[0], "spine unavailable"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Complete(seqs[0], Outcome{Kind: OutcomeAlert, NHS: "9990276579", Notified: true, Alert: leedsAlert}); err != nil {
+	if err := db.Complete(seqs[0], Outcome{Kind: cpis.ResultAlert, Review: true, NHS: "9990276579", Notified: true, Alert: leedsAlert}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Complete(seqs[0], Outcome{Kind: OutcomeAlert, NHS: "9990276579", Notified: true, Alert: leedsAlert}); !errors.Is(err, ErrNotQueued) {
+	if err := db.Complete(seqs[0], Outcome{Kind: cpis.ResultAlert, Review: true, NHS: "9990276579", Notified: true, Alert: leedsAlert}); !errors.Is(err, ErrNotQueued) {
 		t.Errorf("second Complete = %v, want ErrNotQueued", err)
 	}
-	if err := db.Complete(seqs[1], Outcome{Kind: OutcomeManualTrace, Reason: "no match on PDS"}); err != nil {
+	if err := db.Complete(seqs[1], Outcome{Kind: cpis.ResultManualTrace, Review: true, Reason: "no match on PDS"}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -162,11 +162,11 @@ func TestCompleteOnceWithReviewAndAudit(t *testing.T) {
 		t.Fatalf("Reviews = %+v, %v", rs, err)
 	}
 	wantAlert := &cpis.Alert{NHS: leedsAlert.NHS, Plans: leedsAlert.Plans} // no history kept
-	if rs[0].ID != 1 || rs[0].Kind != ReviewAlert || !reflect.DeepEqual(rs[0].Alert, wantAlert) ||
+	if rs[0].ID != 1 || rs[0].Kind != cpis.ResultAlert || !reflect.DeepEqual(rs[0].Alert, wantAlert) ||
 		!reflect.DeepEqual(rs[0].P, presentations[0]) || !rs[0].Created.Equal(at) {
 		t.Errorf("alert review item = %+v", rs[0])
 	}
-	if rs[1].Kind != ReviewManualTrace || rs[1].Reason != "no match on PDS" || rs[1].Alert != nil {
+	if rs[1].Kind != cpis.ResultManualTrace || rs[1].Reason != "no match on PDS" || rs[1].Alert != nil {
 		t.Errorf("manual trace review item = %+v", rs[1])
 	}
 	rep := events(t, db, "replay")
@@ -190,7 +190,7 @@ func TestCompleteOfMissingEntryWritesNothing(t *testing.T) {
 	db := mustOpen(t, dbPath, keyPath)
 	defer db.Close()
 	enqueueAll(t, db, presentations[:1])
-	if err := db.Complete(9, Outcome{Kind: OutcomeAlert, Alert: leedsAlert}); !errors.Is(err, ErrNotQueued) {
+	if err := db.Complete(9, Outcome{Kind: cpis.ResultAlert, Review: true, Alert: leedsAlert}); !errors.Is(err, ErrNotQueued) {
 		t.Errorf("Complete(9) = %v", err)
 	}
 	if err := db.Complete(1, Outcome{Kind: "maybe"}); err == nil {
@@ -227,7 +227,7 @@ func TestDeadLetterMovesAside(t *testing.T) {
 		t.Errorf("DeadLetters = %+v, %v", dead, err)
 	}
 	rs, _ := db.Reviews(true)
-	if len(rs) != 1 || rs[0].Kind != ReviewDeadLetter || rs[0].Reason != "not found on PDS" || rs[0].P.Key != presentations[0].Key {
+	if len(rs) != 1 || rs[0].Kind != cpis.ResultDeadLetter || rs[0].Reason != "not found on PDS" || rs[0].P.Key != presentations[0].Key {
 		t.Errorf("Reviews = %+v", rs)
 	}
 	if d := events(t, db, "dead-letter"); len(d) != 1 || d[0].TraceID != presentations[0].Key {
@@ -264,8 +264,8 @@ func TestSignOffOnce(t *testing.T) {
 	db := mustOpen(t, dbPath, keyPath)
 	defer db.Close()
 	seqs := enqueueAll(t, db, presentations)
-	db.Complete(seqs[0], Outcome{Kind: OutcomeAlert, NHS: "9990276579", Notified: true, Alert: leedsAlert})
-	db.Complete(seqs[1], Outcome{Kind: OutcomeManualTrace, Reason: "more than one match on PDS"})
+	db.Complete(seqs[0], Outcome{Kind: cpis.ResultAlert, Review: true, NHS: "9990276579", Notified: true, Alert: leedsAlert})
+	db.Complete(seqs[1], Outcome{Kind: cpis.ResultManualTrace, Review: true, Reason: "more than one match on PDS"})
 
 	at := time.Date(2026, 6, 22, 14, 0, 0, 0, time.UTC)
 	if err := db.SignOff(1, "Mary Seacole", "Named Nurse Safeguarding", "LA informed by phone", at); err != nil {
@@ -417,8 +417,8 @@ func TestQueuePropertyOrderAndExactlyOnce(t *testing.T) {
 			},
 			"complete": func(rt *rapid.T) {
 				i := m.pick(rt)
-				o := rapid.SampledFrom([]Outcome{{Kind: OutcomeNoAlert}, {Kind: OutcomeAlert, Alert: leedsAlert},
-					{Kind: OutcomeManualTrace, Reason: "no match on PDS"}}).Draw(rt, "outcome")
+				o := rapid.SampledFrom([]Outcome{{Kind: cpis.ResultNoAlert}, {Kind: cpis.ResultAlert, Review: true, Alert: leedsAlert},
+					{Kind: cpis.ResultManualTrace, Review: true, Reason: "no match on PDS"}}).Draw(rt, "outcome")
 				if err := m.db.Complete(m.queue[i].seq, o); err != nil {
 					rt.Fatal(err)
 				}
@@ -447,7 +447,7 @@ func TestQueuePropertyOrderAndExactlyOnce(t *testing.T) {
 					seqs = append(seqs, s)
 				}
 				seq := rapid.SampledFrom(seqs).Draw(rt, "seq")
-				if err := m.db.Complete(seq, Outcome{Kind: OutcomeNoAlert}); !errors.Is(err, ErrNotQueued) {
+				if err := m.db.Complete(seq, Outcome{Kind: cpis.ResultNoAlert}); !errors.Is(err, ErrNotQueued) {
 					rt.Fatalf("Complete of finished entry %d = %v", seq, err)
 				}
 				if err := m.db.DeadLetter(seq, "again"); !errors.Is(err, ErrNotQueued) {
@@ -528,7 +528,7 @@ func (m *queueModel) check(rt *rapid.T) {
 func (m *queueModel) checkAudit(rt *rapid.T) {
 	count := map[string]int{}
 	err := m.db.Events(func(e Event) error {
-		count[e.Kind+" "+e.TraceID]++
+		count[string(e.Kind)+" "+e.TraceID]++
 		return nil
 	})
 	if err != nil {

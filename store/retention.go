@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // Retention: audit records older than the configured period are removed
@@ -16,9 +18,6 @@ import (
 // still verifies: the meta bucket keeps a checkpoint (the last purged
 // record's number and hash, under the chain's MAC), the first record kept
 // links to it, and the purge record names it too.
-
-// KindPurge is the audit record of a purge.
-const KindPurge = "audit-purged"
 
 // PurgeResult is what Purge removed.
 type PurgeResult struct {
@@ -80,7 +79,7 @@ func (db *DB) Purge(cutoff time.Time, by string) (PurgeResult, error) {
 		}
 		res.Checkpoint = hex.EncodeToString(last.hash[:])
 		var err error
-		res.Seq, err = db.appendTx(tx, Event{Kind: KindPurge, UserName: by,
+		res.Seq, err = db.appendTx(tx, Event{Kind: cpis.EventAuditPurged, UserName: by, Result: cpis.ResultDone,
 			Outcome: fmt.Sprintf("purged %d records (%d to %d) written before %s; checkpoint: record %d, hash %s",
 				res.Purged, res.First, res.Last, cutoff.UTC().Format(time.RFC3339), res.Last, res.Checkpoint)})
 		return err

@@ -30,9 +30,9 @@ var (
 type ReviewItem struct {
 	ID      uint64       `json:"-"`
 	Created time.Time    `json:"created"`
-	Kind    string       `json:"kind"` // ReviewAlert, ReviewManualTrace or ReviewDeadLetter
+	Kind    cpis.Result  `json:"kind"` // ResultAlert, ResultManualTrace or ResultDeadLetter
 	P       Presentation `json:"p"`
-	// Alert is what the replay found, for ReviewAlert: the NHS number and
+	// Alert is what the replay found, for ResultAlert: the NHS number and
 	// the visible plans with their local authority. See Complete for why
 	// alert content may be here.
 	Alert  *cpis.Alert `json:"alert,omitempty"`
@@ -130,8 +130,8 @@ func (db *DB) SignOff(id uint64, by, role, note string, at time.Time) error {
 		if it.Alert != nil {
 			nhs = it.Alert.NHS.Digits()
 		}
-		_, err := db.appendTx(tx, Event{At: at, Kind: "review-signed-off", UserName: by, JobRole: role,
-			OrgCode: it.P.OrgCode, Setting: it.P.Setting, NHS: nhs, TraceID: it.P.Key, Outcome: it.Kind})
+		_, err := db.appendTx(tx, Event{At: at, Kind: cpis.EventReviewSignOff, UserName: by, JobRole: role,
+			OrgCode: it.P.OrgCode, Setting: it.P.Setting, NHS: nhs, TraceID: it.P.Key, Result: cpis.ResultDone, Outcome: string(it.Kind)})
 		return err
 	})
 	if err != nil {

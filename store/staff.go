@@ -5,35 +5,33 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
 )
 
-// Staff access checks. The guide's step 19: "Please ensure each member of
-// staff checks and can see the Child Care Alert on these test patients
-// when the codes have been added to their NHS Smartcards as this ensures
-// they have the correct access." The kiosk keeps, per member of staff,
-// which test patients' alerts they have opened, and marks their access
-// proven when they have opened both. The record is kept up in the same
-// transaction as the audit record that changes it, and the proof itself
-// is an audit record ("access-verified"), so it is in the chain.
+// Staff access checks (guide step 19): a record per member of staff, kept
+// up in the same transaction as the audit record that changes it. What a
+// record means and when it changes is the owner's rule (StaffRule); the
+// store only keeps it, sealed, under a key that does not show the user.
 
-// TrainingPatients are the guide's two test records (step 19): "Please use
-// NHS Numbers 9990276579 and 9990275831 for these purposes."
-var TrainingPatients = []string{"9990276579", "9990275831"}
+// StaffRule is the owner's rule for the staff records. For an audit
+// record that Concerns a member of staff, Apply returns their record as it
+// now stands and, when the record proves something worth its own audit
+// record (access proven), that record, appended in the same transaction.
+type StaffRule interface {
+	Concerns(e Event) bool
+	Apply(s StaffCheck, e Event) (StaffCheck, *Event)
+}
 
-// KindAccessVerified is the audit record of a member of staff's access
-// proven on both test patients.
-const KindAccessVerified = "access-verified"
-
-// maxRefusals is how many refusals a staff record keeps: the latest say
-// which code is missing; older ones add nothing.
-const maxRefusals = 10
+// UseStaffRule sets the rule for the staff records. Until it is set,
+// audit records change no staff record.
+func (db *DB) UseStaffRule(r StaffRule) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.staff = r
+}
 
 // StaffRole is a role as the audit saw it.
 type StaffRole struct {
@@ -68,36 +66,6 @@ type StaffCheck struct {
 	Refusals     []Refusal            `json:"refusals,omitempty"`
 }
 
-// neededCodes are the codes the check needs (guide step 12): B0264 to
-// trace, B0107 to open the alert.
-var neededCodes = []string{"B0264", "B0107"}
-
-// Missing is, for someone not yet verified, the activity codes their role
-// lacks: those the latest refusal named, else those the role's codes, as
-// last seen, do not include.
-func (s StaffCheck) Missing() []string {
-	switch {
-	case s.Verified:
-		return nil
-	case len(s.Refusals) > 0:
-		return s.Refusals[len(s.Refusals)-1].Missing
-	case len(s.Role.Codes) == 0:
-		return nil // not yet seen: no sign-in record carries the codes
-	}
-	var out []string
-	for _, c := range neededCodes {
-		if !slices.Contains(s.Role.Codes, c) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// staffKinds are the audit records that say something about a member of
-// staff's access.
-var staffKinds = map[string]bool{"login": true, "unlock": true, "trace": true, "search": true,
-	"silent-check": true, "alert-opened": true}
-
 // staffKey names a member of staff in the bucket without their user id in
 // clear: a MAC of it under the chain's key.
 func (db *DB) staffKey(userID string) []byte {
@@ -107,99 +75,31 @@ func (db *DB) staffKey(userID string) []byte {
 	return m.Sum(nil)[:16]
 }
 
-// noteStaffTx updates the staff record for e inside e's transaction, and
-// when e completes the pair of test patients appends the proof.
+// noteStaffTx applies the staff rule to e inside e's transaction.
 func (db *DB) noteStaffTx(tx *bbolt.Tx, e Event) error {
-	if e.UserID == "" || !staffKinds[e.Kind] {
+	db.mu.Lock()
+	rule := db.staff
+	db.mu.Unlock()
+	if rule == nil || e.UserID == "" || !rule.Concerns(e) {
 		return nil
 	}
 	b := tx.Bucket(bucketStaff)
 	key := db.staffKey(e.UserID)
-	var s StaffCheck
+	s := StaffCheck{UserID: e.UserID, FirstSeen: e.At}
 	if v := b.Get(key); v != nil {
 		if err := db.openStaff(key, v, &s); err != nil {
 			return err
 		}
-	} else {
-		s = StaffCheck{UserID: e.UserID, FirstSeen: e.At}
 	}
-	if e.UserName != "" {
-		s.Name = e.UserName
-	}
-	s.LastSeen = e.At
-	role := StaffRole{ID: e.RoleID, JobRole: e.JobRole, OrgCode: e.OrgCode, Codes: e.Codes}
-	switch {
-	case role.ID == "":
-	case role.ID != s.Role.ID:
-		s.Role = role
-	case len(role.Codes) > 0:
-		// Sign-in records carry no codes; the check's records do.
-		s.Role.Codes = role.Codes
-	}
-	if strings.HasPrefix(e.Outcome, "refused") {
-		s.Refusals = append(s.Refusals, Refusal{At: e.At, Action: refusedAction(e.Kind), Missing: missingCodes(e), Role: role})
-		if len(s.Refusals) > maxRefusals {
-			s.Refusals = s.Refusals[len(s.Refusals)-maxRefusals:]
-		}
-	}
-	verify := false
-	if e.Kind == "alert-opened" && e.Notified && slices.Contains(TrainingPatients, e.NHS) {
-		if s.Opened == nil {
-			s.Opened = map[string]time.Time{}
-		}
-		if _, ok := s.Opened[e.NHS]; !ok {
-			s.Opened[e.NHS] = e.At
-		}
-		if !s.Verified && len(s.Opened) == len(TrainingPatients) {
-			s.Verified, s.VerifiedAt, s.VerifiedRole = true, e.At, s.Role
-			verify = true
-		}
-	}
+	s, proof := rule.Apply(s, e)
 	if err := db.putStaff(b, key, s); err != nil {
 		return err
 	}
-	if verify {
-		_, err := db.appendTx(tx, Event{At: e.At, Kind: KindAccessVerified, UserID: e.UserID, UserName: e.UserName,
-			RoleID: e.RoleID, JobRole: e.JobRole, OrgCode: e.OrgCode, Setting: e.Setting, Codes: e.Codes,
-			Outcome: "opened the alerts of both test patients (guide step 19): access proven"})
+	if proof != nil {
+		_, err := db.appendTx(tx, *proof)
 		return err
 	}
 	return nil
-}
-
-func refusedAction(kind string) string {
-	switch kind {
-	case "trace", "search", "silent-check":
-		return "trace a patient"
-	case "alert-opened":
-		return "open a Child Care Alert"
-	}
-	return "sign in"
-}
-
-// codeNeeded finds "code B0107" in a refusal's words (cpis.PermissionError).
-var codeNeeded = regexp.MustCompile(`\bcode (B\d{4})\b`)
-
-// missingCodes is what a refused role lacked: the code the refusal names,
-// or, for a sign-in refused outright, both of the kiosk's codes.
-func missingCodes(e Event) []string {
-	var out []string
-	for _, m := range codeNeeded.FindAllStringSubmatch(e.Outcome, -1) {
-		if !slices.Contains(out, m[1]) {
-			out = append(out, m[1])
-		}
-	}
-	if len(out) == 0 {
-		switch e.Kind {
-		case "trace", "search":
-			out = []string{"B0264"}
-		case "alert-opened":
-			out = []string{"B0107"}
-		default:
-			out = slices.Clone(neededCodes)
-		}
-	}
-	return out
 }
 
 func (db *DB) putStaff(b *bbolt.Bucket, key []byte, s StaffCheck) error {
