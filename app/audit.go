@@ -12,6 +12,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -36,7 +37,7 @@ var _ AuditLog = (*store.DB)(nil)
 // kiosk, shared by the command line and the screens.
 type Accountability struct {
 	Log     AuditLog
-	Cfg     Config
+	Cfg     config.Config
 	Setting cpis.Setting
 	Now     func() time.Time
 	// Loc is the zone the exports, the flags and the opening hours use:
@@ -49,7 +50,7 @@ type Accountability struct {
 }
 
 // NewAccountability builds it over the program's store.
-func NewAccountability(l AuditLog, cfg Config, setting cpis.Setting, log logrus.FieldLogger) *Accountability {
+func NewAccountability(l AuditLog, cfg config.Config, setting cpis.Setting, log logrus.FieldLogger) *Accountability {
 	if log == nil {
 		log = discardLog()
 	}
@@ -255,7 +256,7 @@ type Flag struct {
 // Flags looks through events (oldest first) for what routine audit looks
 // for. Replayed checks are the kiosk's own, made after downtime on behalf
 // of the member of staff on duty, and are not flagged.
-func Flags(events []store.Event, hours OpeningHours, loc *time.Location) []Flag {
+func Flags(events []store.Event, hours config.OpeningHours, loc *time.Location) []Flag {
 	var out []Flag
 	lastTrace := map[string]time.Time{} // user|nhs -> last trace found
 	// A burst is a user's opens within the window; it raises one flag,

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -33,7 +34,7 @@ func testDB(t testing.TB) *store.DB {
 
 func testAccountability(t testing.TB, db *store.DB) *Accountability {
 	t.Helper()
-	cfg := Defaults()
+	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
 	a := NewAccountability(db, cfg, cpis.EmergencyDepartment, quiet())
 	a.Loc = time.UTC
@@ -205,13 +206,13 @@ func TestFlags(t *testing.T) {
 		}
 		return out
 	}
-	day := OpeningHours{}
-	open8to8, _ := ParseOpeningHours("08:00-20:00")
-	night, _ := ParseOpeningHours("20:00-08:00")
+	day := config.OpeningHours{}
+	open8to8, _ := config.ParseOpeningHours("08:00-20:00")
+	night, _ := config.ParseOpeningHours("20:00-08:00")
 	tests := []struct {
 		name   string
 		events []store.Event
-		hours  OpeningHours
+		hours  config.OpeningHours
 		want   []string // kind@hh:mm by user
 	}{
 		{"trace then open: nothing", []store.Event{
@@ -280,16 +281,16 @@ func TestFlags(t *testing.T) {
 
 func TestAccountabilityConfig(t *testing.T) {
 	dir := t.TempDir()
-	write := func(body string) (Config, error) {
+	write := func(body string) (config.Config, error) {
 		p := filepath.Join(dir, "kiosk.toml")
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		c, _, err := LoadConfig(p)
+		c, _, err := config.Load(p)
 		return c, err
 	}
 	c, err := write("")
-	if err != nil || c.AuditRetention.Days() != DefaultRetentionDays || !c.Hours().AllDay() || len(c.LeadRoles) != 0 {
+	if err != nil || c.AuditRetention.Days() != config.DefaultRetentionDays || !c.Hours().AllDay() || len(c.LeadRoles) != 0 {
 		t.Fatalf("defaults: %+v %v", c, err)
 	}
 	for body, days := range map[string]int{`audit_retention = "2555d"`: 2555, `audit_retention = 30`: 30,
@@ -319,7 +320,7 @@ func TestAccountabilityConfig(t *testing.T) {
 		t.Errorf("lead_roles: nurse %v, lead %v, by id %v", c.IsLead(nurse), c.IsLead(lead), c.IsLead(byID))
 	}
 	// The default: any role with B0107.
-	d := Defaults()
+	d := config.Defaults()
 	if !d.IsLead(nurse) || d.IsLead(cpis.Role{Activity: []cpis.ActivityCode{cpis.PerformTrace}}) {
 		t.Error("by default a lead is a role with B0107")
 	}
@@ -329,19 +330,19 @@ func TestAccountabilityConfig(t *testing.T) {
 // settings that changed.
 func TestConfigChangeAudited(t *testing.T) {
 	db := testDB(t)
-	cfg := Defaults()
+	cfg := config.Defaults()
 	cfg.DataDir = "/var/lib/cpis-kiosk"
 	for i, step := range []struct {
-		change func(*Config)
+		change func(*config.Config)
 		want   string
 	}{
-		{func(*Config) {}, "first recorded"},
-		{func(*Config) {}, ""},
-		{func(c *Config) { c.OpeningHours = "08:00-20:00"; c.LeadRoles = []string{"Named Nurse"} }, `changed: lead_roles "" -> "Named Nurse"; opening_hours "" -> "08:00-20:00"`},
-		{func(c *Config) {}, ""},
+		{func(*config.Config) {}, "first recorded"},
+		{func(*config.Config) {}, ""},
+		{func(c *config.Config) { c.OpeningHours = "08:00-20:00"; c.LeadRoles = []string{"Named Nurse"} }, `changed: lead_roles "" -> "Named Nurse"; opening_hours "" -> "08:00-20:00"`},
+		{func(c *config.Config) {}, ""},
 	} {
 		step.change(&cfg)
-		if err := recordConfig(db, cfg, cpis.EmergencyDepartment, tDay.Add(time.Duration(i)*time.Hour)); err != nil {
+		if err := config.RecordConfig(db, cfg, cpis.EmergencyDepartment, tDay.Add(time.Duration(i)*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		var last store.Event

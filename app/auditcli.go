@@ -13,6 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -62,7 +63,7 @@ func withStore(name string, args []string, stderr io.Writer, extra func(*flag.Fl
 	return 0
 }
 
-func openStore(cfg Config, log logrus.FieldLogger) (*store.DB, error) {
+func openStore(cfg config.Config, log logrus.FieldLogger) (*store.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("making data folder: %w", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/nhs-cpis/kiosk/app/config"
 )
 
 // flipAuditByte changes one byte of audit record seq in the closed
@@ -121,7 +123,7 @@ func TestAuditPurgeCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("CPIS_DATA_DIR", dir)
 	t.Setenv("CPIS_CONFIG", "")
-	db, err := openStore(Config{DataDir: dir, KeyDir: filepath.Join(dir, "keys")}, quiet())
+	db, err := openStore(config.Config{DataDir: dir, KeyDir: filepath.Join(dir, "keys")}, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -389,7 +390,7 @@ func readinessRows(items []ReadinessItem) []ui.ReadinessRow {
 func (p *Program) StartAccountability() *Accountability {
 	a := NewAccountability(p.db, p.cfg, p.setting, p.log.WithField("component", "audit"))
 	a.Baseline = statusBaseline(p.cfg.DataDir, time.Now)
-	if err := recordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
+	if err := config.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
 		p.log.WithError(err).Error("auditing the configuration")
 	}
 	a.PurgeAtStart()

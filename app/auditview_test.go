@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -26,7 +27,7 @@ func leadKiosk(t *testing.T, s Session) (*Kiosk, *views, *store.DB, *Accountabil
 	a.Loc = time.Local
 	c := &Checker{Spine: f, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
-	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, DefaultRoute, 0, v.show, quiet())
+	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, config.DefaultRoute, 0, v.show, quiet())
 	k.UseAccountability(a)
 	k.Start()
 	k.SignIn(s)
@@ -170,9 +171,9 @@ func TestStartAccountability(t *testing.T) {
 	db := testDB(t)
 	old := auditHistory() // June 2026
 	appendEvents(t, db, old)
-	cfg := Defaults()
+	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
-	cfg.AuditRetention = Retention{days: 30, set: true}
+	cfg.AuditRetention = config.RetentionDays(30)
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	p := &Program{cfg: cfg, setting: cpis.EmergencyDepartment, log: log, db: db}

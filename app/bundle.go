@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/nhs-cpis/kiosk/app/config"
 )
 
 // The diagnostics bundle is what IT sends to the supplier or the service
@@ -39,7 +41,7 @@ func bundleName(now time.Time) string {
 
 // writeBundle writes the bundle to path, mode 0600, replacing nothing: an
 // existing file is an error.
-func writeBundle(path string, st Status, cfg Config) (err error) {
+func writeBundle(path string, st Status, cfg config.Config) (err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("writing diagnostics bundle: %w", err)
@@ -192,7 +194,7 @@ var secretKey = regexp.MustCompile(`(?i)(token|secret|password|passphrase|creden
 
 // redactedConfig is the configuration in effect as TOML, with the value of
 // any secret-looking key replaced.
-func redactedConfig(cfg Config) ([]byte, error) {
+func redactedConfig(cfg config.Config) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := toml.NewEncoder(&buf).Encode(cfg); err != nil {
 		return nil, fmt.Errorf("encoding configuration: %w", err)

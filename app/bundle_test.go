@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -104,7 +105,7 @@ func TestRedactedConfig(t *testing.T) {
 		m["password"] != "[removed]" || m["care_setting"] != "paediatric-ward" {
 		t.Errorf("scrubbed: %v", m)
 	}
-	cfg := Defaults()
+	cfg := config.Defaults()
 	cfg.KeyDir = "/etc/cpis-kiosk/keys"
 	b, err := redactedConfig(cfg)
 	if err != nil || !bytes.Contains(b, []byte(`key_dir = "/etc/cpis-kiosk/keys"`)) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
@@ -153,8 +154,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // setup loads the configuration and the logger; a refused care setting
 // stops here with the guide's words.
-func setup(c common, stderr io.Writer) (Config, cpis.Setting, *logrus.Logger, io.Closer, bool) {
-	cfg, setting, err := LoadConfig(c.config)
+func setup(c common, stderr io.Writer) (config.Config, cpis.Setting, *logrus.Logger, io.Closer, bool) {
+	cfg, setting, err := config.Load(c.config)
 	if err != nil {
 		fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
 		return cfg, "", nil, nil, false

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -42,7 +43,7 @@ func newTestKiosk(t *testing.T, f *fakeSpine, s Session) (*Kiosk, *views, *memAu
 	a := &memAudit{}
 	c := &Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
-	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, DefaultRoute, 0, v.show, quiet())
+	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, config.DefaultRoute, 0, v.show, quiet())
 	k.Start()
 	k.SignIn(s)
 	t.Cleanup(k.Shutdown)
@@ -210,7 +211,7 @@ func TestKioskIdleWipes(t *testing.T) {
 	a := &memAudit{}
 	c := &Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
-	k := NewKiosk(c, ui.Banner{}, DefaultRoute, 50*time.Millisecond, v.show, quiet())
+	k := NewKiosk(c, ui.Banner{}, config.DefaultRoute, 50*time.Millisecond, v.show, quiet())
 	t.Cleanup(k.Shutdown)
 	k.SignIn(nurse)
 	k.TraceNHS("9990276579")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -21,7 +22,7 @@ import (
 // Program is the kiosk's parts, wired from the configuration: the store, the
 // Spine client and, when no real Spine is configured, the embedded sandbox.
 type Program struct {
-	cfg     Config
+	cfg     config.Config
 	setting cpis.Setting
 	log     *logrus.Logger
 	closers []io.Closer
@@ -34,7 +35,7 @@ type Program struct {
 
 // openProgram opens everything the commands share. On error, whatever was
 // opened is closed again.
-func openProgram(cfg Config, setting cpis.Setting, log *logrus.Logger) (p *Program, err error) {
+func openProgram(cfg config.Config, setting cpis.Setting, log *logrus.Logger) (p *Program, err error) {
 	p = &Program{cfg: cfg, setting: setting, log: log}
 	defer func() {
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -178,7 +179,7 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	a := NewAccountability(db, Defaults(), cpis.EmergencyDepartment, quiet())
+	a := NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, quiet())
 	items, err := a.Readiness()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -202,13 +203,13 @@ func TestConfigRefusesScheduledCare(t *testing.T) {
 	} {
 		f := filepath.Join(dir, "k.toml")
 		os.WriteFile(f, []byte(body), 0o600)
-		_, _, err := LoadConfig(f)
-		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), want) {
+		_, _, err := config.Load(f)
+		if !errors.Is(err, config.ErrConfig) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: %v, want %q", body, err, want)
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "k.toml"), []byte("care_setting = \"Maternity unit\"\nidle_timeout = \"90s\""), 0o600)
-	c, s, err := LoadConfig(filepath.Join(dir, "k.toml"))
+	c, s, err := config.Load(filepath.Join(dir, "k.toml"))
 	if err != nil || s != cpis.MaternityUnit || c.IdleTimeout.Duration != 90*time.Second || !c.Embedded() {
 		t.Fatalf("valid config: %v %v %+v", err, s, c)
 	}

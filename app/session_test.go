@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
@@ -64,7 +65,7 @@ func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 	a := &memAudit{}
 	chk := &Checker{Spine: c, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
-	k := NewKiosk(chk, ui.Banner{}, DefaultRoute, idle, v.show, quiet())
+	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, idle, v.show, quiet())
 	g := &Gatekeeper{Reader: r, Identity: c, Audit: a, Host: k, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
 	if tokenTTL > 0 {
 		g.RenewBefore = tokenTTL / 2

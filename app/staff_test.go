@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/store"
@@ -41,7 +42,7 @@ func storeCardRig(t *testing.T) (*cardRig, *store.DB) {
 	db := testDB(t)
 	chk := &Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
-	k := NewKiosk(chk, ui.Banner{}, DefaultRoute, 0, v.show, quiet())
+	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, 0, v.show, quiet())
 	g := &Gatekeeper{Reader: r, Identity: c, Audit: db, Host: k, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
 	k.UseGate(g)
 	g.Start(ctx)
@@ -147,7 +148,7 @@ func TestStaffAccessProvenWithCard(t *testing.T) {
 		t.Errorf("the audit does not verify: %v", err)
 	}
 
-	a := NewAccountability(db, Defaults(), cpis.EmergencyDepartment, quiet())
+	a := NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, quiet())
 	var out bytes.Buffer
 	if err := a.PrintStaffChecks(&out); err != nil {
 		t.Fatal(err)

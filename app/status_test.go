@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -232,7 +233,7 @@ func newTLSServer(t *testing.T, notBefore, notAfter time.Time, h http.Handler) (
 func spineOnly(t *testing.T, eps []endpoint, pool *x509.CertPool, timeout time.Duration) Status {
 	t.Helper()
 	b, _ := LoadBaseline("")
-	p := &statusProbe{cfg: Config{DataDir: t.TempDir()}, baseline: b, host: host{root: t.TempDir(), getenv: func(string) string { return "" },
+	p := &statusProbe{cfg: config.Config{DataDir: t.TempDir()}, baseline: b, host: host{root: t.TempDir(), getenv: func(string) string { return "" },
 		run: func(context.Context, string, ...string) (string, error) { return "", errNotChecked }, goos: "linux"},
 		endpoints: eps, client: probeClient(pool, timeout)}
 	return p.run(context.Background(), "test")
@@ -372,7 +373,7 @@ func TestStatusReaderThroughPCSC(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	time.Sleep(600 * time.Millisecond) // pcscd notices an insertion in about 0.4 s
 
-	cfg := Config{Reader: readerName(testReader)}
+	cfg := config.Config{Reader: readerName(testReader)}
 	rs := briefReader(cfg, quiet(), readerSettle)(context.Background())
 	b, _ := LoadBaseline("")
 	h := realHost()
@@ -474,7 +475,7 @@ func TestBaselineFile(t *testing.T) {
 	// The configuration names it.
 	cf := filepath.Join(dir, "k.toml")
 	os.WriteFile(cf, []byte("baseline_file = \""+f+"\"\n"), 0o600)
-	c, _, err := LoadConfig(cf)
+	c, _, err := config.Load(cf)
 	if err != nil || c.BaselineFile != f {
 		t.Errorf("baseline_file: %q %v", c.BaselineFile, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 
@@ -86,7 +87,7 @@ const readerSettle = 2 * time.Second
 // read only if no kiosk holds it; if one does, the kiosk's own snapshot
 // stands in for what only it can see (its queue, and its embedded
 // sandbox), and nothing waits on the lock.
-func commandStatus(ctx context.Context, cfg Config, log *logrus.Logger) (Status, error) {
+func commandStatus(ctx context.Context, cfg config.Config, log *logrus.Logger) (Status, error) {
 	b, err := LoadBaseline(cfg.BaselineFile)
 	if err != nil {
 		return Status{}, err

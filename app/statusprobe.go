@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/nhs-cpis/kiosk/cpis"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,6 +15,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/cpis"
 
 	"github.com/google/uuid"
 	"github.com/sirupsen/logrus"
@@ -28,7 +30,7 @@ import (
 // statusProbe gathers the facts for the status. Each source is a field, so
 // the running kiosk, the command line and the tests supply their own.
 type statusProbe struct {
-	cfg      Config
+	cfg      config.Config
 	baseline Baseline
 	host     host
 	now      func() time.Time
@@ -92,7 +94,7 @@ func probeClient(roots *x509.CertPool, timeout time.Duration) *http.Client {
 // spineRoots is the pool the kiosk's Spine client trusts for this
 // configuration: the sandbox's own CA when embedded, spine.ca_file when
 // set, else the system's roots.
-func spineRoots(cfg Config, sandboxCA string) (*x509.CertPool, error) {
+func spineRoots(cfg config.Config, sandboxCA string) (*x509.CertPool, error) {
 	switch {
 	case cfg.Embedded() && sandboxCA != "":
 		return spine.LoadCA(sandboxCA)
@@ -347,7 +349,7 @@ func dbFacts(db *store.DB) storeFacts {
 // folderFacts reads them from the data folder for the command line: the
 // database if it is free, the running kiosk's snapshot if the kiosk holds
 // it. It never waits longer than the database's lock timeout (a second).
-func folderFacts(cfg Config, log logrus.FieldLogger) storeFacts {
+func folderFacts(cfg config.Config, log logrus.FieldLogger) storeFacts {
 	path := filepath.Join(cfg.DataDir, "kiosk.db")
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return storeFacts{State: storeMissing}
@@ -367,7 +369,7 @@ func folderFacts(cfg Config, log logrus.FieldLogger) storeFacts {
 // briefReader starts a Reader for a moment, as `cpis-kiosk card readers`
 // does, and returns what it saw once the service answered and listed its
 // readers (or after settle, when it does not).
-func briefReader(cfg Config, log logrus.FieldLogger, settle time.Duration) func(ctx context.Context) device.Status {
+func briefReader(cfg config.Config, log logrus.FieldLogger, settle time.Duration) func(ctx context.Context) device.Status {
 	return func(ctx context.Context) device.Status {
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/ui"
 )
@@ -131,7 +132,7 @@ func level(s StatusState) ui.StatusLevel {
 // while the kiosk holds the database.
 type kioskStatus struct {
 	probe *statusProbe
-	cfg   Config
+	cfg   config.Config
 	log   logrus.FieldLogger
 	now   func() time.Time
 	every time.Duration

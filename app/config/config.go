@@ -1,4 +1,7 @@
-package app
+// Package config reads the kiosk's TOML configuration: the care setting, the
+// organisation, the folders, the Spine endpoints and the accountability
+// settings, each with a default that runs the kiosk on the embedded sandbox.
+package config
 
 import (
 	"errors"
@@ -131,9 +134,9 @@ func defaultDataDir() string {
 // setting and why.
 var ErrConfig = errors.New("configuration error")
 
-// LoadConfig reads the TOML file over the defaults (no file: defaults) and
+// Load reads the TOML file over the defaults (no file: defaults) and
 // checks it. A care setting outside the seven is refused here, at start-up.
-func LoadConfig(path string) (Config, cpis.Setting, error) {
+func Load(path string) (Config, cpis.Setting, error) {
 	c := Defaults()
 	if path != "" {
 		md, err := toml.DecodeFile(path, &c)

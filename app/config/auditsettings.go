@@ -1,4 +1,4 @@
-package app
+package config
 
 import (
 	"bytes"
@@ -17,10 +17,10 @@ import (
 // MarshalText writes the retention back as the configuration writes it.
 func (r Retention) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
-// ConfigSettings flattens the configuration to "section.key" and its
+// Settings flattens the configuration to "section.key" and its
 // value as TOML writes it, every setting included (new ones too, with no
 // list to keep up), for the audit of configuration changes.
-func ConfigSettings(cfg Config) (map[string]string, error) {
+func Settings(cfg Config) (map[string]string, error) {
 	var buf bytes.Buffer
 	if err := toml.NewEncoder(&buf).Encode(cfg); err != nil {
 		return nil, fmt.Errorf("reading the configuration: %w", err)
@@ -54,8 +54,8 @@ func ConfigSettings(cfg Config) (map[string]string, error) {
 
 // recordConfig audits the configuration when it differs from the last
 // start's.
-func recordConfig(db *store.DB, cfg Config, setting cpis.Setting, now time.Time) error {
-	settings, err := ConfigSettings(cfg)
+func RecordConfig(db *store.DB, cfg Config, setting cpis.Setting, now time.Time) error {
+	settings, err := Settings(cfg)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package app
+package config
 
 import (
 	"errors"
@@ -191,3 +191,6 @@ func (c Config) IsLead(r cpis.Role) bool {
 	}
 	return false
 }
+
+// RetentionDays is a retention of n days, as audit_retention = n sets it.
+func RetentionDays(n int) Retention { return Retention{days: n, set: true} }
