@@ -12,6 +12,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
@@ -194,7 +195,7 @@ func yesNo(b bool) string {
 
 // auditExported records that someone took a copy of the audit: it names
 // patients, so taking it is itself an access.
-func (a *Accountability) auditExported(by Session, who string, f AuditFilter, n int, where string) {
+func (a *Accountability) auditExported(by check.Session, who string, f AuditFilter, n int, where string) {
 	e := store.Event{At: a.Now(), Kind: cpis.EventAuditExported, UserID: by.User.ID, UserName: by.User.Name,
 		RoleID: by.Role.ID, JobRole: by.Role.JobRole, OrgCode: by.Role.OrgCode, Setting: string(a.Setting),
 		Result: cpis.ResultDone, Outcome: fmt.Sprintf("%d events %s to %s%s, %s", n, rangeEnd(f.From, a.Loc), rangeEnd(f.To, a.Loc), userWords(f.User), where)}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
@@ -170,10 +171,10 @@ func TestAuditExportGolden(t *testing.T) {
 func TestAuditExportAfterSandboxCheck(t *testing.T) {
 	_, c, sess := startSandbox(t)
 	db := testDB(t)
-	chk := &Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	ctx := context.Background()
 	for _, nhs := range TestPatients {
-		p := NewPresentation(time.Now())
+		p := check.NewPresentation(time.Now())
 		if _, err := chk.Trace(ctx, sess, nhs, p); err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
@@ -86,12 +87,12 @@ func openDB(path, keyPath string, log logrus.FieldLogger) (*store.DB, error) {
 
 // commandLine is who acts at the command line: IT, named by the operating
 // system's user.
-func commandLine() Session {
+func commandLine() check.Session {
 	name := "command line"
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		name += " (" + u.Username + ")"
 	}
-	return Session{User: cpis.User{Name: name}}
+	return check.Session{User: cpis.User{Name: name}}
 }
 
 // runAudit is `cpis-kiosk audit verify|export|purge`.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
@@ -57,10 +58,10 @@ func leadScreen(s ui.Screen) bool {
 
 // lead returns the session when it may use the lead's screens, or shows
 // why not. k.mu is held.
-func (k *Kiosk) lead() (Session, bool) {
+func (k *Kiosk) lead() (check.Session, bool) {
 	sess, ok := k.session()
 	if !ok {
-		return Session{}, false
+		return check.Session{}, false
 	}
 	switch {
 	case k.acct == nil:
@@ -75,11 +76,11 @@ func (k *Kiosk) lead() (Session, bool) {
 		return sess, true
 	}
 	k.publish()
-	return Session{}, false
+	return check.Session{}, false
 }
 
 // openLead moves to one of the lead's screens and loads it off the lock.
-func (k *Kiosk) openLead(s ui.Screen, help, label string, load func(a *Accountability, sess Session, acc *ui.AccountView) error) {
+func (k *Kiosk) openLead(s ui.Screen, help, label string, load func(a *Accountability, sess check.Session, acc *ui.AccountView) error) {
 	sess, ok := k.lead()
 	if !ok || k.v.Busy.Active {
 		return
@@ -124,7 +125,7 @@ func (k *Kiosk) ShowAudit(f ui.AuditFilter) {
 		today := k.check.Now()
 		f.From, f.To = today.AddDate(0, 0, -6), today
 	}
-	k.openLead(ui.ScreenAudit, auditHelp, "Reading the audit…", func(a *Accountability, _ Session, acc *ui.AccountView) error {
+	k.openLead(ui.ScreenAudit, auditHelp, "Reading the audit…", func(a *Accountability, _ check.Session, acc *ui.AccountView) error {
 		acc.Audit = a.auditView(f)
 		return nil
 	})
@@ -136,7 +137,7 @@ func (k *Kiosk) ExportAudit(f ui.AuditFilter) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenAudit, auditHelp, "Exporting the audit…", func(a *Accountability, sess Session, acc *ui.AccountView) error {
+	k.openLead(ui.ScreenAudit, auditHelp, "Exporting the audit…", func(a *Accountability, sess check.Session, acc *ui.AccountView) error {
 		acc.Audit = a.auditView(f)
 		path, err := a.exportAudit(f, sess)
 		if err != nil {
@@ -152,7 +153,7 @@ func (k *Kiosk) ShowStaff() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenStaff, staffHelp, "Reading the staff checks…", func(a *Accountability, _ Session, acc *ui.AccountView) error {
+	k.openLead(ui.ScreenStaff, staffHelp, "Reading the staff checks…", func(a *Accountability, _ check.Session, acc *ui.AccountView) error {
 		rows, err := a.staffRows()
 		acc.Staff = rows
 		return err
@@ -164,7 +165,7 @@ func (k *Kiosk) ShowReadiness() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenGoLive, readinessHelp, "Gathering the evidence…", func(a *Accountability, _ Session, acc *ui.AccountView) error {
+	k.openLead(ui.ScreenGoLive, readinessHelp, "Gathering the evidence…", func(a *Accountability, _ check.Session, acc *ui.AccountView) error {
 		rows, err := a.readinessRows()
 		acc.Readiness = rows
 		return err
@@ -177,7 +178,7 @@ func (k *Kiosk) RecordReadiness(id string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenGoLive, readinessHelp, "Recording…", func(a *Accountability, sess Session, acc *ui.AccountView) error {
+	k.openLead(ui.ScreenGoLive, readinessHelp, "Recording…", func(a *Accountability, sess check.Session, acc *ui.AccountView) error {
 		by := sess.User.Name
 		if sess.Role.JobRole != "" {
 			by += ", " + sess.Role.JobRole
@@ -196,7 +197,7 @@ func (k *Kiosk) ExportReadiness() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenGoLive, readinessHelp, "Exporting…", func(a *Accountability, _ Session, acc *ui.AccountView) error {
+	k.openLead(ui.ScreenGoLive, readinessHelp, "Exporting…", func(a *Accountability, _ check.Session, acc *ui.AccountView) error {
 		items, err := a.Readiness()
 		if err != nil {
 			return err
@@ -309,7 +310,7 @@ func (a *Accountability) exportPath(what, ext string) (string, error) {
 }
 
 // exportAudit writes the filtered audit as CSV in exports/, audited.
-func (a *Accountability) exportAudit(f ui.AuditFilter, sess Session) (string, error) {
+func (a *Accountability) exportAudit(f ui.AuditFilter, sess check.Session) (string, error) {
 	from, to := DayRange(f.From, f.To, a.Loc)
 	af := AuditFilter{From: from, To: to, User: strings.TrimSpace(f.User)}
 	rows, _, err := a.Rows(af)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
@@ -17,7 +18,7 @@ import (
 )
 
 // leadKiosk is a kiosk over a real database, with its lead screens.
-func leadKiosk(t *testing.T, s Session) (*Kiosk, *views, *store.DB, *Accountability) {
+func leadKiosk(t *testing.T, s check.Session) (*Kiosk, *views, *store.DB, *Accountability) {
 	t.Helper()
 	f := newFakeSpine()
 	f.patients[child.NHS] = child
@@ -25,7 +26,7 @@ func leadKiosk(t *testing.T, s Session) (*Kiosk, *views, *store.DB, *Accountabil
 	db := testDB(t)
 	a := testAccountability(t, db)
 	a.Loc = time.Local
-	c := &Checker{Spine: f, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	c := &check.Checker{Spine: f, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
 	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, config.DefaultRoute, 0, v.show, quiet())
 	k.UseAccountability(a)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -20,13 +21,13 @@ import (
 
 // startSandbox runs the real sandbox over HTTPS on loopback and returns a
 // client that trusts its CA and a signed-in demo session.
-func startSandbox(tb testing.TB) (*sandbox.Server, *spine.Client, Session) {
+func startSandbox(tb testing.TB) (*sandbox.Server, *spine.Client, check.Session) {
 	tb.Helper()
 	return startSandboxWith(tb, sandbox.Options{})
 }
 
 // startSandboxWith is startSandbox with options (a short token life, say).
-func startSandboxWith(tb testing.TB, o sandbox.Options) (*sandbox.Server, *spine.Client, Session) {
+func startSandboxWith(tb testing.TB, o sandbox.Options) (*sandbox.Server, *spine.Client, check.Session) {
 	tb.Helper()
 	o.StateDir, o.Log = tb.TempDir(), quiet()
 	s, err := sandbox.New(o)
@@ -43,7 +44,7 @@ func startSandboxWith(tb testing.TB, o sandbox.Options) (*sandbox.Server, *spine
 
 // clientFor is a Spine client trusting the sandbox's CA, and a signed-in
 // demo session.
-func clientFor(tb testing.TB, s *sandbox.Server) (*spine.Client, Session) {
+func clientFor(tb testing.TB, s *sandbox.Server) (*spine.Client, check.Session) {
 	tb.Helper()
 	pool, err := spine.LoadCA(s.CAFile())
 	if err != nil {
@@ -58,7 +59,7 @@ func clientFor(tb testing.TB, s *sandbox.Server) (*spine.Client, Session) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return c, Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: true}
+	return c, check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: true}
 }
 
 // reportLatency adds p50 and p99 in milliseconds to the benchmark's output.
@@ -95,14 +96,14 @@ func BenchmarkPlainSequential(b *testing.B) { withLatency(b, benchPlain) }
 
 func benchCheck(b *testing.B, s *sandbox.Server) {
 	c, sess := clientFor(b, s)
-	chk := &Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	chk := &check.Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	ctx := context.Background()
 	d := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		nhs := TestPatients[i%2]
-		p := NewPresentation(start)
+		p := check.NewPresentation(start)
 		t, err := chk.Trace(ctx, sess, nhs, p)
 		if err != nil || !t.Present {
 			b.Fatalf("trace: %v", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
@@ -194,6 +195,6 @@ func cardLogin(ctx context.Context, p *Program, r *device.Reader, stdin io.Reade
 	if err != nil {
 		return login, err
 	}
-	p.check.audit(Session{User: l.User}, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "card login (command line)"})
+	p.check.Record(check.Session{User: l.User}, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "card login (command line)"})
 	return l, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
@@ -84,7 +85,7 @@ func TestLinkFollowsTheSandbox(t *testing.T) {
 			var probes atomic.Int32
 			link := NewLink(func(ctx context.Context) error {
 				probes.Add(1)
-				_, err := c.Patient(ctx, sess.spine(), "9990276579")
+				_, err := c.Patient(ctx, sess.Spine(), "9990276579")
 				return err
 			}, quiet())
 			link.Backoff = Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond}
@@ -94,7 +95,7 @@ func TestLinkFollowsTheSandbox(t *testing.T) {
 			defer link.Shutdown(context.Background())
 
 			s.SetFault(f)
-			_, err := c.Patient(context.Background(), sess.spine(), "9990275831") // the nurse's trace
+			_, err := c.Patient(context.Background(), sess.Spine(), "9990275831") // the nurse's trace
 			if !link.Failed(err) {
 				t.Fatalf("Failed(%v) did not count as downtime", err)
 			}
@@ -121,12 +122,12 @@ func TestLinkFollowsTheSandbox(t *testing.T) {
 // puts the link down nor keeps a probe from bringing it back.
 func TestLinkRefusalIsNotDowntime(t *testing.T) {
 	_, c, sess := startSandbox(t)
-	_, err := c.Patient(context.Background(), sess.spine(), "9111231130")
+	_, err := c.Patient(context.Background(), sess.Spine(), "9111231130")
 	if !errors.Is(err, spine.ErrNotFound) {
 		t.Fatalf("unknown patient: %v", err)
 	}
 	link := NewLink(func(ctx context.Context) error {
-		_, err := c.Patient(ctx, sess.spine(), "9111231130") // 404: the Spine answered
+		_, err := c.Patient(ctx, sess.Spine(), "9111231130") // 404: the Spine answered
 		return err
 	}, quiet())
 	link.Backoff = Backoff{Min: time.Millisecond, Max: time.Millisecond}
@@ -184,7 +185,7 @@ func TestLinkProbesOnTheBackoffSchedule(t *testing.T) {
 
 // shortClient is a sandbox client with a short timeout, so that a hung
 // Spine fails fast.
-func shortClient(t *testing.T, s *sandbox.Server, timeout time.Duration) (*spine.Client, Session) {
+func shortClient(t *testing.T, s *sandbox.Server, timeout time.Duration) (*spine.Client, check.Session) {
 	t.Helper()
 	pool, err := spine.LoadCA(s.CAFile())
 	if err != nil {
@@ -199,5 +200,5 @@ func shortClient(t *testing.T, s *sandbox.Server, timeout time.Duration) (*spine
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires}
+	return c, check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -118,7 +119,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 	rep.Link = link
 	link.Start(ctx)
 	defer link.Shutdown(context.Background())
-	check := &Checker{Spine: client, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: log}
+	checker := &check.Checker{Spine: client, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: log}
 
 	// The Spine goes down; presentations arrive, one a minute.
 	sb.SetFault(sandbox.Fault{Mode: sandbox.FaultRefuse})
@@ -133,7 +134,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 		if down, _ := link.Down(); !down && p.NHS != "" {
 			// The first user action meets the dead Spine and puts the
 			// link down; the rest go straight to the queue.
-			_, err := check.Trace(ctx, sess, cpis.NHSNumber(p.NHS), Presentation{At: p.At, Key: p.Key})
+			_, err := checker.Trace(ctx, sess, cpis.NHSNumber(p.NHS), check.Presentation{At: p.At, Key: p.Key})
 			if !link.Failed(err) {
 				return store.DrillResult{}, fmt.Errorf("running the drill: the trace with the Spine down gave %v, not a downtime error", err)
 			}
@@ -444,16 +445,16 @@ func sandboxClient(pdsURL, cpisURL, idURL, caFile string, log logrus.FieldLogger
 
 // demoSignIn signs in the sandbox's demo user, standing in for the
 // kiosk's own endpoint credential.
-func demoSignIn(c *spine.Client) func(ctx context.Context) (Session, error) {
-	return func(ctx context.Context) (Session, error) {
+func demoSignIn(c *spine.Client) func(ctx context.Context) (check.Session, error) {
+	return func(ctx context.Context) (check.Session, error) {
 		l, err := c.DemoLogin(ctx)
 		if err != nil {
-			return Session{}, fmt.Errorf("signing in the demo user: %w", err)
+			return check.Session{}, fmt.Errorf("signing in the demo user: %w", err)
 		}
 		if len(l.User.Roles) == 0 {
-			return Session{}, fmt.Errorf("signing in the demo user: %w", spine.ErrBadResponse)
+			return check.Session{}, fmt.Errorf("signing in the demo user: %w", spine.ErrBadResponse)
 		}
-		return Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: l.Demo}, nil
+		return check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: l.Demo}, nil
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -16,7 +17,7 @@ import (
 // checks on its own goroutines and answers with a whole new View. It owns
 // the View; the window only draws what it is given.
 type Kiosk struct {
-	check *Checker
+	check *check.Checker
 	show  func(ui.View)
 	log   logrus.FieldLogger
 	idle  time.Duration
@@ -27,8 +28,8 @@ type Kiosk struct {
 
 	mu      sync.Mutex
 	v       ui.View
-	sess    *Session
-	present Presentation
+	sess    *check.Session
+	present check.Presentation
 	// gen changes whenever the patient on screen is dropped, so a slow
 	// answer for the last patient can never land on the next one's screen.
 	gen       uint64
@@ -61,9 +62,9 @@ var _ ui.Actions = (*Kiosk)(nil)
 
 // NewKiosk builds the controller; show is called with every new View, from
 // any goroutine.
-func NewKiosk(check *Checker, banner ui.Banner, route string, idle time.Duration, show func(ui.View), log logrus.FieldLogger) *Kiosk {
+func NewKiosk(checker *check.Checker, banner ui.Banner, route string, idle time.Duration, show func(ui.View), log logrus.FieldLogger) *Kiosk {
 	ctx, cancel := context.WithCancel(context.Background())
-	k := &Kiosk{check: check, show: show, log: log, idle: idle, ctx: ctx, cancel: cancel}
+	k := &Kiosk{check: checker, show: show, log: log, idle: idle, ctx: ctx, cancel: cancel}
 	k.v = ui.View{Banner: banner, Screen: ui.ScreenEntry, SafeguardingRoute: route, Help: helpFor(ui.ScreenEntry),
 		Session: ui.SessionView{Gate: ui.GateStarting}}
 	k.onIdle = k.Wipe
@@ -101,7 +102,7 @@ func (k *Kiosk) Shutdown() {
 }
 
 // SignIn puts a member of staff at the kiosk with the role they chose.
-func (k *Kiosk) SignIn(s Session) {
+func (k *Kiosk) SignIn(s check.Session) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.sess = &s
@@ -116,7 +117,7 @@ func (k *Kiosk) SignIn(s Session) {
 }
 
 // Renewed swaps in the renewed token without disturbing the screen.
-func (k *Kiosk) Renewed(s Session) {
+func (k *Kiosk) Renewed(s check.Session) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.sess != nil && k.sess.User.ID == s.User.ID {
@@ -204,7 +205,7 @@ func (k *Kiosk) traceLocked(nhs cpis.NHSNumber) {
 		return
 	}
 	k.dropPatient()
-	k.present = NewPresentation(k.check.Now()).ForPatient(nhs)
+	k.present = check.NewPresentation(k.check.Now()).ForPatient(nhs)
 	p, gen := k.present, k.gen
 	k.busy("Tracing patient and checking for a Child Care Alert…")
 	k.run(func(ctx context.Context) func() {
@@ -224,7 +225,7 @@ func (k *Kiosk) traceLocked(nhs cpis.NHSNumber) {
 	})
 }
 
-func (k *Kiosk) showPatient(t Traced) {
+func (k *Kiosk) showPatient(t check.Traced) {
 	pt := t.Patient
 	k.v.Screen, k.v.Patient, k.v.Answers = ui.ScreenPatient, &pt, cpis.Answers{}
 	k.v.Check = k.whoToCheck()
@@ -455,7 +456,7 @@ func (k *Kiosk) dropPatient() {
 	k.v.Patient, k.v.Opened, k.v.Matches = nil, nil, nil
 	k.v.Alert, k.v.Answers, k.v.Check, k.v.CanOpen = ui.AlertUnknown, nil, cpis.CheckAnswer{}, false
 	k.v.Busy = ui.Busy{}
-	k.present = Presentation{}
+	k.present = check.Presentation{}
 }
 
 func (k *Kiosk) screen(s ui.Screen) {
@@ -469,13 +470,13 @@ func (k *Kiosk) busy(label string) {
 }
 
 // session returns the signed-in session, or shows why there is none.
-func (k *Kiosk) session() (Session, bool) {
+func (k *Kiosk) session() (check.Session, bool) {
 	if k.sess == nil || k.v.Session.Gate != ui.GateOpen {
 		k.v.Message = &ui.Message{Title: "Nobody is signed in",
 			Body: "The kiosk has no member of staff signed in.",
 			Next: "Insert your smartcard, or wait for sign-in to finish.", Warn: true}
 		k.publish()
-		return Session{}, false
+		return check.Session{}, false
 	}
 	return *k.sess, true
 }

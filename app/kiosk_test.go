@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -17,12 +18,12 @@ import (
 )
 
 var (
-	nurse = Session{
+	nurse = check.Session{
 		User:  cpis.User{ID: "555000000001", Name: "Demo Nurse"},
 		Role:  cpis.Role{ID: "555000000001-01", OrgCode: "RXX01", OrgName: "Sandbox General Hospital", JobRole: "Staff Nurse", Activity: []cpis.ActivityCode{cpis.PerformTrace, cpis.ViewFlag}},
 		Token: "t",
 	}
-	clerk = Session{
+	clerk = check.Session{
 		User: cpis.User{ID: "555000000002", Name: "Demo Clerk"},
 		Role: cpis.Role{ID: "555000000002-01", OrgCode: "RXX01", JobRole: "Receptionist", Activity: []cpis.ActivityCode{cpis.PerformTrace}},
 	}
@@ -38,10 +39,10 @@ func quiet() logrus.FieldLogger {
 	return l
 }
 
-func newTestKiosk(t *testing.T, f *fakeSpine, s Session) (*Kiosk, *views, *memAudit) {
+func newTestKiosk(t *testing.T, f *fakeSpine, s check.Session) (*Kiosk, *views, *memAudit) {
 	t.Helper()
 	a := &memAudit{}
-	c := &Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	c := &check.Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
 	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, config.DefaultRoute, 0, v.show, quiet())
 	k.Start()
@@ -184,7 +185,7 @@ func TestKioskRoleWithoutB0107CannotOpen(t *testing.T) {
 		t.Errorf("refusal %+v", mv.Message)
 	}
 	// Enforced in the use case too, not only by the screen.
-	_, err := k.check.Open(k.ctx, clerk, child.NHS, NewPresentation(time.Now()))
+	_, err := k.check.Open(k.ctx, clerk, child.NHS, check.NewPresentation(time.Now()))
 	if !errors.Is(err, cpis.ErrNotPermitted) || len(f.opened) != 0 {
 		t.Fatalf("open without B0107: %v, %d notifications", err, len(f.opened))
 	}
@@ -209,7 +210,7 @@ func TestKioskIdleWipes(t *testing.T) {
 	f := newFakeSpine()
 	f.patients[child.NHS] = child
 	a := &memAudit{}
-	c := &Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	c := &check.Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
 	k := NewKiosk(c, ui.Banner{}, config.DefaultRoute, 50*time.Millisecond, v.show, quiet())
 	t.Cleanup(k.Shutdown)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -30,7 +31,7 @@ type Program struct {
 	db      *store.DB
 	sandbox *sandbox.Server
 	client  *spine.Client
-	check   *Checker
+	check   *check.Checker
 }
 
 // openProgram opens everything the commands share. On error, whatever was
@@ -76,7 +77,7 @@ func openProgram(cfg config.Config, setting cpis.Setting, log *logrus.Logger) (p
 	if err != nil {
 		return nil, fmt.Errorf("preparing the Spine client: %w", err)
 	}
-	p.check = &Checker{Spine: p.client, Audit: p.db, Setting: setting, Now: time.Now, Log: log.WithField("component", "check")}
+	p.check = &check.Checker{Spine: p.client, Audit: p.db, Setting: setting, Now: time.Now, Log: log.WithField("component", "check")}
 	return p, nil
 }
 
@@ -96,19 +97,19 @@ var ErrNoCardSignIn = errors.New("a real Spine is configured: sign-in needs an N
 
 // signIn gets the session. Until the smartcard reader is wired in, only the
 // embedded sandbox's clearly labelled demo user can sign in.
-func (p *Program) signIn(ctx context.Context) (Session, error) {
+func (p *Program) signIn(ctx context.Context) (check.Session, error) {
 	if !p.cfg.Embedded() {
-		return Session{}, ErrNoCardSignIn
+		return check.Session{}, ErrNoCardSignIn
 	}
 	l, err := p.client.DemoLogin(ctx)
 	if err != nil {
-		return Session{}, fmt.Errorf("signing in the demo user: %w", err)
+		return check.Session{}, fmt.Errorf("signing in the demo user: %w", err)
 	}
 	if len(l.User.Roles) == 0 {
-		return Session{}, fmt.Errorf("signing in the demo user: %w", spine.ErrBadResponse)
+		return check.Session{}, fmt.Errorf("signing in the demo user: %w", spine.ErrBadResponse)
 	}
-	s := Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: l.Demo}
-	p.check.audit(s, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "demo identity"})
+	s := check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: l.Demo}
+	p.check.Record(s, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "demo identity"})
 	return s, nil
 }
 

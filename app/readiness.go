@@ -4,11 +4,13 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/nhs-cpis/kiosk/cpis"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/cpis"
 
 	"github.com/go-pdf/fpdf"
 
@@ -66,7 +68,7 @@ func ReadinessItemIDs() []string {
 
 // RecordReadiness records a manual item as done by the named person, in
 // the audit log.
-func (a *Accountability) RecordReadiness(id, by, note string, s Session) error {
+func (a *Accountability) RecordReadiness(id, by, note string, s check.Session) error {
 	found := false
 	for _, m := range manualItems {
 		found = found || m.ID == id

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -72,7 +73,7 @@ func (k *Kiosk) RecordPresentation(nhsText string, q cpis.SearchQuery) {
 		k.publish()
 		return
 	}
-	p := k.presentation(sess, NewPresentation(k.check.Now()))
+	p := k.presentation(sess, check.NewPresentation(k.check.Now()))
 	if nhsText != "" {
 		nhs, err := cpis.ParseNHSNumber(nhsText)
 		if err != nil {
@@ -126,7 +127,7 @@ func (k *Kiosk) RecordPresentation(nhsText string, q cpis.SearchQuery) {
 
 // presentation is what the queue keeps of a presentation: who was on
 // duty, where and when, and the patient once set; never alert content.
-func (k *Kiosk) presentation(sess Session, pr Presentation) store.Presentation {
+func (k *Kiosk) presentation(sess check.Session, pr check.Presentation) store.Presentation {
 	p := store.Presentation{Key: pr.Key, At: pr.At, Setting: string(k.check.Setting),
 		OrgCode: sess.Role.OrgCode, OrgName: sess.Role.OrgName,
 		UserID: sess.User.ID, UserName: sess.User.Name, RoleID: sess.Role.ID, JobRole: sess.Role.JobRole,

@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/time/rate"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/store"
@@ -57,10 +58,10 @@ const (
 // blocks the rest; anything else is retried with backoff.
 type Replayer struct {
 	Queue Queue
-	Spine Spine
+	Spine check.Spine
 	// SignIn gets the kiosk's own session. The replayer keeps it until a
 	// minute before it expires, or until the Spine denies it.
-	SignIn func(ctx context.Context) (Session, error)
+	SignIn func(ctx context.Context) (check.Session, error)
 	// Link, when set, is told of retryable failures, and the replayer
 	// waits for it to be live before each entry.
 	Link *Link
@@ -80,7 +81,7 @@ type Replayer struct {
 	kick    chan struct{}
 
 	mu          sync.Mutex
-	sess        *Session
+	sess        *check.Session
 	done, total int
 
 	cancel   context.CancelFunc
@@ -89,7 +90,7 @@ type Replayer struct {
 
 // NewReplayer makes a replayer with the defaults; set Link, OnProgress
 // and the rest before Start.
-func NewReplayer(q Queue, sp Spine, signIn func(ctx context.Context) (Session, error), log logrus.FieldLogger) *Replayer {
+func NewReplayer(q Queue, sp check.Spine, signIn func(ctx context.Context) (check.Session, error), log logrus.FieldLogger) *Replayer {
 	if log == nil {
 		log = discardLog()
 	}
@@ -155,7 +156,7 @@ func (r *Replayer) Probe(ctx context.Context) error {
 	if err := r.pdsWait(ctx); err != nil {
 		return err
 	}
-	_, err = r.Spine.Patient(ctx, s.spine(), probePatient)
+	_, err = r.Spine.Patient(ctx, s.Spine(), probePatient)
 	if errors.Is(err, spine.ErrAccessDenied) {
 		r.forgetSession()
 	}
@@ -253,7 +254,7 @@ func (r *Replayer) progress(finishedOne, empty bool) {
 // link is not told); for other retryable failures backoff with jitter, or
 // the Retry-After when longer, and the link goes down.
 func (r *Replayer) failed(e store.QueuedEntry, err error, failures int) time.Duration {
-	class := outcome(err)
+	class := check.Outcome(err)
 	if aerr := r.Queue.Attempted(e.Seq, class); aerr != nil && !errors.Is(aerr, store.ErrNotQueued) {
 		r.Log.WithError(aerr).Error("recording a replay attempt")
 	}
@@ -284,7 +285,7 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 	if err != nil {
 		return err
 	}
-	ss := s.spine()
+	ss := s.Spine()
 	p := e.P
 
 	var nhs cpis.NHSNumber
@@ -350,7 +351,7 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 // is the kiosk's credential, not the entry, so it is retried.
 func (r *Replayer) permanent(e store.QueuedEntry, doing string, err error) error {
 	if errors.Is(err, spine.ErrNotFound) || errors.Is(err, spine.ErrInvalid) {
-		return r.deadLetter(e, doing+": "+outcome(err))
+		return r.deadLetter(e, doing+": "+check.Outcome(err))
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
@@ -388,7 +389,7 @@ func (r *Replayer) pdsWait(ctx context.Context) error {
 	return r.lim.Wait(ctx)
 }
 
-func (r *Replayer) session(ctx context.Context) (Session, error) {
+func (r *Replayer) session(ctx context.Context) (check.Session, error) {
 	r.mu.Lock()
 	s := r.sess
 	r.mu.Unlock()
@@ -397,7 +398,7 @@ func (r *Replayer) session(ctx context.Context) (Session, error) {
 	}
 	ns, err := r.SignIn(ctx)
 	if err != nil {
-		return Session{}, fmt.Errorf("signing in for replay: %w", err)
+		return check.Session{}, fmt.Errorf("signing in for replay: %w", err)
 	}
 	r.mu.Lock()
 	r.sess = &ns

@@ -17,6 +17,7 @@ import (
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -28,7 +29,7 @@ import (
 type replayEnv struct {
 	sb     *sandbox.Server
 	client *spine.Client
-	sess   Session
+	sess   check.Session
 	db     *store.DB
 	link   *Link
 	rep    *Replayer
@@ -148,7 +149,7 @@ func TestReplayInOrderNotifiesOnce(t *testing.T) {
 	}
 	// The kiosk crashed last time between the CP-IS query and Complete:
 	// the Spine has already notified under the first entry's key.
-	if _, err := e.client.Plans(context.Background(), e.sess.spine(), cpis.NHSNumber(ps[0].NHS),
+	if _, err := e.client.Plans(context.Background(), e.sess.Spine(), cpis.NHSNumber(ps[0].NHS),
 		spine.Access{Unscheduled: true, IdempotencyKey: ps[0].Key, PresentedAt: ps[0].At, OnBehalfOf: ps[0].UserName}); err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +448,7 @@ func TestReplayRenewsADeniedSession(t *testing.T) {
 	p := e.present(t, "9990276579", cpis.SearchQuery{})
 	signIns := 0
 	real := e.rep.SignIn
-	e.rep.SignIn = func(ctx context.Context) (Session, error) {
+	e.rep.SignIn = func(ctx context.Context) (check.Session, error) {
 		signIns++
 		if signIns == 1 {
 			s := e.sess

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -25,7 +26,7 @@ import (
 func TestCheckerAgainstSandbox(t *testing.T) {
 	s, c, sess := startSandbox(t)
 	audit := &memAudit{}
-	chk := &Checker{Spine: c, Audit: audit, Setting: cpis.PaediatricWard, Now: time.Now, Log: quiet()}
+	chk := &check.Checker{Spine: c, Audit: audit, Setting: cpis.PaediatricWard, Now: time.Now, Log: quiet()}
 	ctx := context.Background()
 	for _, tc := range []struct {
 		nhs        cpis.NHSNumber
@@ -42,7 +43,7 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 		{"9990300097", "restricted record with a plan", true, true},
 		{"9990300100", "no CP-IS record: an empty searchset, not an error", false, false},
 	} {
-		p := NewPresentation(time.Now())
+		p := check.NewPresentation(time.Now())
 		tr, err := chk.Trace(ctx, sess, tc.nhs, p)
 		if err != nil || tr.CheckErr != nil {
 			t.Fatalf("%s (%s): %v / %v", tc.nhs, tc.why, err, tr.CheckErr)
@@ -80,12 +81,12 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 	}
 
 	// Guide: "the previous 25 occasions".
-	alert, err := chk.Open(ctx, sess, "9990300119", NewPresentation(time.Now()))
+	alert, err := chk.Open(ctx, sess, "9990300119", check.NewPresentation(time.Now()))
 	if err != nil || len(alert.History) != cpis.MaxHistory {
 		t.Fatalf("30 past accesses: %d rows, %v; want 25", len(alert.History), err)
 	}
 
-	if _, err := chk.Trace(ctx, sess, "9111231130", NewPresentation(time.Now())); !errors.Is(err, spine.ErrNotFound) {
+	if _, err := chk.Trace(ctx, sess, "9111231130", check.NewPresentation(time.Now())); !errors.Is(err, spine.ErrNotFound) {
 		t.Errorf("not found: %v", err)
 	}
 	if _, err := chk.Search(ctx, sess, cpis.SearchQuery{Family: "Smith", BirthDate: s.Patients()[len(s.Patients())-1].BirthDate}); !errors.Is(err, spine.ErrTooManyMatches) {
@@ -97,7 +98,7 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 // step, and nothing is left half-done.
 func TestCheckerSpineFaults(t *testing.T) {
 	s, c, sess := startSandbox(t)
-	chk := &Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.PaediatricWard, Now: time.Now, Log: quiet()}
+	chk := &check.Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.PaediatricWard, Now: time.Now, Log: quiet()}
 	for _, tc := range []struct {
 		fault sandbox.Fault
 		title string
@@ -108,7 +109,7 @@ func TestCheckerSpineFaults(t *testing.T) {
 		{sandbox.Fault{Mode: sandbox.FaultOversized}, "The Spine gave an answer the kiosk cannot read"},
 	} {
 		s.SetFault(tc.fault)
-		_, err := chk.Trace(context.Background(), sess, "9990276579", NewPresentation(time.Now()))
+		_, err := chk.Trace(context.Background(), sess, "9990276579", check.NewPresentation(time.Now()))
 		if err == nil {
 			t.Fatalf("%v: no error", tc.fault.Mode)
 		}

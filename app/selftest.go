@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 )
@@ -44,7 +45,7 @@ func (p *Program) selftest(out io.Writer, o selftestOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var sess Session
+	var sess check.Session
 	var err error
 	if o.card {
 		sess, err = p.cardSession(ctx, o)
@@ -76,8 +77,8 @@ func (p *Program) selftest(out io.Writer, o selftestOptions) error {
 	return nil
 }
 
-func (p *Program) checkOne(ctx context.Context, sess Session, nhs cpis.NHSNumber) (string, error) {
-	pres := NewPresentation(time.Now())
+func (p *Program) checkOne(ctx context.Context, sess check.Session, nhs cpis.NHSNumber) (string, error) {
+	pres := check.NewPresentation(time.Now())
 	t, err := p.check.Trace(ctx, sess, nhs, pres)
 	switch {
 	case err != nil:
@@ -115,12 +116,12 @@ func (p *Program) checkOne(ctx context.Context, sess Session, nhs cpis.NHSNumber
 
 // timeChecks repeats the whole check (trace with silent check, then open)
 // and prints the latency percentiles and the resident memory afterwards.
-func (p *Program) timeChecks(ctx context.Context, out io.Writer, sess Session, n int) error {
+func (p *Program) timeChecks(ctx context.Context, out io.Writer, sess check.Session, n int) error {
 	d := make([]time.Duration, 0, n)
 	for i := 0; i < n; i++ {
 		nhs := TestPatients[i%len(TestPatients)]
 		start := time.Now()
-		pres := NewPresentation(start)
+		pres := check.NewPresentation(start)
 		if _, err := p.check.Trace(ctx, sess, nhs, pres); err != nil {
 			return fmt.Errorf("timing check %d: %w", i, err)
 		}
@@ -171,10 +172,10 @@ func joinCodes(cs []cpis.ActivityCode) string {
 }
 
 // cardSession signs in with the card in the reader and picks the role.
-func (p *Program) cardSession(ctx context.Context, o selftestOptions) (Session, error) {
+func (p *Program) cardSession(ctx context.Context, o selftestOptions) (check.Session, error) {
 	r := device.NewReader(device.Options{Reader: p.cfg.Reader, Log: p.log.WithField("component", "device")})
 	if err := r.Start(ctx); err != nil {
-		return Session{}, fmt.Errorf("starting the smartcard reader: %w", err)
+		return check.Session{}, fmt.Errorf("starting the smartcard reader: %w", err)
 	}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -183,12 +184,12 @@ func (p *Program) cardSession(ctx context.Context, o selftestOptions) (Session, 
 	}()
 	l, err := cardLogin(ctx, p, r, o.stdin)
 	if err != nil {
-		return Session{}, err
+		return check.Session{}, err
 	}
 	for _, role := range l.User.Roles {
 		if (o.role == "" && cpis.UsableHere(role) == nil) || role.ID == o.role {
-			return Session{User: l.User, Role: role, Token: l.Token, Expires: l.Expires}, nil
+			return check.Session{User: l.User, Role: role, Token: l.Token, Expires: l.Expires}, nil
 		}
 	}
-	return Session{}, fmt.Errorf("no usable role on this card for the check (codes B0264 and B0107 are needed)")
+	return check.Session{}, fmt.Errorf("no usable role on this card for the check (codes B0264 and B0107 are needed)")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -38,8 +39,8 @@ var (
 // SessionHost is what the gatekeeper drives: the window's controller.
 type SessionHost interface {
 	SetSession(sv ui.SessionView, msg *ui.Message)
-	SignIn(s Session)
-	Renewed(s Session)
+	SignIn(s check.Session)
+	Renewed(s check.Session)
 	Lock(sv ui.SessionView)
 	SignOut(sv ui.SessionView)
 }
@@ -51,7 +52,7 @@ type SessionHost interface {
 type Gatekeeper struct {
 	Reader   CardReader
 	Identity Identity
-	Audit    Audit
+	Audit    check.Audit
 	Host     SessionHost
 	Setting  cpis.Setting
 	Log      logrus.FieldLogger
@@ -400,8 +401,8 @@ func (g *Gatekeeper) endLogin(st *sessionState) {
 	}
 }
 
-func (g *Gatekeeper) session(st *sessionState) Session {
-	return Session{User: st.login.User, Role: *st.role, Token: st.login.Token, Expires: st.login.Expires}
+func (g *Gatekeeper) session(st *sessionState) check.Session {
+	return check.Session{User: st.login.User, Role: *st.role, Token: st.login.Token, Expires: st.login.Expires}
 }
 
 func (g *Gatekeeper) view(st *sessionState) ui.SessionView {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
@@ -63,7 +64,7 @@ func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 		t.Fatal("pcscd is not running: start it (scripts/test does) or set CPIS_NO_PCSCD=1 where it cannot run")
 	}
 	a := &memAudit{}
-	chk := &Checker{Spine: c, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	chk := &check.Checker{Spine: c, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
 	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, idle, v.show, quiet())
 	g := &Gatekeeper{Reader: r, Identity: c, Audit: a, Host: k, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
@@ -40,7 +41,7 @@ func storeCardRig(t *testing.T) (*cardRig, *store.DB) {
 		t.Fatal("pcscd is not running: start it (scripts/test does)")
 	}
 	db := testDB(t)
-	chk := &Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
 	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, 0, v.show, quiet())
 	g := &Gatekeeper{Reader: r, Identity: c, Audit: db, Host: k, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"path/filepath"
 
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -112,7 +113,7 @@ func TestRefusalNamesTheMissingCodes(t *testing.T) {
 		{cpis.EventLogin, cpis.ErrSilentReadOnly, []string{"B0264", "B0107"}},
 		{cpis.EventTrace, errors.New("your role does not have code B0107"), []string{"B0264"}},
 	} {
-		e := refusal(store.Event{Kind: c.kind, UserID: "u", At: time.Now()}, c.err)
+		e := check.Refusal(store.Event{Kind: c.kind, UserID: "u", At: time.Now()}, c.err)
 		s, _ := StaffRule{}.Apply(store.StaffCheck{}, e)
 		if len(s.Refusals) != 1 || !slices.Equal(s.Refusals[0].Missing, c.want) {
 			t.Errorf("%s refused with %v: %+v, want missing %v", c.kind, c.err, s.Refusals, c.want)

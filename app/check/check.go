@@ -1,4 +1,8 @@
-package app
+// Package check is the CP-IS check itself: trace the presenting patient on
+// PDS, then the CP-IS query and the access history, each audited. It holds
+// no state between calls, so the window, selftest and the checks that wait
+// use it the same way.
+package check
 
 import (
 	"context"
@@ -41,7 +45,7 @@ type Session struct {
 	Demo    bool
 }
 
-func (s Session) spine() spine.Session {
+func (s Session) Spine() spine.Session {
 	return spine.Session{Token: s.Token, RoleID: s.Role.ID, ODS: s.Role.OrgCode}
 }
 
@@ -117,7 +121,7 @@ func (c *Checker) observe(err error) {
 // CP-IS answer counts only once PDS has confirmed the number.
 func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Presentation) (Traced, error) {
 	if err := cpis.Permit(s.Role, cpis.ActTrace); err != nil {
-		c.audit(s, refusal(store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits()}, err))
+		c.Record(s, Refusal(store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits()}, err))
 		return Traced{}, fmt.Errorf("tracing patient: %w", err)
 	}
 	type plansResult struct {
@@ -128,24 +132,24 @@ func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pr
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
-		plans, err := c.Spine.Plans(cctx, s.spine(), nhs, spine.Access{PresentedAt: p.At})
+		plans, err := c.Spine.Plans(cctx, s.Spine(), nhs, spine.Access{PresentedAt: p.At})
 		silent <- plansResult{plans, err}
 	}()
 
-	pt, err := c.Spine.Patient(ctx, s.spine(), nhs)
+	pt, err := c.Spine.Patient(ctx, s.Spine(), nhs)
 	c.observe(err)
 	if err != nil {
-		c.audit(s, failure(store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits()}, err))
+		c.Record(s, failure(store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits()}, err))
 		return Traced{}, fmt.Errorf("tracing patient: %w", err)
 	}
-	c.audit(s, store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits(), Result: cpis.ResultFound, Outcome: "found"})
+	c.Record(s, store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits(), Result: cpis.ResultFound, Outcome: "found"})
 
 	r := <-silent
 	c.observe(r.err)
 	t := Traced{Patient: pt, CheckErr: r.err}
 	if r.err != nil {
 		t.CheckErr = fmt.Errorf("checking for a Child Care Alert: %w", r.err)
-		c.audit(s, failure(store.Event{Kind: cpis.EventSilentCheck, NHS: nhs.Digits()}, r.err))
+		c.Record(s, failure(store.Event{Kind: cpis.EventSilentCheck, NHS: nhs.Digits()}, r.err))
 		return t, nil
 	}
 	t.Present = len(cpis.VisiblePlans(r.plans, c.Now())) > 0
@@ -153,7 +157,7 @@ func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pr
 	if t.Present {
 		e.Result, e.Outcome = cpis.ResultAlert, "alert present"
 	}
-	c.audit(s, e)
+	c.Record(s, e)
 	return t, nil
 }
 
@@ -161,16 +165,16 @@ func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pr
 // postcode.
 func (c *Checker) Search(ctx context.Context, s Session, q cpis.SearchQuery) ([]cpis.Patient, error) {
 	if err := cpis.Permit(s.Role, cpis.ActTrace); err != nil {
-		c.audit(s, refusal(store.Event{Kind: cpis.EventSearch}, err))
+		c.Record(s, Refusal(store.Event{Kind: cpis.EventSearch}, err))
 		return nil, fmt.Errorf("searching for patient: %w", err)
 	}
-	pts, err := c.Spine.Search(ctx, s.spine(), q, MaxMatches)
+	pts, err := c.Spine.Search(ctx, s.Spine(), q, MaxMatches)
 	c.observe(err)
 	if err != nil {
-		c.audit(s, failure(store.Event{Kind: cpis.EventSearch}, err))
+		c.Record(s, failure(store.Event{Kind: cpis.EventSearch}, err))
 		return nil, fmt.Errorf("searching for patient: %w", err)
 	}
-	c.audit(s, store.Event{Kind: cpis.EventSearch, Result: cpis.ResultFound, Outcome: fmt.Sprintf("%d matches", len(pts))})
+	c.Record(s, store.Event{Kind: cpis.EventSearch, Result: cpis.ResultFound, Outcome: fmt.Sprintf("%d matches", len(pts))})
 	return pts, nil
 }
 
@@ -179,17 +183,17 @@ func (c *Checker) Search(ctx context.Context, s Session, q cpis.SearchQuery) ([]
 // history. Only the visible plans are kept; nothing else of the response.
 func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Presentation) (cpis.Alert, error) {
 	if err := cpis.Permit(s.Role, cpis.ActOpenAlert); err != nil {
-		c.audit(s, refusal(store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits()}, err))
+		c.Record(s, Refusal(store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits()}, err))
 		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
 	}
-	plans, err := c.Spine.Plans(ctx, s.spine(), nhs, spine.Access{
+	plans, err := c.Spine.Plans(ctx, s.Spine(), nhs, spine.Access{
 		Unscheduled: true, IdempotencyKey: p.Key, PresentedAt: p.At,
 	})
 	c.observe(err)
 	if err != nil {
 		// A timeout may still have reached the Spine: the presentation's key
 		// keeps a retry from notifying twice.
-		c.audit(s, failure(store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits(), TraceID: p.Key}, err))
+		c.Record(s, failure(store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits(), TraceID: p.Key}, err))
 		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
 	}
 	alert := cpis.Alert{NHS: nhs, Plans: cpis.VisiblePlans(plans, c.Now())}
@@ -197,8 +201,8 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 	if len(alert.Plans) > 0 {
 		e.Result = cpis.ResultAlert
 	}
-	c.audit(s, e)
-	hist, err := c.Spine.History(ctx, s.spine(), nhs)
+	c.Record(s, e)
+	hist, err := c.Spine.History(ctx, s.Spine(), nhs)
 	c.observe(err)
 	if err != nil {
 		return alert, fmt.Errorf("reading access history: %w", err)
@@ -210,7 +214,7 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 	return alert, nil
 }
 
-func (c *Checker) audit(s Session, e store.Event) {
+func (c *Checker) Record(s Session, e store.Event) {
 	e.At = c.Now()
 	e.UserID, e.UserName = s.User.ID, s.User.Name
 	e.RoleID, e.JobRole, e.OrgCode = s.Role.ID, s.Role.JobRole, s.Role.OrgCode
@@ -228,7 +232,7 @@ func (c *Checker) audit(s Session, e store.Event) {
 
 // refusal is e as a refused action: the codes the role lacked come from
 // the error's type, never its words.
-func refusal(e store.Event, err error) store.Event {
+func Refusal(e store.Event, err error) store.Event {
 	e.Result, e.Outcome = cpis.ResultRefused, "refused: "+err.Error()
 	var pe *cpis.PermissionError
 	if errors.As(err, &pe) {
@@ -239,7 +243,7 @@ func refusal(e store.Event, err error) store.Event {
 
 // failure is e as a call that got no usable answer.
 func failure(e store.Event, err error) store.Event {
-	e.Result, e.Outcome = cpis.ResultFailed, outcome(err)
+	e.Result, e.Outcome = cpis.ResultFailed, Outcome(err)
 	if errors.Is(err, spine.ErrNotFound) {
 		e.Result = cpis.ResultNotFound
 	}
@@ -248,7 +252,7 @@ func failure(e store.Event, err error) store.Event {
 
 // outcome is the audit word for an error: its class, never its text, which
 // could in principle echo what the server was sent.
-func outcome(err error) string {
+func Outcome(err error) string {
 	switch {
 	case errors.Is(err, spine.ErrNotFound):
 		return "not found"
