@@ -19,6 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/logging"
 )
 
 // The diagnostics bundle is what IT sends to the supplier or the service
@@ -89,12 +90,12 @@ func writeBundle(path string, st Status, cfg config.Config) (err error) {
 			return fmt.Errorf("writing diagnostics bundle: %w", err)
 		}
 	}
-	logs, err := recentLogs(logDir(cfg.DataDir), bundleLogLimit)
+	logs, err := recentLogs(logging.Dir(cfg.DataDir), bundleLogLimit)
 	if err != nil {
 		return fmt.Errorf("writing diagnostics bundle: %w", err)
 	}
 	for _, l := range logs {
-		if err := add("logs/"+l.name, scrubLog(l.b)); err != nil {
+		if err := add("logs/"+l.name, logging.ScrubLog(l.b)); err != nil {
 			return fmt.Errorf("writing diagnostics bundle: %w", err)
 		}
 	}
@@ -151,8 +152,8 @@ func recentLogs(dir string, limit int) ([]logFile, error) {
 	}
 	// The current file first, then the rotated ones newest first.
 	sort.Slice(cs, func(i, j int) bool {
-		if (cs[i].name == logFileName) != (cs[j].name == logFileName) {
-			return cs[i].name == logFileName
+		if (cs[i].name == logging.FileName) != (cs[j].name == logging.FileName) {
+			return cs[i].name == logging.FileName
 		}
 		return cs[i].mod.After(cs[j].mod)
 	})

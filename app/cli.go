@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
@@ -165,7 +166,7 @@ func setup(c common, stderr io.Writer) (config.Config, cpis.Setting, *logrus.Log
 		fmt.Fprintf(stderr, "cpis-kiosk: --log-level %q: use debug, info, warn or error\n", c.logLevel)
 		return cfg, "", nil, nil, false
 	}
-	log, closer, err := newLogger(cfg.DataDir, level)
+	log, closer, err := logging.New(cfg.DataDir, level)
 	if err != nil {
 		fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
 		return cfg, "", nil, nil, false

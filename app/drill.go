@@ -19,6 +19,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -103,7 +104,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 	}
 	dataDir := filepath.Join(dir, "data")
 	dbPath, keyPath := drillPaths(dataDir)
-	db, err := openDB(dbPath, keyPath, log)
+	db, err := store.Open(dbPath, keyPath, log)
 	if err != nil {
 		return store.DrillResult{}, fmt.Errorf("opening the drill's database: %w", err)
 	}
@@ -166,7 +167,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 		if err := drillKillReplay(ctx, opts, log, dataDir, sb); err != nil {
 			return store.DrillResult{}, err
 		}
-		if db, err = openDB(dbPath, keyPath, log); err != nil {
+		if db, err = store.Open(dbPath, keyPath, log); err != nil {
 			return store.DrillResult{}, fmt.Errorf("reopening the drill's database: %w", err)
 		}
 	} else {
@@ -392,7 +393,7 @@ func DrillReplayChild(args []string) int {
 	}
 	l := logrus.New()
 	l.SetLevel(logrus.WarnLevel)
-	l.SetFormatter(redactor{&logrus.TextFormatter{}})
+	l.SetFormatter(logging.Redactor{&logrus.TextFormatter{}})
 	l.SetOutput(os.Stderr)
 	if err := drillReplay(context.Background(), os.Stdout, l, *data, *pdsURL, *cpisURL, *idURL, *ca, 0); err != nil {
 		fmt.Fprintf(os.Stderr, "cpis-kiosk drill-replay: %v\n", err)
@@ -404,7 +405,7 @@ func DrillReplayChild(args []string) int {
 // drillReplay replays the queue in dataDir to the end.
 func drillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dataDir, pdsURL, cpisURL, idURL, ca string, pdsInterval time.Duration) error {
 	dbPath, keyPath := drillPaths(dataDir)
-	db, err := openDB(dbPath, keyPath, log)
+	db, err := store.Open(dbPath, keyPath, log)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 
@@ -41,7 +42,7 @@ func scanForPatients(t *testing.T, name string, b []byte, leaks []string) {
 	if m := nhsDigits.Find(b); m != nil {
 		t.Errorf("%s holds an NHS number (%s)", name, m)
 	}
-	if m := nhsLike.Find(b); m != nil {
+	if m := logging.NHSLike.Find(b); m != nil {
 		t.Errorf("%s holds something shaped like an NHS number (%s)", name, m)
 	}
 	for _, s := range leaks {
@@ -87,7 +88,7 @@ func TestRedactorRemovesPersonalDetails(t *testing.T) {
 	l.SetOutput(&buf)
 	l.SetLevel(logrus.DebugLevel)
 	for _, f := range []logrus.Formatter{&logrus.JSONFormatter{}, &logrus.TextFormatter{FullTimestamp: true}} {
-		l.SetFormatter(redactor{f})
+		l.SetFormatter(logging.Redactor{f})
 		l.WithFields(logrus.Fields{
 			"given": "Poppy", "family": "CPISTEST", "familyName": "CPISTEST", "patient_name": "Poppy CPISTEST",
 			"dob": "2019-05-01", "birthDate": "01/05/2019", "passcode": "2468", "pin": 1357, "Name": "Leo",
@@ -118,7 +119,7 @@ func TestSensitiveKeys(t *testing.T) {
 		"spine": false, "component": false, "pinned": false, "service": false, "request_id": false, "trace_id": false,
 		"reader": false, "status": false,
 	} {
-		if got := sensitiveKey(k); got != want {
+		if got := logging.SensitiveKey(k); got != want {
 			t.Errorf("sensitiveKey(%q) = %v, want %v", k, got, want)
 		}
 	}
@@ -128,7 +129,7 @@ func TestSensitiveKeys(t *testing.T) {
 // 10 MB, compressed backups, five kept.
 func TestLogFileRotates(t *testing.T) {
 	dir := t.TempDir()
-	l, closer, err := newLogger(dir, logrus.InfoLevel)
+	l, closer, err := logging.New(dir, logrus.InfoLevel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func TestLogFileRotates(t *testing.T) {
 	var gz []string
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		gz, _ = filepath.Glob(filepath.Join(logDir(dir), "kiosk-*.log.gz"))
+		gz, _ = filepath.Glob(filepath.Join(logging.Dir(dir), "kiosk-*.log.gz"))
 		if len(gz) > 0 {
 			break
 		}
@@ -150,14 +151,14 @@ func TestLogFileRotates(t *testing.T) {
 	if len(gz) != 1 {
 		t.Fatalf("rotated files: %v", gz)
 	}
-	for _, f := range append(gz, filepath.Join(logDir(dir), logFileName)) {
+	for _, f := range append(gz, filepath.Join(logging.Dir(dir), logging.FileName)) {
 		fi, err := os.Stat(f)
 		if err != nil || fi.Mode().Perm() != 0o600 {
 			t.Errorf("%s: mode %v, %v", f, fi.Mode(), err)
 		}
 	}
-	logs := readLogs(t, logDir(dir))
-	if !bytes.Contains(logs[logFileName], []byte(`"component":"test"`)) {
+	logs := readLogs(t, logging.Dir(dir))
+	if !bytes.Contains(logs[logging.FileName], []byte(`"component":"test"`)) {
 		t.Error("the current file has no JSON entries")
 	}
 }
@@ -176,8 +177,8 @@ func TestWholeCheckLogsNoPatient(t *testing.T) {
 		t.Fatalf("status: %d\n%s", code, errOut.String())
 	}
 	leaks := patientLeaks()
-	logs := readLogs(t, logDir(dir))
-	if len(logs[logFileName]) == 0 {
+	logs := readLogs(t, logging.Dir(dir))
+	if len(logs[logging.FileName]) == 0 {
 		t.Fatal("no log file")
 	}
 	for name, b := range logs {
@@ -185,7 +186,7 @@ func TestWholeCheckLogsNoPatient(t *testing.T) {
 	}
 	scanForPatients(t, "standard error", errOut.Bytes(), leaks)
 	// The check did happen, and was logged.
-	if !bytes.Contains(logs[logFileName], []byte(`"component":"spine"`)) || !bytes.Contains(logs[logFileName], []byte(`"request_id"`)) {
+	if !bytes.Contains(logs[logging.FileName], []byte(`"component":"spine"`)) || !bytes.Contains(logs[logging.FileName], []byte(`"request_id"`)) {
 		t.Error("the log does not show the Spine calls (by request id)")
 	}
 }

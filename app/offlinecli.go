@@ -5,13 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/nhs-cpis/kiosk/store"
 	"io"
 	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/nhs-cpis/kiosk/app/logging"
+	"github.com/nhs-cpis/kiosk/store"
 
 	"github.com/sirupsen/logrus"
 )
@@ -194,7 +196,7 @@ func drillDowntime(patients int, kill bool, stdout, stderr io.Writer) (store.Dri
 	log := logrus.New()
 	log.SetOutput(stderr)
 	log.SetLevel(logrus.WarnLevel)
-	log.SetFormatter(redactor{&logrus.TextFormatter{}})
+	log.SetFormatter(logging.Redactor{&logrus.TextFormatter{}})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Drill(ctx, stdout, DrillOptions{Patients: patients, Kill: kill, Exe: exe, Log: log})

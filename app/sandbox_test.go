@@ -15,6 +15,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -188,7 +189,7 @@ func TestRedactorRemovesNHSNumbers(t *testing.T) {
 	var buf bytes.Buffer
 	l := logrus.New()
 	l.SetOutput(&buf)
-	l.SetFormatter(redactor{&logrus.JSONFormatter{}})
+	l.SetFormatter(logging.Redactor{&logrus.JSONFormatter{}})
 	l.WithField("nhs", "9990276579").Info("tracing 999 027 5831 and 999-027-6579")
 	if nhsDigits.Match(buf.Bytes()) || strings.Count(buf.String(), "[redacted]") != 3 {
 		t.Fatalf("log line: %s", buf.String())

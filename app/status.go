@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -729,7 +730,7 @@ func judgeDisk(f statusFacts) StatusLine {
 func judgeLogs(f statusFacts) StatusLine {
 	l := StatusLine{ID: "logs", Title: "Logs"}
 	where := fmt.Sprintf("JSON in %s (%s, a new file every %d MB, %d kept, compressed); text on standard error",
-		f.LogDir, logFileName, logMaxMB, logMaxBackups)
+		f.LogDir, logging.FileName, logging.MaxMB, logging.MaxBackups)
 	switch {
 	case f.LogErr != nil:
 		l.State, l.Detail = StateAmber, "No log file yet. "+where+"."

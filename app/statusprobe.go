@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 
 	"github.com/google/uuid"
@@ -111,7 +112,7 @@ func (p *statusProbe) run(ctx context.Context, source string) Status {
 	if now == nil {
 		now = time.Now
 	}
-	f := statusFacts{DataDir: p.cfg.DataDir, WantReader: p.cfg.Reader, Baseline: p.baseline, LogDir: logDir(p.cfg.DataDir)}
+	f := statusFacts{DataDir: p.cfg.DataDir, WantReader: p.cfg.Reader, Baseline: p.baseline, LogDir: logging.Dir(p.cfg.DataDir)}
 	var wg sync.WaitGroup
 	do := func(fn func()) {
 		wg.Add(1)
@@ -147,7 +148,7 @@ func (p *statusProbe) run(ctx context.Context, source string) Status {
 		f.DiskFree, f.DiskErr = diskFree(dir)
 	})
 	do(func() {
-		fi, err := os.Stat(filepath.Join(f.LogDir, logFileName))
+		fi, err := os.Stat(filepath.Join(f.LogDir, logging.FileName))
 		if err == nil {
 			f.LogBytes = fi.Size()
 		}

@@ -1,4 +1,7 @@
-package app
+// Package logging writes the kiosk's logs: logrus to rotating files beside the
+// data, every line redacted of NHS numbers, names, dates of birth and
+// passcodes before it is written.
+package logging
 
 import (
 	"bytes"
@@ -19,13 +22,13 @@ import (
 // At the kiosk's rate of logging that is weeks of history for IT, in a
 // bounded 60 MB or so of disk.
 const (
-	logFileName   = "kiosk.log"
-	logMaxMB      = 10
-	logMaxBackups = 5
+	FileName   = "kiosk.log"
+	MaxMB      = 10
+	MaxBackups = 5
 )
 
 // logDir is where the kiosk's JSON logs live in its data folder.
-func logDir(dataDir string) string { return filepath.Join(dataDir, "logs") }
+func Dir(dataDir string) string { return filepath.Join(dataDir, "logs") }
 
 // What the redactor removes wherever it appears in a log entry. Dates of
 // birth, names and passcodes are never handed to the logger; this is the
@@ -33,7 +36,7 @@ func logDir(dataDir string) string { return filepath.Join(dataDir, "logs") }
 var (
 	// nhsLike is anything that could be an NHS number: ten digits, or 3-3-4
 	// with spaces or hyphens.
-	nhsLike = regexp.MustCompile(`\b\d{3}[ -]?\d{3}[ -]?\d{4}\b`)
+	NHSLike = regexp.MustCompile(`\b\d{3}[ -]?\d{3}[ -]?\d{4}\b`)
 	// isoDate is YYYY-MM-DD standing alone. A timestamp (2026-03-05T03:12:00Z)
 	// is not matched: the T joins the date to the time, so there is no word
 	// boundary after the day.
@@ -48,14 +51,14 @@ const redacted = "[redacted]"
 
 // redactText removes NHS numbers and dates from free text.
 func redactText(s string) string {
-	for _, re := range []*regexp.Regexp{nhsLike, isoDate, ukDate, wordDate} {
+	for _, re := range []*regexp.Regexp{NHSLike, isoDate, ukDate, wordDate} {
 		s = re.ReplaceAllString(s, redacted)
 	}
 	return s
 }
 
 func redactBytes(b []byte) []byte {
-	for _, re := range []*regexp.Regexp{nhsLike, isoDate, ukDate, wordDate} {
+	for _, re := range []*regexp.Regexp{NHSLike, isoDate, ukDate, wordDate} {
 		b = re.ReplaceAll(b, []byte(redacted))
 	}
 	return b
@@ -72,7 +75,7 @@ var sensitiveWords = map[string]bool{
 // details: any word of it (split at "_", "-", "." and camelCase) is one of
 // sensitiveWords, or ends in "name" (username, fullName) or starts with
 // "birth". Whole words, so that "spine" is not taken for "pin".
-func sensitiveKey(k string) bool {
+func SensitiveKey(k string) bool {
 	for _, w := range keyWords(k) {
 		if sensitiveWords[w] || strings.HasSuffix(w, "name") || strings.HasPrefix(w, "birth") {
 			return true
@@ -129,20 +132,20 @@ func redactValue(v any) any {
 // personal details, removes NHS numbers and dates from the message and
 // every field, and runs the same patterns over the formatted entry as a
 // last net.
-type redactor struct{ next logrus.Formatter }
+type Redactor struct{ Next logrus.Formatter }
 
-func (r redactor) Format(e *logrus.Entry) ([]byte, error) {
+func (r Redactor) Format(e *logrus.Entry) ([]byte, error) {
 	c := *e
 	c.Data = make(logrus.Fields, len(e.Data))
 	for k, v := range e.Data {
-		if sensitiveKey(k) {
+		if SensitiveKey(k) {
 			c.Data[k] = redacted
 			continue
 		}
 		c.Data[k] = redactValue(v)
 	}
 	c.Message = redactText(e.Message)
-	b, err := r.next.Format(&c)
+	b, err := r.Next.Format(&c)
 	if err != nil {
 		return nil, err
 	}
@@ -151,15 +154,15 @@ func (r redactor) Format(e *logrus.Entry) ([]byte, error) {
 
 // newLogger logs text to standard error and JSON to a rotating
 // logs/kiosk.log in the data folder, both through the redactor.
-func newLogger(dataDir string, level logrus.Level) (*logrus.Logger, io.Closer, error) {
+func New(dataDir string, level logrus.Level) (*logrus.Logger, io.Closer, error) {
 	l := logrus.New()
 	l.SetLevel(level)
-	l.SetFormatter(redactor{&logrus.TextFormatter{FullTimestamp: true}})
+	l.SetFormatter(Redactor{&logrus.TextFormatter{FullTimestamp: true}})
 	l.SetOutput(os.Stderr)
 	if dataDir == "" {
 		return l, io.NopCloser(nil), nil
 	}
-	dir := logDir(dataDir)
+	dir := Dir(dataDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		// The kiosk still runs: a check must not wait on a log file. The
 		// status screen shows the log folder cannot be written.
@@ -167,9 +170,9 @@ func newLogger(dataDir string, level logrus.Level) (*logrus.Logger, io.Closer, e
 		return l, io.NopCloser(nil), nil
 	}
 	// lumberjack makes its files 0600.
-	f := &lumberjack.Logger{Filename: filepath.Join(dir, logFileName), MaxSize: logMaxMB,
-		MaxBackups: logMaxBackups, Compress: true}
-	l.AddHook(&fileHook{w: f, f: redactor{&logrus.JSONFormatter{}}})
+	f := &lumberjack.Logger{Filename: filepath.Join(dir, FileName), MaxSize: MaxMB,
+		MaxBackups: MaxBackups, Compress: true}
+	l.AddHook(&fileHook{w: f, f: Redactor{&logrus.JSONFormatter{}}})
 	return l, f, nil
 }
 
@@ -193,7 +196,7 @@ func (h *fileHook) Fire(e *logrus.Entry) error {
 // scrubLog runs the redactor's patterns over a log file's bytes, for the
 // diagnostics bundle: the files were redacted when written, and a bundle
 // leaves the machine, so it is done again on the way out.
-func scrubLog(b []byte) []byte {
+func ScrubLog(b []byte) []byte {
 	if !bytes.ContainsAny(b, "0123456789") {
 		return b
 	}
