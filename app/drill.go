@@ -393,7 +393,7 @@ func DrillReplayChild(args []string) int {
 	}
 	l := logrus.New()
 	l.SetLevel(logrus.WarnLevel)
-	l.SetFormatter(logging.Redactor{&logrus.TextFormatter{}})
+	l.SetFormatter(logging.Redactor{Next: &logrus.TextFormatter{}})
 	l.SetOutput(os.Stderr)
 	if err := drillReplay(context.Background(), os.Stdout, l, *data, *pdsURL, *cpisURL, *idURL, *ca, 0); err != nil {
 		fmt.Fprintf(os.Stderr, "cpis-kiosk drill-replay: %v\n", err)

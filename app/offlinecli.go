@@ -196,7 +196,7 @@ func drillDowntime(patients int, kill bool, stdout, stderr io.Writer) (store.Dri
 	log := logrus.New()
 	log.SetOutput(stderr)
 	log.SetLevel(logrus.WarnLevel)
-	log.SetFormatter(logging.Redactor{&logrus.TextFormatter{}})
+	log.SetFormatter(logging.Redactor{Next: &logrus.TextFormatter{}})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Drill(ctx, stdout, DrillOptions{Patients: patients, Kill: kill, Exe: exe, Log: log})

@@ -189,7 +189,7 @@ func TestRedactorRemovesNHSNumbers(t *testing.T) {
 	var buf bytes.Buffer
 	l := logrus.New()
 	l.SetOutput(&buf)
-	l.SetFormatter(logging.Redactor{&logrus.JSONFormatter{}})
+	l.SetFormatter(logging.Redactor{Next: &logrus.JSONFormatter{}})
 	l.WithField("nhs", "9990276579").Info("tracing 999 027 5831 and 999-027-6579")
 	if nhsDigits.Match(buf.Bytes()) || strings.Count(buf.String(), "[redacted]") != 3 {
 		t.Fatalf("log line: %s", buf.String())
