@@ -88,7 +88,7 @@ func TestRedactorRemovesPersonalDetails(t *testing.T) {
 	l.SetOutput(&buf)
 	l.SetLevel(logrus.DebugLevel)
 	for _, f := range []logrus.Formatter{&logrus.JSONFormatter{}, &logrus.TextFormatter{FullTimestamp: true}} {
-		l.SetFormatter(logging.Redactor{f})
+		l.SetFormatter(logging.Redactor{Next: f})
 		l.WithFields(logrus.Fields{
 			"given": "Poppy", "family": "CPISTEST", "familyName": "CPISTEST", "patient_name": "Poppy CPISTEST",
 			"dob": "2019-05-01", "birthDate": "01/05/2019", "passcode": "2468", "pin": 1357, "Name": "Leo",

@@ -1,10 +1,7 @@
 package ui
 
 import (
-	"image/color"
-
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -20,14 +17,14 @@ var historyColumns = tableLayout{0.2, 0.27, 0.23, 0.3}
 // allows: the NHS number, the plans and their dates, the local authority
 // and its numbers, and the access history. Nothing else is drawn, even if
 // the app were to hand over more.
-func (w *Window) alertPage(v View) page {
+func (w *Window) alertPage(v View, act CheckActions) page {
 	// One segment per paragraph: Fyne's RichText can break a word where two
 	// segments meet inside a wrapped line.
 	notice := inset(container.NewVBox(
 		rich(seg("The local authority has been notified. This is for information only, not a referral.", theme.SizeNameText, theme.ColorNameForeground, true)),
 		rich(seg("Safeguarding concern: "+routeOrDefault(v.SafeguardingRoute), theme.SizeNameText, theme.ColorNameForeground, false)),
 	), nhsBlue, nhsWhite)
-	actions := []fyne.CanvasObject{w.button("newpatient", "New patient  (Esc)", lookPrimary, w.act.NewPatient)}
+	actions := []fyne.CanvasObject{w.newPatient(lookPrimary, act)}
 	if v.Opened == nil {
 		return page{lead: notice, content: para("The alert is not available to show."), actions: actions}
 	}
@@ -44,9 +41,9 @@ func alertCard(a cpis.Alert) fyne.CanvasObject {
 	// enough to dial from a metre.
 	details := container.NewVBox(
 		container.NewGridWithColumns(2,
-			rich(seg("NHS number  ", theme.SizeNameText, colorSecondary, false),
+			rich(factLabel("NHS number  "),
 				seg(a.NHS.String(), sizeLarge, theme.ColorNameForeground, true)),
-			rich(seg("Local authority  ", theme.SizeNameText, colorSecondary, false),
+			rich(factLabel("Local authority  "),
 				seg(orNotKnown(la.Name), sizeLarge, theme.ColorNameForeground, true))),
 		plans(a.Plans),
 		container.NewGridWithColumns(2,
@@ -75,10 +72,6 @@ func phone(s string) fyne.CanvasObject {
 
 // plans lists each visible plan: type in words and code, and its dates.
 func plans(ps []cpis.Plan) fyne.CanvasObject {
-	label := func(s string) *widget.TextSegment { return seg(s, theme.SizeNameText, colorSecondary, false) }
-	value := func(s string) *widget.TextSegment {
-		return seg(s, theme.SizeNameText, theme.ColorNameForeground, true)
-	}
 	if len(ps) == 0 {
 		return para("No plan is visible today.")
 	}
@@ -88,9 +81,9 @@ func plans(ps []cpis.Plan) fyne.CanvasObject {
 		if !p.End.IsZero() {
 			end = formatDate(p.End)
 		}
-		segs := []*widget.TextSegment{label("Start "), value(formatDate(p.Start)), label("    End "), value(end)}
+		segs := []*widget.TextSegment{factLabel("Start "), factValue(formatDate(p.Start)), factLabel("    End "), factValue(end)}
 		if p.Type == cpis.UCPP {
-			segs = append(segs, label("    Due date "), value(formatDate(p.DueDate)))
+			segs = append(segs, factLabel("    Due date "), factValue(formatDate(p.DueDate)))
 		}
 		parts = append(parts, gap(4), large(p.Type.Label(), theme.ColorNameForeground), rich(segs...))
 	}
@@ -110,20 +103,8 @@ func history(rows []cpis.Access) fyne.CanvasObject {
 	}
 	parts = append(parts, tableRow(historyColumns, nhsGrey4, true, "When", "Who", "Role", "Organisation"))
 	for i, r := range rows {
-		bg := nhsWhite
-		if i%2 == 1 {
-			bg = nhsPaleGrey
-		}
-		parts = append(parts, tableRow(historyColumns, bg, false, formatWhen(r.When), r.Who, r.Role, r.Organisation))
+		parts = append(parts, tableRow(historyColumns, stripe(i), false, formatWhen(r.When), r.Who, r.Role, r.Organisation))
 	}
 	// The rows touch, as a table's do; VBox would space them apart.
 	return container.NewVBox(parts[0], parts[1], container.New(rowsLayout{}, parts[2:]...))
-}
-
-func tableRow(cols tableLayout, bg color.Color, head bool, cells ...string) fyne.CanvasObject {
-	objs := make([]fyne.CanvasObject, len(cells))
-	for i, c := range cells {
-		objs[i] = pad(line(c, theme.ColorNameForeground, head), 0, 4)
-	}
-	return container.NewStack(canvas.NewRectangle(bg), container.New(cols, objs...))
 }

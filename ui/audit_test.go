@@ -103,15 +103,7 @@ func leadGoldenViews() map[string]View {
 	return views
 }
 
-func TestGoldenLead(t *testing.T) {
-	for name, v := range leadGoldenViews() {
-		t.Run(name, func(t *testing.T) {
-			w, win, _ := newTestWindow(t)
-			w.Render(v)
-			test.AssertImageMatches(t, name+".png", win.Canvas().Capture())
-		})
-	}
-}
+func TestGoldenLead(t *testing.T) { assertGoldens(t, leadGoldenViews()) }
 
 func TestGoldenLeadFullHD(t *testing.T) {
 	w, win, _ := newTestWindowSized(t, fyne.NewSize(1920, 1080))

@@ -15,7 +15,7 @@ import (
 
 // banner is the strip across the top of every screen: where the kiosk is,
 // who is signed in, and whether a check made now reaches the Spine.
-func (w *Window) banner(v View) fyne.CanvasObject {
+func (w *Window) banner(v View, act ReviewActions) fyne.CanvasObject {
 	b := v.Banner
 	place := b.Setting
 	if b.Organisation != "" {
@@ -28,7 +28,7 @@ func (w *Window) banner(v View) fyne.CanvasObject {
 
 	var who fyne.CanvasObject
 	if b.User == "" {
-		who = pill(signInStep(v.Session.Gate), nhsWarm, nil, nhsText)
+		who = warmPill(signInStep(v.Session.Gate))
 	} else {
 		s := b.User
 		if b.Role != "" {
@@ -51,11 +51,11 @@ func (w *Window) banner(v View) fyne.CanvasObject {
 	// The status pills sit at their own height, so they do not pass for
 	// buttons beside the counts.
 	row2 := container.NewHBox(container.NewCenter(spine),
-		w.count("queue", "Queued", b.Queued, w.act.ShowQueue),
-		w.count("review", "To review", b.Review, w.act.ShowReview),
+		w.count("queue", "Queued", b.Queued, act.ShowQueue),
+		w.count("review", "To review", b.Review, act.ShowReview),
 		layout.NewSpacer())
 	if b.Demo {
-		row2.Add(container.NewCenter(pill("DEMO – sandbox", nhsWarm, nil, nhsText)))
+		row2.Add(container.NewCenter(warmPill("DEMO – sandbox")))
 	}
 
 	bg := canvas.NewRectangle(nhsBlue)
@@ -106,13 +106,19 @@ func (w *Window) count(id, label string, n int, open func()) fyne.CanvasObject {
 		if n == 0 {
 			return pill(s, color.Transparent, nhsWhite, nhsWhite)
 		}
-		return pill(s, nhsWarm, nil, nhsText)
+		return warmPill(s)
 	}
 	l := lookCountNone
 	if n > 0 {
 		l = lookCountSome
 	}
-	b := w.button(id, s, l, open)
+	return w.bannerButton(id, s, l, open)
+}
+
+// bannerButton is a button flatter than the others, for the banner and
+// the footer, which must leave the screen its height.
+func (w *Window) bannerButton(id, label string, l look, onTap func()) *tapArea {
+	b := w.button(id, label, l, onTap)
 	b.min = fyne.NewSize(bannerTarget, bannerTarget)
 	b.padV = 6
 	return b
@@ -137,11 +143,7 @@ func footer(v View) fyne.CanvasObject {
 	if len(parts) == 0 {
 		return container.NewStack()
 	}
-	rule := canvas.NewRectangle(nhsGrey3)
-	rule.SetMinSize(fyne.NewSize(0, 2))
-	bg := canvas.NewRectangle(nhsWhite)
-	return container.NewBorder(rule, nil, nil, nil,
-		container.NewStack(bg, pad(container.NewVBox(parts...), 6, 24)))
+	return whiteBand(pad(container.NewVBox(parts...), 6, 24))
 }
 
 func routeOnPage(s Screen) bool { return s == ScreenConfirm || s == ScreenAlert }

@@ -6,7 +6,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 )
 
@@ -20,7 +19,7 @@ func downtimePanel(v View) fyne.CanvasObject {
 		pad(text("The Spine cannot be reached. CP-IS checks cannot be made now.", sizeLarge, colorWhite, true), 8, 18))
 	full := v.Screen == ScreenEntry || v.Screen == ScreenSearch
 	if !full {
-		return container.New(layout.NewCustomPaddedLayout(0, 10, 0, 0), band)
+		return below(band, 10)
 	}
 	var parts []fyne.CanvasObject
 	if v.Downtime.Fallback != "" {
@@ -31,9 +30,7 @@ func downtimePanel(v View) fyne.CanvasObject {
 	// The red edge is a red box showing round the body, not a stroke: a
 	// stroke is drawn partly outside its bounds, and the top of the page
 	// clips whatever is drawn outside it.
-	return container.New(layout.NewCustomPaddedLayout(0, 10, 0, 0),
-		container.NewStack(canvas.NewRectangle(nhsRed), container.New(layout.NewCustomPaddedLayout(0, 3, 3, 3), container.NewBorder(band, nil, nil, nil, body))),
-	)
+	return below(container.NewStack(canvas.NewRectangle(nhsRed), padded(container.NewBorder(band, nil, nil, nil, body), 0, 3, 3, 3)), 10)
 }
 
 // replayStrip is the progress of the checks made after downtime, under

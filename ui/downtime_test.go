@@ -49,10 +49,8 @@ func TestRecordByDetailsWhileDown(t *testing.T) {
 	w.Render(v)
 
 	f := w.search
-	win.Canvas().Focus(f.family)
-	typeOn(win.Canvas(), "Tester")
-	win.Canvas().Focus(f.birth)
-	typeOn(win.Canvas(), "02/03/2015")
+	typeInto(win.Canvas(), f.family, "Tester")
+	typeInto(win.Canvas(), f.birth, "02/03/2015")
 	press(win.Canvas(), fyne.KeyReturn)
 	want(t, rec, `RecordPresentation "" family=Tester given= dob=2015-03-02 gender= postcode=`)
 	if strings.Contains(screenText(win), "Search  (Enter)") {

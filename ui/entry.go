@@ -4,6 +4,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // entryPage asks for the NHS number: the one thing to do on arrival. The
@@ -11,7 +13,7 @@ import (
 //
 // While the Spine is down the same screen records the presentation
 // instead, so a scan at the desk works the same way either way.
-func (w *Window) entryPage(v View) page {
+func (w *Window) entryPage(v View, act CheckActions) page {
 	w.register(w.nhs)
 	title, primary, alt := "Check a presenting patient", "Trace patient  (Enter)", "Search by details instead"
 	if v.Downtime != nil {
@@ -20,8 +22,8 @@ func (w *Window) entryPage(v View) page {
 		// under a "Recorded" notice at 1024x768.
 		title, primary, alt = "", "Record presentation  (Enter)", "Record by details instead"
 	}
-	trace := w.button("trace", primary, lookPrimary, w.submitNHS)
-	details := w.button("bydetails", alt, lookSecondary, w.act.ShowSearch)
+	trace := w.button("trace", primary, lookPrimary, func() { w.submitNHS(act) })
+	details := w.button("bydetails", alt, lookSecondary, act.ShowSearch)
 	if w.blocked() {
 		trace.disabled = true
 		details.disabled = true
@@ -47,4 +49,17 @@ func (w *Window) entryPage(v View) page {
 		left(details, 520),
 	)
 	return page{heading: title, content: container.NewVBox(parts...)}
+}
+
+// submitNHS traces the number, or while the Spine is down records the
+// presentation for a check when it is back.
+func (w *Window) submitNHS(act CheckActions) {
+	if w.view.Screen != ScreenEntry || w.blocked() {
+		return
+	}
+	if w.view.Downtime != nil {
+		act.RecordPresentation(w.nhs.Text, cpis.SearchQuery{})
+		return
+	}
+	act.TraceNHS(w.nhs.Text)
 }

@@ -112,6 +112,21 @@ func baseView() View {
 	}
 }
 
+// onScreen is baseView on another screen.
+func onScreen(s Screen) View {
+	v := baseView()
+	v.Screen = s
+	return v
+}
+
+// reviewList is the retrospective review's list, with n items to review.
+func reviewList(n int) View {
+	v := onScreen(ScreenReview)
+	v.Banner.Review = n
+	v.Reviews = reviewRows()
+	return v
+}
+
 func patientView(p cpis.Patient, alert AlertState) View {
 	v := baseView()
 	v.Screen = ScreenPatient

@@ -151,3 +151,17 @@ func formatAgo(t, now time.Time) string {
 	}
 	return strconv.Itoa(mins) + " min ago"
 }
+
+func orNotKnown(s string) string {
+	if s == "" {
+		return "Not known"
+	}
+	return s
+}
+
+func routeOrDefault(s string) string {
+	if s == "" {
+		return "follow your organisation's safeguarding procedure."
+	}
+	return s
+}

@@ -198,33 +198,27 @@ func downtimeGoldenViews() map[string]View {
 	v.Help = "The queue is checked in order when the Spine is back. Call IT about any dead letter."
 	views["queue"] = v
 
-	v = baseView()
-	v.Banner.Review = 3
-	v.Screen = ScreenReview
-	v.Reviews = reviewRows()
+	v = reviewList(3)
 	v.Help = "Open an item to see what was found and to sign it off."
 	views["review_list"] = v
 
-	v = baseView()
-	v.Banner.Review = 3
-	v.Screen = ScreenReview
-	v.Reviews = reviewRows()
+	v = reviewList(3)
 	v.Review = reviewAlert()
 	v.Help = "Act on the alert, then write what was done and sign the item off."
 	views["review_alert"] = v
 
-	v = baseView()
-	v.Banner.Review = 2
-	v.Screen = ScreenReview
-	v.Reviews = reviewRows()
+	v = reviewList(2)
 	v.Review = reviewSignedOff()
 	v.Help = "Signed-off items stay on the list for audit."
 	views["review_signed_off"] = v
 	return views
 }
 
-func TestGolden(t *testing.T) {
-	views := goldenViews()
+func TestGolden(t *testing.T) { assertGoldens(t, goldenViews()) }
+
+// assertGoldens draws each View at 1024x768 and compares it with its
+// golden image, testdata/<name>.png.
+func assertGoldens(t *testing.T, views map[string]View) {
 	names := make([]string, 0, len(views))
 	for n := range views {
 		names = append(names, n)

@@ -113,6 +113,35 @@ type ReviewDetail struct {
 	CanSignOff  bool // the role has B0107
 }
 
+// StatusLevel is how one part of the kiosk stands on the IT status screen.
+type StatusLevel int
+
+// The levels, best first. Each is drawn with a word as well as a colour.
+const (
+	StatusGreen StatusLevel = iota // working
+	StatusAmber                    // look at it
+	StatusRed                      // broken
+)
+
+// StatusLine is one line of the IT status screen: what was looked at, what
+// was found and, unless it is green, what to do.
+type StatusLine struct {
+	Title  string
+	Detail string
+	Next   string
+	Level  StatusLevel
+}
+
+// StatusView is what the IT status screen shows. It holds no patient
+// details.
+type StatusView struct {
+	Overall StatusLevel
+	Lines   []StatusLine
+	Version string
+	Commit  string
+	Checked time.Time
+}
+
 // Busy is a wait longer than a blink.
 type Busy struct {
 	Active bool
@@ -209,48 +238,4 @@ type SessionView struct {
 	// TriesLeft after a wrong passcode (0 = not known or no failure yet).
 	TriesLeft int
 	Roles     []RoleChoice
-}
-
-// Actions are the user's requests. The app implements them; each returns at
-// once and answers later with a new View.
-type Actions interface {
-	TraceNHS(text string)
-	ShowSearch()
-	Search(q cpis.SearchQuery)
-	Choose(nhs cpis.NHSNumber)
-	Answer(q cpis.Question, yes bool)
-	AskOpenAlert()
-	ConfirmOpenAlert()
-	Back()
-	NewPatient()
-	DismissMessage()
-	// SubmitPasscode hands over the passcode typed on the keypad or the
-	// keyboard; the window clears its field at once and keeps no copy.
-	SubmitPasscode(passcode string)
-	ChooseRole(id string)
-	// Activity is any touch or key press: it restarts the idle timer.
-	Activity()
-
-	// RecordPresentation records the patient while the Spine is down (the
-	// NHS number as typed, or the search form's details).
-	RecordPresentation(nhsText string, q cpis.SearchQuery)
-	ShowQueue()
-	ShowReview()
-	OpenReview(id uint64)
-	SignOff(id uint64, note string)
-
-	// ShowStatus opens the IT status screen, or checks again when it is
-	// open; SaveBundle saves a diagnostics bundle from it.
-	ShowStatus()
-	SaveBundle()
-
-	// The lead's screens (audit.go): routine audit with its filter and
-	// export, the staff access checks, and go-live readiness, where the
-	// project lead records what the kiosk cannot see.
-	ShowAudit(f AuditFilter)
-	ExportAudit(f AuditFilter)
-	ShowStaff()
-	ShowReadiness()
-	RecordReadiness(id string)
-	ExportReadiness()
 }

@@ -16,52 +16,69 @@ import (
 // patientBanner is who the check is about, in the NHS.UK patient banner's
 // order: name, date of birth and age, gender, NHS number.
 func patientBanner(p cpis.Patient, now time.Time) fyne.CanvasObject {
-	label := func(s string) *widget.TextSegment { return seg(s, theme.SizeNameText, colorSecondary, false) }
-	value := func(s string) *widget.TextSegment {
-		return seg(s, theme.SizeNameText, theme.ColorNameForeground, true)
-	}
 	segs := []*widget.TextSegment{
-		label("Born "), value(bornWithAge(p.BirthDate, now)),
-		label("    Gender "), value(genderWords(p.Gender)),
-		label("    NHS number "), value(p.NHS.String()),
+		factLabel("Born "), factValue(bornWithAge(p.BirthDate, now)),
+		factLabel("    Gender "), factValue(genderWords(p.Gender)),
+		factLabel("    NHS number "), factValue(p.NHS.String()),
 	}
 	if !p.Restricted && p.Postcode != "" {
-		segs = append(segs, label("    Postcode "), value(p.Postcode))
+		segs = append(segs, factLabel("    Postcode "), factValue(p.Postcode))
 	}
 	parts := []fyne.CanvasObject{heading(p.Name()), rich(segs...)}
 	if p.Restricted {
 		// PDS withholds the address of a restricted record; the marker says
 		// so, so nobody goes looking for it or records one.
-		marker := text("RESTRICTED RECORD – address withheld", theme.SizeNameText, theme.ColorNameError, true)
+		marker := warning("RESTRICTED RECORD – address withheld")
 		marker.Wrapping = fyne.TextWrapOff
 		parts = append(parts, container.NewHBox(panel(marker, nhsWhite, nhsRed, 3)))
 	}
 	return inset(container.NewVBox(parts...), nhsBlue, nhsWhite)
 }
 
-func (w *Window) patientPage(v View) page {
+// checkPage is the check flow's screen after the entry screen.
+func (w *Window) checkPage(v View, act CheckActions) page {
+	switch v.Screen {
+	case ScreenSearch:
+		return w.searchPage(v)
+	case ScreenResults:
+		return w.resultsPage(v, act)
+	case ScreenPatient:
+		return w.patientPage(v, act)
+	case ScreenConfirm:
+		return w.confirmPage(v, act)
+	}
+	return w.alertPage(v, act)
+}
+
+// newPatient is the button that clears the screen for the next patient,
+// which Escape presses too.
+func (w *Window) newPatient(l look, act CheckActions) *tapArea {
+	return w.button("newpatient", "New patient  (Esc)", l, act.NewPatient)
+}
+
+// patientPage is a traced patient: the banner, whether the guide asks for
+// a check, and the silent check's answer with its one next action.
+func (w *Window) patientPage(v View, act CheckActions) page {
 	if v.Patient == nil {
 		// Nothing to show, and nothing of the last patient may linger.
-		return page{heading: "No patient", actions: []fyne.CanvasObject{
-			w.button("newpatient", "New patient  (Esc)", lookPrimary, w.act.NewPatient)}}
+		return page{heading: "No patient", actions: []fyne.CanvasObject{w.newPatient(lookPrimary, act)}}
 	}
 	// Side by side, so that at 1024x768 the alert tab starts above the fold
 	// however many questions the who-to-check rules ask.
 	content := container.NewVBox(
 		patientBanner(*v.Patient, v.Now),
 		gap(4),
-		container.NewGridWithColumns(2, w.whoToCheck(v), w.alertTab(v)),
+		container.NewGridWithColumns(2, w.whoToCheck(v, act), w.alertTab(v, act)),
 	)
 	l := lookPrimary
 	if v.Alert == AlertPresent && v.CanOpen {
 		l = lookSecondary // opening the alert is the one next action
 	}
-	return page{content: content, actions: []fyne.CanvasObject{
-		w.button("newpatient", "New patient  (Esc)", l, w.act.NewPatient)}}
+	return page{content: content, actions: []fyne.CanvasObject{w.newPatient(l, act)}}
 }
 
 // whoToCheck shows the guide's answer to "must this patient be checked?".
-func (w *Window) whoToCheck(v View) fyne.CanvasObject {
+func (w *Window) whoToCheck(v View, act CheckActions) fyne.CanvasObject {
 	c := v.Check
 	var parts []fyne.CanvasObject
 	switch c.Need {
@@ -76,7 +93,7 @@ func (w *Window) whoToCheck(v View) fyne.CanvasObject {
 			seg(c.Reason, theme.SizeNameText, colorSecondary, false)))
 	}
 	for i, q := range c.Questions {
-		parts = append(parts, w.question(i, q, v.Answers[q], v.Busy.Active))
+		parts = append(parts, w.question(i, q, v.Answers[q], v.Busy.Active, act))
 	}
 	box := container.NewVBox(parts...)
 	switch c.Need {
@@ -90,7 +107,7 @@ func (w *Window) whoToCheck(v View) fyne.CanvasObject {
 
 // question is a large tick box with its whole row tappable: a gloved finger
 // cannot hit a 20 px box.
-func (w *Window) question(i int, q cpis.Question, checked, busy bool) fyne.CanvasObject {
+func (w *Window) question(i int, q cpis.Question, checked, busy bool, act CheckActions) fyne.CanvasObject {
 	box := canvas.NewRectangle(nhsWhite)
 	box.StrokeColor = nhsText
 	box.StrokeWidth = 3
@@ -104,19 +121,15 @@ func (w *Window) question(i int, q cpis.Question, checked, busy bool) fyne.Canva
 	}
 	mark := container.NewCenter(container.NewStack(box, pad(tick, 4, 4)))
 	content := container.NewBorder(nil, nil, mark, nil, para(string(q)))
-	row := newTapArea("question-"+strconv.Itoa(i), lookCard, content, nil,
-		func() { w.act.Answer(q, !checked) }, w.key)
-	row.disabled = busy
-	w.register(row)
-	return row
+	return w.row("question-"+strconv.Itoa(i), content, func() { act.Answer(q, !checked) }, busy)
 }
 
 // alertTab is the silent check's answer. It is always explicit: an absent
 // alert says so, because a blank could mean "not checked".
-func (w *Window) alertTab(v View) fyne.CanvasObject {
+func (w *Window) alertTab(v View, act CheckActions) fyne.CanvasObject {
 	switch v.Alert {
 	case AlertPresent:
-		open := w.button("openalert", "Open Child Care Alert", lookWarning, w.act.AskOpenAlert)
+		open := w.button("openalert", "Open Child Care Alert", lookWarning, act.AskOpenAlert)
 		parts := []fyne.CanvasObject{large("This patient has a Child Care Alert.", theme.ColorNameForeground)}
 		if v.CanOpen {
 			parts = append(parts,
@@ -124,10 +137,9 @@ func (w *Window) alertTab(v View) fyne.CanvasObject {
 		} else {
 			// Said before the greyed button, so nobody taps it and wonders.
 			open.disabled = true
-			parts = append(parts, text(
+			parts = append(parts, warning(
 				"Your role does not have code B0107, which is needed to open a Child Care Alert. "+
-					"Ask a colleague who has it to open the alert, and your registration authority to add the code to your smartcard.",
-				theme.SizeNameText, theme.ColorNameError, true))
+					"Ask a colleague who has it to open the alert, and your registration authority to add the code to your smartcard."))
 		}
 		parts = append(parts, left(open, 420))
 		return titled("Child Care Alert", theme.SizeNameHeadingText, nhsRed, container.NewVBox(parts...))
@@ -160,7 +172,7 @@ func (w *Window) alertTab(v View) fyne.CanvasObject {
 // confirmPage says what opening the alert does before it is done: the
 // guide requires staff to know the local authority is told, and that the
 // notification is not a referral.
-func (w *Window) confirmPage(v View) page {
+func (w *Window) confirmPage(v View, act CheckActions) page {
 	var parts []fyne.CanvasObject
 	if v.Patient != nil {
 		parts = append(parts, patientBanner(*v.Patient, v.Now), gap(4))
@@ -172,20 +184,13 @@ func (w *Window) confirmPage(v View) page {
 			seg("If you have a safeguarding concern: ", theme.SizeNameText, theme.ColorNameForeground, false),
 			seg(routeOrDefault(v.SafeguardingRoute), theme.SizeNameText, theme.ColorNameForeground, true)),
 	), nhsBlue, nhsWhite))
-	ok := w.button("confirm", "Open alert and notify", lookPrimary, w.act.ConfirmOpenAlert)
+	ok := w.button("confirm", "Open alert and notify", lookPrimary, act.ConfirmOpenAlert)
 	ok.enter = false
 	return page{
 		heading: "Open the Child Care Alert?",
 		content: container.NewVBox(parts...),
 		// Apart from the main action, so a hurried tap cannot hit the wrong one.
 		actions: []fyne.CanvasObject{ok, hgap(48),
-			w.button("cancel", "Cancel  (Esc)", lookSecondary, w.act.Back)},
+			w.backAs("cancel", "Cancel  (Esc)", lookSecondary)},
 	}
-}
-
-func routeOrDefault(s string) string {
-	if s == "" {
-		return "follow your organisation's safeguarding procedure."
-	}
-	return s
 }

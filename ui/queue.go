@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 )
@@ -14,11 +13,20 @@ import (
 // presented, waiting, kind, attempts, state.
 var queueColumns = tableLayout{0.06, 0.19, 0.16, 0.14, 0.12, 0.33}
 
+// waitingPage is a screen of the checks that wait for the Spine: the
+// offline queue, or the review of what their checks found.
+func (w *Window) waitingPage(v View, act ReviewActions) page {
+	if v.Screen == ScreenQueue {
+		return w.queuePage(v)
+	}
+	return w.reviewPage(v, act)
+}
+
 // queuePage lists the presentations waiting for the Spine, for IT: when
 // each presented, how long it has waited, how often it was tried and
 // where it stands. No name or number is drawn, whoever is looking.
 func (w *Window) queuePage(v View) page {
-	back := []fyne.CanvasObject{w.button("back", "Back  (Esc)", lookPrimary, w.act.Back)}
+	back := []fyne.CanvasObject{w.back(lookPrimary)}
 	if len(v.Queue) == 0 {
 		return page{
 			heading: "Offline queue",
@@ -32,11 +40,7 @@ func (w *Window) queuePage(v View) page {
 	}
 	rows := []fyne.CanvasObject{queueRow(nhsGrey4, true, "No.", "Presented", "Waiting", "Kind", "Attempts", "State")}
 	for i, q := range v.Queue {
-		bg := nhsWhite
-		if i%2 == 1 {
-			bg = nhsPaleGrey
-		}
-		rows = append(rows, queueRow(bg, false, strconv.FormatUint(q.Seq, 10), formatWhen(q.At),
+		rows = append(rows, queueRow(stripe(i), false, strconv.FormatUint(q.Seq, 10), formatWhen(q.At),
 			formatAgo(q.At, v.Now), q.Kind, strconv.Itoa(q.Attempts), q.State))
 	}
 	return page{
@@ -51,13 +55,13 @@ func (w *Window) queuePage(v View) page {
 // queueRow is a row of the queue's table. The state wraps rather than
 // being cut short: a dead letter's reason is what IT has to act on.
 func queueRow(bg color.Color, head bool, cells ...string) fyne.CanvasObject {
-	objs := make([]fyne.CanvasObject, len(cells))
-	for i, c := range cells {
-		t := line(c, theme.ColorNameForeground, head)
-		if i == len(cells)-1 && !head {
-			t = text(c, theme.SizeNameText, theme.ColorNameForeground, false)
-		}
-		objs[i] = pad(t, 0, 4)
+	if head {
+		return tableRow(queueColumns, bg, true, cells...)
 	}
-	return container.NewStack(canvas.NewRectangle(bg), container.New(queueColumns, objs...))
+	objs := make([]fyne.CanvasObject, len(cells))
+	for i, c := range cells[:len(cells)-1] {
+		objs[i] = line(c, theme.ColorNameForeground, false)
+	}
+	objs[len(cells)-1] = para(cells[len(cells)-1])
+	return tableCells(queueColumns, bg, objs...)
 }

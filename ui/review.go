@@ -6,27 +6,24 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
 // reviewPage is the retrospective review: the list, or the item opened
 // from it.
-func (w *Window) reviewPage(v View) page {
+func (w *Window) reviewPage(v View, act ReviewActions) page {
 	if v.Review != nil {
-		return w.reviewDetailPage(v, *v.Review)
+		return w.reviewDetailPage(v, *v.Review, act)
 	}
-	back := []fyne.CanvasObject{w.button("back", "Back  (Esc)", lookPrimary, w.act.Back)}
 	rows := append([]ReviewRow(nil), v.Reviews...)
 	// Oldest first: the child who presented longest ago has waited longest
 	// for someone to act on what the check found.
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Created.Before(rows[j].Created) })
 	var objs []fyne.CanvasObject
 	for _, r := range rows {
-		objs = append(objs, w.reviewRow(r, v.Busy.Active))
+		objs = append(objs, w.reviewRow(r, v.Busy.Active, act))
 	}
 	if len(objs) == 0 {
 		objs = append(objs, para("Nothing to review: no check made after downtime has found anything to act on."))
@@ -36,54 +33,43 @@ func (w *Window) reviewPage(v View) page {
 		lead: secondary("What the checks made after downtime found, oldest first. " +
 			"A safeguarding lead opens each item, acts on it and signs it off."),
 		content: container.NewVBox(objs...),
-		actions: back,
+		actions: []fyne.CanvasObject{w.back(lookPrimary)},
 	}
 }
 
-func (w *Window) reviewRow(r ReviewRow, busy bool) fyne.CanvasObject {
+func (w *Window) reviewRow(r ReviewRow, busy bool, act ReviewActions) fyne.CanvasObject {
 	kind := theme.ColorNameForeground
 	if r.AlertFound {
 		kind = theme.ColorNameError
 	}
 	when := rich(
-		seg("Presented ", theme.SizeNameText, colorSecondary, false),
-		seg(formatWhen(r.Presented), theme.SizeNameText, theme.ColorNameForeground, true),
-		seg("    Added to the list ", theme.SizeNameText, colorSecondary, false),
-		seg(formatWhen(r.Created), theme.SizeNameText, theme.ColorNameForeground, true),
+		factLabel("Presented "), factValue(formatWhen(r.Presented)),
+		factLabel("    Added to the list "), factValue(formatWhen(r.Created)),
 	)
 	var state fyne.CanvasObject
 	if r.SignedOff {
-		state = pill("Signed off", nhsWhite, nhsGreen, nhsGreen)
+		state = greenPill("Signed off")
 	} else {
-		state = pill("Not signed off", nhsWarm, nil, nhsText)
+		state = warmPill("Not signed off")
 	}
-	content := container.NewBorder(nil, nil, nil, container.NewVBox(state),
-		container.NewVBox(large(orNotKnown(r.Kind), kind), when))
+	content := marked(container.NewVBox(large(orNotKnown(r.Kind), kind), when), state)
 	id := r.ID
-	row := newTapArea("review-"+strconv.FormatUint(id, 10), lookCard, content, nil,
-		func() { w.act.OpenReview(id) }, w.key)
-	row.disabled = busy
-	w.register(row)
-	return container.New(layout.NewCustomPaddedLayout(0, 6, 0, 0), row)
+	return below(w.row("review-"+strconv.FormatUint(id, 10), content, func() { act.OpenReview(id) }, busy), 6)
 }
 
 // reviewDetailPage is one item: who presented, when and why it is here,
 // the alert as the alert screen draws it, and the sign-off. The note and
 // Sign off stay in view below however long the access history is.
-func (w *Window) reviewDetailPage(v View, d ReviewDetail) page {
+func (w *Window) reviewDetailPage(v View, d ReviewDetail, act ReviewActions) page {
 	r := d.Row
-	label := func(s string) *widget.TextSegment { return seg(s, theme.SizeNameText, colorSecondary, false) }
-	value := func(s string) *widget.TextSegment {
-		return seg(s, theme.SizeNameText, theme.ColorNameForeground, true)
-	}
 	nhs := "Not known"
 	if d.NHS != "" {
 		nhs = d.NHS.String()
 	}
-	facts := []*widget.TextSegment{label("NHS number "), value(nhs),
-		label("    Presented "), value(formatWhen(r.Presented))}
+	facts := []*widget.TextSegment{factLabel("NHS number "), factValue(nhs),
+		factLabel("    Presented "), factValue(formatWhen(r.Presented))}
 	if d.PresentedBy != "" {
-		facts = append(facts, label("    Staff on duty "), value(d.PresentedBy))
+		facts = append(facts, factLabel("    Staff on duty "), factValue(d.PresentedBy))
 	}
 	who := []fyne.CanvasObject{
 		large(orNotKnown(d.Patient), theme.ColorNameForeground),
@@ -101,38 +87,31 @@ func (w *Window) reviewDetailPage(v View, d ReviewDetail) page {
 		parts = append(parts, gap(8), alertCard(*d.Alert))
 	}
 
-	back := w.button("back", "Back  (Esc)", lookSecondary, w.act.Back)
 	if r.SignedOff {
 		parts = append(parts, gap(8), inset(container.NewVBox(
 			large("Signed off", theme.ColorNameSuccess),
-			rich(label("By "), value(orNotKnown(r.SignedBy)), label("    on "), value(formatWhen(r.SignedAt))),
-			rich(label("Action taken: "), value(r.Note)),
+			rich(factLabel("By "), factValue(orNotKnown(r.SignedBy)), factLabel("    on "), factValue(formatWhen(r.SignedAt))),
+			rich(factLabel("Action taken: "), factValue(r.Note)),
 		), nhsGreen, nhsWhite))
 		return page{heading: orNotKnown(r.Kind), content: container.NewVBox(parts...),
-			actions: []fyne.CanvasObject{w.button("back", "Back  (Esc)", lookPrimary, w.act.Back)}}
+			actions: []fyne.CanvasObject{w.back(lookPrimary)}}
 	}
 
 	w.register(w.note)
-	if v.Busy.Active || !d.CanSignOff {
-		w.note.Disable()
-	} else {
-		w.note.Enable()
-	}
+	enable(w.note, !v.Busy.Active && d.CanSignOff)
 	w.note.paintFrame()
-	w.signOff = w.button("signoff", "Sign off", lookPrimary, w.submitSignOff)
+	w.signOff = w.button("signoff", "Sign off", lookPrimary, func() { w.submitSignOff(act) })
 	w.noteChanged()
 	// A canvas.Text, not RichText: in the bar's left edge a wrapping text
 	// would be given no width and stand one letter a line.
-	noteLabel := canvas.NewText("Action taken", nhsText)
-	noteLabel.TextSize, noteLabel.TextStyle.Bold = textBody, true
+	noteLabel := boldText("Action taken", nhsText, textBody)
 	var bar []fyne.CanvasObject
 	if !d.CanSignOff {
-		bar = append(bar, text("Signing off needs a role with code B0107. Ask a safeguarding lead to sign this item off.",
-			theme.SizeNameText, theme.ColorNameError, true))
+		bar = append(bar, warning("Signing off needs a role with code B0107. Ask a safeguarding lead to sign this item off."))
 	}
 	bar = append(bar, container.NewBorder(nil, nil,
 		container.NewCenter(container.NewHBox(noteLabel, hgap(4))),
-		container.NewHBox(hgap(8), w.signOff, hgap(24), back), w.note.view))
+		container.NewHBox(hgap(8), w.signOff, hgap(24), w.back(lookSecondary)), w.note.view))
 	return page{heading: orNotKnown(r.Kind), content: container.NewVBox(parts...), bar: container.NewVBox(bar...)}
 }
 
@@ -158,7 +137,7 @@ func (w *Window) noteChanged() {
 	w.signOff.Refresh()
 }
 
-func (w *Window) submitSignOff() {
+func (w *Window) submitSignOff(act ReviewActions) {
 	v := w.view
 	d := v.Review
 	if v.Session.Gate != GateOpen || v.Screen != ScreenReview || d == nil || d.Row.SignedOff || !d.CanSignOff || v.Busy.Active {
@@ -168,5 +147,5 @@ func (w *Window) submitSignOff() {
 	if note == "" {
 		return
 	}
-	w.act.SignOff(d.Row.ID, note)
+	act.SignOff(d.Row.ID, note)
 }

@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -29,13 +28,14 @@ var genders = []struct {
 // was typed is drawing, and the app should get a SearchQuery, not text.
 type searchForm struct {
 	w                              *Window
+	act                            CheckActions
 	family, given, birth, postcode *textField
 	gender                         *choiceSelect
 	familyErr, birthErr            string
 }
 
-func newSearchForm(w *Window) *searchForm {
-	f := &searchForm{w: w}
+func newSearchForm(w *Window, act CheckActions) *searchForm {
+	f := &searchForm{w: w, act: act}
 	field := func(id string) *textField {
 		t := newTextField(id, textBody, w.key)
 		t.OnSubmitted = func(string) { f.submit() }
@@ -98,10 +98,10 @@ func (f *searchForm) submit() {
 		if w.view.Downtime != nil {
 			// Replay searches PDS with these details later, so they are
 			// checked now as they would be for a search.
-			w.act.RecordPresentation("", q)
+			f.act.RecordPresentation("", q)
 			return
 		}
-		w.act.Search(q)
+		f.act.Search(q)
 		return
 	}
 	w.Render(w.view)
@@ -120,25 +120,15 @@ func sameQuery(a, b cpis.SearchQuery) bool {
 
 func (w *Window) searchPage(v View) page {
 	f := w.search
-	for _, t := range []*textField{f.family, f.given, f.birth, f.postcode} {
-		if v.Busy.Active {
-			t.Disable()
-		} else {
-			t.Enable()
-		}
-		w.register(t)
+	for _, c := range []identified{f.family, f.given, f.birth, f.postcode, f.gender} {
+		enable(c, !v.Busy.Active)
+		w.register(c)
 	}
-	if v.Busy.Active {
-		f.gender.Disable()
-	} else {
-		f.gender.Enable()
-	}
-	w.register(f.gender)
 
 	group := func(label, errText string, control fyne.CanvasObject) fyne.CanvasObject {
 		parts := []fyne.CanvasObject{bold(label)}
 		if errText != "" {
-			parts = append(parts, text(errText, theme.SizeNameText, theme.ColorNameError, true))
+			parts = append(parts, warning(errText))
 		}
 		parts = append(parts, control)
 		return container.NewVBox(parts...)
@@ -161,7 +151,7 @@ func (w *Window) searchPage(v View) page {
 		content: form,
 		actions: []fyne.CanvasObject{
 			w.button("search", primary, lookPrimary, f.submit),
-			w.button("back", "Back  (Esc)", lookSecondary, w.act.Back),
+			w.back(lookSecondary),
 		},
 	}
 }
@@ -169,7 +159,7 @@ func (w *Window) searchPage(v View) page {
 // resultsPage lists the matches as big rows: choosing the right child is
 // the step most easily got wrong, so each row shows everything that tells
 // two children apart.
-func (w *Window) resultsPage(v View) page {
+func (w *Window) resultsPage(v View, act CheckActions) page {
 	var title string
 	switch n := len(v.Matches); n {
 	case 0:
@@ -184,7 +174,7 @@ func (w *Window) resultsPage(v View) page {
 		rows = append(rows, para("No patient matches those details. Check the spelling and the date of birth, or go back and trace by NHS number."))
 	}
 	for i, m := range v.Matches {
-		rows = append(rows, w.matchRow(i, m, v))
+		rows = append(rows, w.matchRow(i, m, v, act))
 	}
 	var lead fyne.CanvasObject
 	if len(v.Matches) > 0 {
@@ -194,32 +184,18 @@ func (w *Window) resultsPage(v View) page {
 		heading: title,
 		lead:    lead,
 		content: container.NewVBox(rows...),
-		actions: []fyne.CanvasObject{w.button("back", "Back  (Esc)", lookSecondary, w.act.Back)},
+		actions: []fyne.CanvasObject{w.back(lookSecondary)},
 	}
 }
 
-func (w *Window) matchRow(i int, m Match, v View) fyne.CanvasObject {
+func (w *Window) matchRow(i int, m Match, v View, act CheckActions) fyne.CanvasObject {
 	details := rich(
-		seg("Born ", theme.SizeNameText, colorSecondary, false),
-		seg(bornWithAge(m.BirthDate, v.Now), theme.SizeNameText, theme.ColorNameForeground, true),
-		seg("    Gender ", theme.SizeNameText, colorSecondary, false),
-		seg(genderWords(m.Gender), theme.SizeNameText, theme.ColorNameForeground, true),
-		seg("    Postcode ", theme.SizeNameText, colorSecondary, false),
-		seg(orNotKnown(m.Postcode), theme.SizeNameText, theme.ColorNameForeground, true),
-		seg("    NHS number ", theme.SizeNameText, colorSecondary, false),
-		seg(m.NHS.String(), theme.SizeNameText, theme.ColorNameForeground, true),
+		factLabel("Born "), factValue(bornWithAge(m.BirthDate, v.Now)),
+		factLabel("    Gender "), factValue(genderWords(m.Gender)),
+		factLabel("    Postcode "), factValue(orNotKnown(m.Postcode)),
+		factLabel("    NHS number "), factValue(m.NHS.String()),
 	)
 	content := container.NewVBox(large(m.Name, theme.ColorNameForeground), details)
 	nhs := m.NHS
-	row := newTapArea("match-"+strconv.Itoa(i), lookCard, content, nil, func() { w.act.Choose(nhs) }, w.key)
-	row.disabled = v.Busy.Active
-	w.register(row)
-	return container.New(layout.NewCustomPaddedLayout(0, 6, 0, 0), row)
-}
-
-func orNotKnown(s string) string {
-	if s == "" {
-		return "Not known"
-	}
-	return s
+	return below(w.row("match-"+strconv.Itoa(i), content, func() { act.Choose(nhs) }, v.Busy.Active), 6)
 }

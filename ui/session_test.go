@@ -186,7 +186,7 @@ func TestSessionScreensShowNoPatient(t *testing.T) {
 			"patient": patientView(child, AlertPresent),
 			"alert": alertView(cpis.Alert{NHS: child.NHS, Plans: []cpis.Plan{{Type: cpis.CPP, Start: date(2024, 6, 12),
 				Authority: leeds}}, History: accesses(3)}),
-			"review": func() View { v := baseView(); v.Screen = ScreenReview; v.Review = reviewAlert(); return v }(),
+			"review": func() View { v := onScreen(ScreenReview); v.Review = reviewAlert(); return v }(),
 		} {
 			w, win, _ := newTestWindow(t)
 			// First the check flow with the fields filled in, as when the
@@ -301,16 +301,7 @@ func TestPasscodeTabOrder(t *testing.T) {
 	w.Render(sessionView(GatePasscode))
 	c := win.Canvas()
 	typeOn(c, "2580") // Sign in is skipped while it is disabled
-	var order []string
-	for range 14 {
-		f, _ := c.Focused().(identified)
-		if f == nil {
-			t.Fatalf("nothing focused after %v", order)
-		}
-		order = append(order, f.focusID())
-		test.FocusNext(c)
-	}
-	if got := strings.Join(order, " "); got != "passcode key-1 key-2 key-3 key-4 key-5 key-6 key-7 key-8 key-9 key-clear key-0 key-delete signin" {
+	if got := tabOrder(t, c, 14); got != "passcode key-1 key-2 key-3 key-4 key-5 key-6 key-7 key-8 key-9 key-clear key-0 key-delete signin" {
 		t.Errorf("tab order = %s", got)
 	}
 	c.Focus(w.focusables["key-7"])

@@ -4,52 +4,21 @@ import (
 	"image/color"
 	"sort"
 	"strconv"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 )
-
-// StatusLevel is how one part of the kiosk stands on the IT status screen.
-type StatusLevel int
-
-// The levels, best first. Each is drawn with a word as well as a colour.
-const (
-	StatusGreen StatusLevel = iota // working
-	StatusAmber                    // look at it
-	StatusRed                      // broken
-)
-
-// StatusLine is one line of the IT status screen: what was looked at, what
-// was found and, unless it is green, what to do.
-type StatusLine struct {
-	Title  string
-	Detail string
-	Next   string
-	Level  StatusLevel
-}
-
-// StatusView is what the IT status screen shows. It holds no patient
-// details.
-type StatusView struct {
-	Overall StatusLevel
-	Lines   []StatusLine
-	Version string
-	Commit  string
-	Checked time.Time
-}
 
 // statusPage lists the kiosk's health for IT, worst first, with the next
 // step under each line that is not green, and the version and commit to
 // quote to the service desk.
-func (w *Window) statusPage(v View) page {
+func (w *Window) statusPage(v View, act StatusActions) page {
 	actions := []fyne.CanvasObject{
-		w.button("back", "Back  (Esc)", lookPrimary, w.act.Back),
-		w.button("bundle", "Save diagnostics bundle", lookSecondary, w.act.SaveBundle),
-		w.button("recheck", "Check again", lookSecondary, w.act.ShowStatus),
+		w.back(lookPrimary),
+		w.button("bundle", "Save diagnostics bundle", lookSecondary, act.SaveBundle),
+		w.button("recheck", "Check again", lookSecondary, act.ShowStatus),
 	}
 	s := v.Status
 	if s == nil {
@@ -70,11 +39,7 @@ func (w *Window) statusPage(v View) page {
 	sort.SliceStable(lines, func(i, j int) bool { return lines[i].Level > lines[j].Level })
 	rows := make([]fyne.CanvasObject, 0, len(lines))
 	for i, l := range lines {
-		bg := nhsWhite
-		if i%2 == 1 {
-			bg = nhsPaleGrey
-		}
-		rows = append(rows, statusRow(l, bg))
+		rows = append(rows, statusRow(l, stripe(i)))
 	}
 	return page{heading: "IT status", lead: lead, content: container.New(rowsLayout{}, rows...), actions: actions}
 }
@@ -131,9 +96,7 @@ func levelMarker(l StatusLevel) fyne.CanvasObject {
 	bg := canvas.NewRectangle(fill)
 	bg.CornerRadius = 6
 	bg.SetMinSize(fyne.NewSize(markerWidth, 0))
-	t := canvas.NewText(word, fg)
-	t.TextSize = textBody
-	t.TextStyle.Bold = true
+	t := boldText(word, fg, textBody)
 	t.Alignment = fyne.TextAlignCenter
 	return container.NewStack(bg, pad(t, 4, 8))
 }
@@ -157,18 +120,12 @@ func showsStatusButton(v View) bool {
 // withStatusButton puts the "IT status" button at the right of the
 // footer, in the footer's own white band and under the same rule, so it
 // adds no height where the footer has two lines.
-func (w *Window) withStatusButton(v View, foot fyne.CanvasObject) fyne.CanvasObject {
+func (w *Window) withStatusButton(v View, foot fyne.CanvasObject, act StatusActions) fyne.CanvasObject {
 	if !showsStatusButton(v) {
 		return foot
 	}
-	b := w.button("itstatus", "IT status", lookSecondary, w.act.ShowStatus)
-	b.min = fyne.NewSize(bannerTarget, bannerTarget)
-	b.padV = 6
-	rule := canvas.NewRectangle(nhsGrey3)
-	rule.SetMinSize(fyne.NewSize(0, 2))
-	col := container.NewBorder(rule, nil, nil, nil,
-		container.NewStack(canvas.NewRectangle(nhsWhite),
-			container.New(layout.NewCustomPaddedLayout(6, 6, 0, 24), container.NewCenter(b))))
+	b := w.bannerButton("itstatus", "IT status", lookSecondary, act.ShowStatus)
+	col := whiteBand(padded(container.NewCenter(b), 6, 6, 0, 24))
 	return container.New(footerRow{}, foot, col)
 }
 

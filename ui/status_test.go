@@ -65,14 +65,7 @@ func TestGoldenStatus(t *testing.T) {
 	v.Screen = ScreenStatus
 	v.Status = statusFixture()
 	views["status_no_reader"] = v
-
-	for name, v := range views {
-		t.Run(name, func(t *testing.T) {
-			w, win, _ := newTestWindow(t)
-			w.Render(v)
-			test.AssertImageMatches(t, name+".png", win.Canvas().Capture())
-		})
-	}
+	assertGoldens(t, views)
 }
 
 func TestGoldenStatusFullHD(t *testing.T) {
@@ -90,7 +83,7 @@ func TestStatusButtonWhere(t *testing.T) {
 		want bool
 	}{
 		{"entry", baseView(), true},
-		{"queue", func() View { v := baseView(); v.Screen = ScreenQueue; return v }(), true},
+		{"queue", onScreen(ScreenQueue), true},
 		{"no reader", sessionView(GateNoReader), true},
 		{"insert card", sessionView(GateInsertCard), true},
 		{"starting", sessionView(GateStarting), true},
@@ -99,7 +92,7 @@ func TestStatusButtonWhere(t *testing.T) {
 		{"choose role", sessionView(GateChooseRole), false},
 		{"locked", sessionView(GateLocked), false},
 		{"patient", patientView(child, AlertPresent), false},
-		{"search", func() View { v := baseView(); v.Screen = ScreenSearch; return v }(), false},
+		{"search", onScreen(ScreenSearch), false},
 		{"alert", alertView(*reviewAlert().Alert), false},
 		{"status itself", statusScreen(), false},
 	} {

@@ -65,54 +65,46 @@ type nhsTheme struct{}
 // design system, and a clinical screen must look the same on every device.
 func Theme() fyne.Theme { return nhsTheme{} }
 
+// colors is the palette by the names the screens and Fyne's widgets ask
+// for; any other name gets Fyne's light default.
+var colors = map[fyne.ThemeColorName]color.Color{
+	theme.ColorNameBackground:          nhsPaleGrey,
+	theme.ColorNameForeground:          nhsText,
+	theme.ColorNameForegroundOnWarning: nhsText,
+	// Fyne's default placeholder grey fails AA; the NHS secondary text passes.
+	colorSecondary:                     nhsSecondary,
+	theme.ColorNamePlaceHolder:         nhsSecondary,
+	theme.ColorNameInputBorder:         nhsSecondary,
+	theme.ColorNameDisabled:            nhsSecondary,
+	theme.ColorNameScrollBar:           nhsSecondary,
+	colorDarkBlue:                      nhsDarkBlue,
+	colorWhite:                         nhsWhite,
+	theme.ColorNameInputBackground:     nhsWhite,
+	theme.ColorNameMenuBackground:      nhsWhite,
+	theme.ColorNameOverlayBackground:   nhsWhite,
+	theme.ColorNameButton:              nhsWhite,
+	theme.ColorNameForegroundOnPrimary: nhsWhite,
+	theme.ColorNameForegroundOnError:   nhsWhite,
+	theme.ColorNameForegroundOnSuccess: nhsWhite,
+	theme.ColorNamePrimary:             nhsBlue,
+	theme.ColorNameHyperlink:           nhsBlue,
+	theme.ColorNameError:               nhsRed,
+	theme.ColorNameSuccess:             nhsGreen,
+	theme.ColorNameWarning:             nhsWarm,
+	theme.ColorNameFocus:               nhsFocus,
+	theme.ColorNameDisabledButton:      nhsGrey4,
+	theme.ColorNameSeparator:           nhsGrey4,
+	theme.ColorNameHeaderBackground:    nhsGrey4,
+	theme.ColorNameSelection:           color.NRGBA{R: 0xFF, G: 0xEB, B: 0x3B, A: 0xC0},
+	theme.ColorNameHover:               color.NRGBA{R: 0x00, G: 0x5E, B: 0xB8, A: 0x1F},
+	theme.ColorNamePressed:             color.NRGBA{R: 0x00, G: 0x30, B: 0x87, A: 0x40},
+	theme.ColorNameScrollBarBackground: color.NRGBA{R: 0xD8, G: 0xDD, B: 0xE0, A: 0x80},
+	theme.ColorNameShadow:              color.NRGBA{A: 0x40},
+}
+
 func (nhsTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
-	switch n {
-	case theme.ColorNameBackground:
-		return nhsPaleGrey
-	case theme.ColorNameForeground:
-		return nhsText
-	case colorSecondary, theme.ColorNamePlaceHolder:
-		// Fyne's default placeholder grey fails AA; the NHS secondary text passes.
-		return nhsSecondary
-	case colorDarkBlue:
-		return nhsDarkBlue
-	case colorWhite, theme.ColorNameInputBackground, theme.ColorNameMenuBackground,
-		theme.ColorNameOverlayBackground, theme.ColorNameButton,
-		theme.ColorNameForegroundOnPrimary, theme.ColorNameForegroundOnError,
-		theme.ColorNameForegroundOnSuccess:
-		return nhsWhite
-	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
-		return nhsBlue
-	case theme.ColorNameError:
-		return nhsRed
-	case theme.ColorNameSuccess:
-		return nhsGreen
-	case theme.ColorNameWarning:
-		return nhsWarm
-	case theme.ColorNameForegroundOnWarning:
-		return nhsText
-	case theme.ColorNameFocus:
-		return nhsFocus
-	case theme.ColorNameSelection:
-		return color.NRGBA{R: 0xFF, G: 0xEB, B: 0x3B, A: 0xC0}
-	case theme.ColorNameHover:
-		return color.NRGBA{R: 0x00, G: 0x5E, B: 0xB8, A: 0x1F}
-	case theme.ColorNamePressed:
-		return color.NRGBA{R: 0x00, G: 0x30, B: 0x87, A: 0x40}
-	case theme.ColorNameInputBorder:
-		return nhsSecondary
-	case theme.ColorNameDisabled:
-		return nhsSecondary
-	case theme.ColorNameDisabledButton, theme.ColorNameSeparator:
-		return nhsGrey4
-	case theme.ColorNameHeaderBackground:
-		return nhsGrey4
-	case theme.ColorNameScrollBar:
-		return nhsSecondary
-	case theme.ColorNameScrollBarBackground:
-		return color.NRGBA{R: 0xD8, G: 0xDD, B: 0xE0, A: 0x80}
-	case theme.ColorNameShadow:
-		return color.NRGBA{A: 0x40}
+	if c, ok := colors[n]; ok {
+		return c
 	}
 	return theme.DefaultTheme().Color(n, theme.VariantLight)
 }

@@ -113,6 +113,28 @@ func button(t *testing.T, win fyne.Window, s string) *tapArea {
 	return found
 }
 
+// typeInto focuses f and types s into it.
+func typeInto(c fyne.Canvas, f fyne.Focusable, s string) {
+	c.Focus(f)
+	typeOn(c, s)
+}
+
+// tabOrder is the ids of the n controls Tab walks through, from the one
+// focused now.
+func tabOrder(t *testing.T, c fyne.Canvas, n int) string {
+	t.Helper()
+	var order []string
+	for range n {
+		f, _ := c.Focused().(identified)
+		if f == nil {
+			t.Fatalf("nothing focused after %v", order)
+		}
+		order = append(order, f.focusID())
+		test.FocusNext(c)
+	}
+	return strings.Join(order, " ")
+}
+
 func want(t *testing.T, rec *recorder, calls string) {
 	t.Helper()
 	if got := rec.String(); got != calls {
@@ -320,9 +342,9 @@ func TestEscape(t *testing.T) {
 		focus  string // a control to focus first, "" for none
 		expect string
 	}{
-		{"search, field focused", func() View { v := baseView(); v.Screen = ScreenSearch; return v }, "family", "Back"},
-		{"search, nothing focused", func() View { v := baseView(); v.Screen = ScreenSearch; return v }, "", "Back"},
-		{"results", func() View { v := baseView(); v.Screen = ScreenResults; return v }, "", "Back"},
+		{"search, field focused", func() View { return onScreen(ScreenSearch) }, "family", "Back"},
+		{"search, nothing focused", func() View { return onScreen(ScreenSearch) }, "", "Back"},
+		{"results", func() View { return onScreen(ScreenResults) }, "", "Back"},
 		{"confirm", func() View { v := patientView(child, AlertPresent); v.Screen = ScreenConfirm; return v }, "", "Back"},
 		{"patient", func() View { return patientView(child, AlertAbsent) }, "newpatient", "NewPatient"},
 		{"alert", func() View { return alertView(cpis.Alert{NHS: child.NHS}) }, "", "NewPatient"},
@@ -333,8 +355,8 @@ func TestEscape(t *testing.T) {
 			return v
 		}, "", "DismissMessage"},
 		{"entry does nothing", baseView, "", ""},
-		{"queue", func() View { v := baseView(); v.Screen = ScreenQueue; return v }, "", "Back"},
-		{"review list", func() View { v := baseView(); v.Screen = ScreenReview; v.Reviews = reviewRows(); return v }, "", "Back"},
+		{"queue", func() View { return onScreen(ScreenQueue) }, "", "Back"},
+		{"review list", func() View { v := onScreen(ScreenReview); v.Reviews = reviewRows(); return v }, "", "Back"},
 		{"review item, note focused", func() View {
 			v := baseView()
 			v.Screen = ScreenReview
@@ -389,33 +411,25 @@ func TestChooseResult(t *testing.T) {
 
 func TestSearchFormSendsQuery(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	v := baseView()
-	v.Screen = ScreenSearch
-	w.Render(v)
+	w.Render(onScreen(ScreenSearch))
 
-	f := w.search
-	win.Canvas().Focus(f.family)
-	typeOn(win.Canvas(), "Tester")
-	win.Canvas().Focus(f.birth)
-	typeOn(win.Canvas(), "2/3/2015")
+	f, c := w.search, win.Canvas()
+	typeInto(c, f.family, "Tester")
+	typeInto(c, f.birth, "2/3/2015")
 	f.gender.SetSelected("Female")
-	win.Canvas().Focus(f.postcode)
-	typeOn(win.Canvas(), "ls1 4ap")
-	press(win.Canvas(), fyne.KeyReturn)
+	typeInto(c, f.postcode, "ls1 4ap")
+	press(c, fyne.KeyReturn)
 	want(t, rec, "Search family=Tester given= dob=2015-03-02 gender=female postcode=LS1 4AP")
 }
 
 func TestSearchFormRejectsBadDate(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	v := baseView()
-	v.Screen = ScreenSearch
+	v := onScreen(ScreenSearch)
 	w.Render(v)
 
 	f := w.search
-	win.Canvas().Focus(f.family)
-	typeOn(win.Canvas(), "Tester")
-	win.Canvas().Focus(f.birth)
-	typeOn(win.Canvas(), "31/02/2015")
+	typeInto(win.Canvas(), f.family, "Tester")
+	typeInto(win.Canvas(), f.birth, "31/02/2015")
 	test.Tap(button(t, win, "Search"))
 	want(t, rec, "")
 	if !strings.Contains(screenText(win), "Date of birth must be a real date") {
@@ -438,8 +452,7 @@ func TestSearchFormRejectsBadDate(t *testing.T) {
 // "The card comes out, or the session idles: the screen is wiped at once."
 func TestScreenIsWiped(t *testing.T) {
 	w, win, _ := newTestWindow(t)
-	v := baseView()
-	v.Screen = ScreenSearch
+	v := onScreen(ScreenSearch)
 	v.Search = cpis.SearchQuery{Family: child.Family, Given: child.Given, BirthDate: child.BirthDate, Postcode: child.Postcode}
 	w.Render(v)
 	pv := patientView(child, AlertPresent)
@@ -476,12 +489,10 @@ func TestScreenIsWiped(t *testing.T) {
 // A note half typed on a review item goes when the card comes out.
 func TestCardOutWipesReviewNote(t *testing.T) {
 	w, win, _ := newTestWindow(t)
-	v := baseView()
-	v.Screen = ScreenReview
+	v := onScreen(ScreenReview)
 	v.Review = reviewAlert()
 	w.Render(v)
-	win.Canvas().Focus(w.note)
-	typeOn(win.Canvas(), "Called the duty social worker about Ava")
+	typeInto(win.Canvas(), w.note, "Called the duty social worker about Ava")
 	w.Render(sessionView(GateInsertCard))
 	if w.note.Text != "" {
 		t.Errorf("the note field still holds %q", w.note.Text)
@@ -515,17 +526,7 @@ func TestBindingShowRenders(t *testing.T) {
 func TestTabOrder(t *testing.T) {
 	w, win, _ := newTestWindow(t)
 	w.Render(baseView())
-	c := win.Canvas()
-	var order []string
-	for range 3 {
-		f, _ := c.Focused().(identified)
-		if f == nil {
-			t.Fatalf("nothing focused after %v", order)
-		}
-		order = append(order, f.focusID())
-		test.FocusNext(c)
-	}
-	if got := strings.Join(order, " "); got != "nhs trace bydetails" {
+	if got := tabOrder(t, win.Canvas(), 3); got != "nhs trace bydetails" {
 		t.Errorf("tab order = %s", got)
 	}
 }
