@@ -14,6 +14,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -53,7 +54,7 @@ type Accountability struct {
 // NewAccountability builds it over the program's store.
 func NewAccountability(l AuditLog, cfg config.Config, setting cpis.Setting, log logrus.FieldLogger) *Accountability {
 	if log == nil {
-		log = discardLog()
+		log = waiting.DiscardLog()
 	}
 	return &Accountability{Log: l, Cfg: cfg, Setting: setting, Now: time.Now, Loc: time.Local, logger: log}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -396,5 +397,5 @@ func drillWords(r store.DrillResult) string {
 	if r.Killed {
 		killed = ", replay killed"
 	}
-	return fmt.Sprintf("%s (%d patients%s, %s)", drillSummary(r), r.Patients, killed, r.Took)
+	return fmt.Sprintf("%s (%d patients%s, %s)", waiting.DrillSummary(r), r.Patients, killed, r.Took)
 }

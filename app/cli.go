@@ -15,6 +15,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/logging"
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
@@ -130,7 +131,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "readiness":
 		return runReadiness(args, stdout, stderr)
 	case "drill-replay": // the drill's own child process, not for people
-		return DrillReplayChild(args)
+		return waiting.DrillReplayChild(args)
 	case "sandbox":
 		addr := fs.String("addr", "127.0.0.1:8443", "`host:port` to listen on (loopback only)")
 		state := fs.String("state", "", "state `folder` for the CA and certificates (default: <data>/sandbox)")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/store"
@@ -47,8 +48,8 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 			acked[f[1]] = i
 		}
 	}
-	run := func(mode string) *childProc {
-		c, err := startChild(ctx, os.Args[0], []string{"-test.run=^TestCrashChild$"}, append(env, "CPIS_CRASH_MODE="+mode), onLine)
+	run := func(mode string) *waiting.ChildProc {
+		c, err := waiting.StartChild(ctx, os.Args[0], []string{"-test.run=^TestCrashChild$"}, append(env, "CPIS_CRASH_MODE="+mode), onLine)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +60,7 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 	// (Enqueue returned) must survive; an entry cut off mid-commit may
 	// or may not be there, but never half.
 	for kills := 0; kills < 3 || len(acked) < 150; kills++ {
-		if !run("enqueue").killAtRandom(60 * time.Millisecond) {
+		if !run("enqueue").KillAtRandom(60 * time.Millisecond) {
 			t.Fatal("the enqueueing child ended by itself")
 		}
 	}
@@ -67,11 +68,11 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 	// Replaying, killed mid-replay at least five times, then to the end.
 	kills := 0
 	for ; kills < 5; kills++ {
-		if !run("replay").killAtRandom(60 * time.Millisecond) {
+		if !run("replay").KillAtRandom(60 * time.Millisecond) {
 			break
 		}
 	}
-	if err := run("replay").wait(); err != nil {
+	if err := run("replay").Wait(); err != nil {
 		t.Fatalf("the last replay: %v", err)
 	}
 	if kills < 5 {
@@ -132,7 +133,7 @@ func TestCrashChild(t *testing.T) {
 	case "enqueue":
 		err = crashEnqueue(data)
 	case "replay":
-		err = drillReplay(context.Background(), os.Stdout, quiet(), data,
+		err = waiting.DrillReplay(context.Background(), os.Stdout, quiet(), data,
 			base+sandbox.PDSPath, base+sandbox.CPISPath, base+sandbox.IdentityPath, ca, -1)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Getenv("CPIS_CRASH_MODE"))
@@ -147,7 +148,7 @@ func TestCrashChild(t *testing.T) {
 // crashEnqueue queues presentations until killed, acknowledging each once
 // Enqueue has returned.
 func crashEnqueue(data string) error {
-	dbPath, keyPath := drillPaths(data)
+	dbPath, keyPath := waiting.DrillPaths(data)
 	db, err := openDB(dbPath, keyPath, quiet())
 	if err != nil {
 		return err

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 
 func TestBackoffDoublesToItsCapWithJitter(t *testing.T) {
-	top := Backoff{Min: time.Second, Max: 30 * time.Second, Rand: func() float64 { return 0.999999 }}
+	top := waiting.Backoff{Min: time.Second, Max: 30 * time.Second, Rand: func() float64 { return 0.999999 }}
 	bottom := top
 	bottom.Rand = func() float64 { return 0 }
 	want := []time.Duration{1, 2, 4, 8, 16, 30, 30, 30}
@@ -27,7 +28,7 @@ func TestBackoffDoublesToItsCapWithJitter(t *testing.T) {
 			t.Errorf("Delay(%d) at the bottom of the jitter = %v, want %v", n, d, w/2)
 		}
 	}
-	if d := (Backoff{}).Delay(0); d < 500*time.Millisecond || d > time.Second {
+	if d := (waiting.Backoff{}).Delay(0); d < 500*time.Millisecond || d > time.Second {
 		t.Errorf("zero Backoff Delay(0) = %v, want DefaultBackoff's", d)
 	}
 	if d := top.Delay(1000); d > 30*time.Second {
@@ -83,12 +84,12 @@ func TestLinkFollowsTheSandbox(t *testing.T) {
 			s, _, _ := startSandbox(t)
 			c, sess := shortClient(t, s, 300*time.Millisecond)
 			var probes atomic.Int32
-			link := NewLink(func(ctx context.Context) error {
+			link := waiting.NewLink(func(ctx context.Context) error {
 				probes.Add(1)
 				_, err := c.Patient(ctx, sess.Spine(), "9990276579")
 				return err
 			}, quiet())
-			link.Backoff = Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond}
+			link.Backoff = waiting.Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond}
 			ch := newChanges()
 			link.OnChange = ch.on
 			link.Start(context.Background())
@@ -126,11 +127,11 @@ func TestLinkRefusalIsNotDowntime(t *testing.T) {
 	if !errors.Is(err, spine.ErrNotFound) {
 		t.Fatalf("unknown patient: %v", err)
 	}
-	link := NewLink(func(ctx context.Context) error {
+	link := waiting.NewLink(func(ctx context.Context) error {
 		_, err := c.Patient(ctx, sess.Spine(), "9111231130") // 404: the Spine answered
 		return err
 	}, quiet())
-	link.Backoff = Backoff{Min: time.Millisecond, Max: time.Millisecond}
+	link.Backoff = waiting.Backoff{Min: time.Millisecond, Max: time.Millisecond}
 	if link.Failed(err) || link.Failed(nil) || link.Failed(context.Canceled) {
 		t.Fatal("a refusal, nil or a cancellation counted as downtime")
 	}
@@ -151,7 +152,7 @@ func TestLinkRefusalIsNotDowntime(t *testing.T) {
 func TestLinkProbesOnTheBackoffSchedule(t *testing.T) {
 	waits := make(chan time.Duration)
 	fire := make(chan time.Time)
-	link := NewLink(func(context.Context) error {
+	link := waiting.NewLink(func(context.Context) error {
 		return &spine.Error{Op: "probe", Err: spine.ErrUnavailable}
 	}, quiet())
 	link.Backoff.Rand = func() float64 { return 0 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	logtest "github.com/sirupsen/logrus/hooks/test"
+
+	"github.com/nhs-cpis/kiosk/app/waiting"
 )
 
 var drillLine = regexp.MustCompile(`^drill: presented (\d+), queued (\d+), replayed (\d+), lost 0, duplicate notifications 0, review items (\d+)\n$`)
@@ -36,7 +38,7 @@ func TestDrill(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	res, err := Drill(ctx, &out, DrillOptions{Patients: 25, Log: log})
+	res, err := waiting.Drill(ctx, &out, waiting.DrillOptions{Patients: 25, Log: log})
 	if err != nil {
 		t.Fatalf("Drill: %v (printed %q)", err, out.String())
 	}
@@ -60,7 +62,7 @@ func TestDrillKill(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	_, err := Drill(ctx, &out, DrillOptions{Patients: 30, Kill: true, Exe: os.Args[0],
+	_, err := waiting.Drill(ctx, &out, waiting.DrillOptions{Patients: 30, Kill: true, Exe: os.Args[0],
 		ExeArgs: []string{"-test.run=^TestDrillChild$", "--"}, Log: quiet()})
 	if err != nil {
 		t.Fatalf("Drill: %v (printed %q)", err, out.String())
@@ -78,5 +80,5 @@ func TestDrillChild(t *testing.T) {
 	if len(args) == 0 || args[0] != "drill-replay" {
 		os.Exit(2)
 	}
-	os.Exit(DrillReplayChild(args[1:]))
+	os.Exit(waiting.DrillReplayChild(args[1:]))
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/logging"
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/store"
 
 	"github.com/sirupsen/logrus"
@@ -66,7 +67,7 @@ func (p *Program) replayNow(out io.Writer) error {
 		fmt.Fprintln(out, "the queue is empty")
 		return nil
 	}
-	rep := NewReplayer(p.db, p.client, p.signIn, p.log)
+	rep := waiting.NewReplayer(p.db, p.client, p.signIn, p.log)
 	finished := make(chan struct{})
 	var once bool
 	rep.OnProgress = func(done, total int) {
@@ -199,5 +200,5 @@ func drillDowntime(patients int, kill bool, stdout, stderr io.Writer) (store.Dri
 	log.SetFormatter(logging.Redactor{Next: &logrus.TextFormatter{}})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Drill(ctx, stdout, DrillOptions{Patients: patients, Kill: kill, Exe: exe, Log: log})
+	return waiting.Drill(ctx, stdout, waiting.DrillOptions{Patients: patients, Kill: kill, Exe: exe, Log: log})
 }

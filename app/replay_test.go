@@ -18,6 +18,7 @@ import (
 	logtest "github.com/sirupsen/logrus/hooks/test"
 
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -31,8 +32,8 @@ type replayEnv struct {
 	client *spine.Client
 	sess   check.Session
 	db     *store.DB
-	link   *Link
-	rep    *Replayer
+	link   *waiting.Link
+	rep    *waiting.Replayer
 	base   time.Time
 	n      int
 }
@@ -52,11 +53,11 @@ func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *r
 	}
 	t.Cleanup(func() { sb.Close() })
 	pds, cp, id := sb.Bases()
-	client, err := sandboxClient(pds, cp, id, sb.CAFile(), log)
+	client, err := waiting.SandboxClient(pds, cp, id, sb.CAFile(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := demoSignIn(client)(context.Background())
+	sess, err := waiting.DemoSignIn(client)(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,10 +67,10 @@ func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *r
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rep := NewReplayer(db, client, demoSignIn(client), log)
-	rep.Backoff = Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
-	link := NewLink(rep.Probe, log)
-	link.Backoff = Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+	rep := waiting.NewReplayer(db, client, waiting.DemoSignIn(client), log)
+	rep.Backoff = waiting.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+	link := waiting.NewLink(rep.Probe, log)
+	link.Backoff = waiting.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
 	rep.Link = link
 	return &replayEnv{sb: sb, client: client, sess: sess, db: db, link: link, rep: rep,
 		base: time.Now().Add(-2 * time.Hour).Truncate(time.Second)}
@@ -98,7 +99,7 @@ func (e *replayEnv) run(t testing.TB) {
 	defer cancel()
 	e.link.Start(ctx)
 	e.rep.Start(ctx)
-	err := waitEmpty(ctx, e.db)
+	err := waiting.WaitEmpty(ctx, e.db)
 	if err := e.rep.Shutdown(ctx); err != nil {
 		t.Errorf("replayer Shutdown: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/ui"
 )
@@ -47,8 +48,8 @@ func (p *Program) runWindow() error {
 	// The Spine link and the replayer: the first failed call puts the kiosk
 	// into downtime mode, a probe with backoff notices the return, and the
 	// replayer drains what was recorded meanwhile.
-	rep := NewReplayer(p.db, p.client, p.signIn, p.log)
-	link := NewLink(rep.Probe, p.log)
+	rep := waiting.NewReplayer(p.db, p.client, p.signIn, p.log)
+	link := waiting.NewLink(rep.Probe, p.log)
 	rep.Link = link
 	link.OnChange = func(live bool, since time.Time) {
 		k.Downtime(!live, since)

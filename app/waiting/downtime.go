@@ -1,4 +1,8 @@
-package app
+// Package waiting keeps the checks that wait: the Spine link that says when
+// the national services are down, the replayer that does each waiting check
+// once the link is back, and the downtime drill that proves neither loses
+// nor repeats one.
+package waiting
 
 import (
 	"context"
@@ -83,7 +87,7 @@ type Link struct {
 // NewLink makes a link, live, that probes with probe while down.
 func NewLink(probe func(ctx context.Context) error, log logrus.FieldLogger) *Link {
 	if log == nil {
-		log = discardLog()
+		log = DiscardLog()
 	}
 	return &Link{
 		Probe: probe, Log: log.WithField("component", "link"), Backoff: DefaultBackoff,
@@ -231,7 +235,7 @@ func (l *Link) probe(ctx context.Context) bool {
 	return answered && ctx.Err() == nil
 }
 
-func discardLog() logrus.FieldLogger {
+func DiscardLog() logrus.FieldLogger {
 	l := logrus.New()
 	l.Out = io.Discard
 	return l

@@ -1,4 +1,4 @@
-package app
+package waiting
 
 import (
 	"context"
@@ -92,7 +92,7 @@ type Replayer struct {
 // and the rest before Start.
 func NewReplayer(q Queue, sp check.Spine, signIn func(ctx context.Context) (check.Session, error), log logrus.FieldLogger) *Replayer {
 	if log == nil {
-		log = discardLog()
+		log = DiscardLog()
 	}
 	return &Replayer{
 		Queue: q, Spine: sp, SignIn: signIn, Log: log.WithField("component", "replay"),

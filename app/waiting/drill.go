@@ -1,4 +1,4 @@
-package app
+package waiting
 
 import (
 	"bufio"
@@ -77,7 +77,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 	}
 	log := opts.Log
 	if log == nil {
-		log = discardLog()
+		log = DiscardLog()
 	}
 	log = log.WithField("component", "drill")
 	if opts.Kill && opts.Exe == "" {
@@ -98,19 +98,19 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 	}
 	defer sb.Close()
 	pdsURL, cpisURL, idURL := sb.Bases()
-	client, err := sandboxClient(pdsURL, cpisURL, idURL, sb.CAFile(), log)
+	client, err := SandboxClient(pdsURL, cpisURL, idURL, sb.CAFile(), log)
 	if err != nil {
 		return store.DrillResult{}, err
 	}
 	dataDir := filepath.Join(dir, "data")
-	dbPath, keyPath := drillPaths(dataDir)
+	dbPath, keyPath := DrillPaths(dataDir)
 	db, err := store.Open(dbPath, keyPath, log)
 	if err != nil {
 		return store.DrillResult{}, fmt.Errorf("opening the drill's database: %w", err)
 	}
 	defer func() { db.Close() }()
 
-	signIn := demoSignIn(client)
+	signIn := DemoSignIn(client)
 	sess, err := signIn(ctx)
 	if err != nil {
 		return store.DrillResult{}, err
@@ -172,7 +172,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 		}
 	} else {
 		rep.Start(ctx)
-		err := waitEmpty(ctx, db)
+		err := WaitEmpty(ctx, db)
 		rep.Shutdown(context.Background())
 		if err != nil {
 			return store.DrillResult{}, err
@@ -240,7 +240,7 @@ func inClear(path string, nhsNumbers, names []string) error {
 }
 
 // waitEmpty waits until the queue is empty.
-func waitEmpty(ctx context.Context, db *store.DB) error {
+func WaitEmpty(ctx context.Context, db *store.DB) error {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -266,17 +266,17 @@ func drillKillReplay(ctx context.Context, opts DrillOptions, log logrus.FieldLog
 	args := append(append([]string{}, opts.ExeArgs...), "drill-replay", "--data", dataDir,
 		"--pds", pdsURL, "--cpis", cpisURL, "--identity", idURL, "--ca", sb.CAFile())
 	for kills := 0; ; {
-		c, err := startChild(ctx, opts.Exe, args, nil, nil)
+		c, err := StartChild(ctx, opts.Exe, args, nil, nil)
 		if err != nil {
 			return err
 		}
 		if kills == DrillKills {
-			if err := c.wait(); err != nil {
+			if err := c.Wait(); err != nil {
 				return fmt.Errorf("running the last replay: %w", err)
 			}
 			return nil
 		}
-		if !c.killAtRandom(400 * time.Millisecond) {
+		if !c.KillAtRandom(400 * time.Millisecond) {
 			return fmt.Errorf("running the drill: the replay finished after %d of %d kills; use more patients", kills, DrillKills)
 		}
 		kills++
@@ -349,7 +349,7 @@ func drillReport(out io.Writer, db *store.DB, sb *sandbox.Server, cases []drillC
 		problems = append(problems, fmt.Sprintf("%d presentations were moved aside", c.Dead))
 	}
 	res := store.DrillResult{Patients: len(cases), Queued: queued, Replayed: done, Lost: lost, Duplicates: dups, Reviews: len(reviews)}
-	fmt.Fprintf(out, "drill: %s\n", drillSummary(res))
+	fmt.Fprintf(out, "drill: %s\n", DrillSummary(res))
 	if lost > 0 || dups > 0 || queued != len(cases) {
 		problems = append(problems, fmt.Sprintf("%d lost, %d duplicate notifications", lost, dups))
 	}
@@ -360,7 +360,7 @@ func drillReport(out io.Writer, db *store.DB, sb *sandbox.Server, cases []drillC
 }
 
 // drillSummary is the drill's one line.
-func drillSummary(r store.DrillResult) string {
+func DrillSummary(r store.DrillResult) string {
 	return fmt.Sprintf("presented %d, queued %d, replayed %d, lost %d, duplicate notifications %d, review items %d",
 		r.Patients, r.Queued, r.Replayed, r.Lost, r.Duplicates, r.Reviews)
 }
@@ -395,7 +395,7 @@ func DrillReplayChild(args []string) int {
 	l.SetLevel(logrus.WarnLevel)
 	l.SetFormatter(logging.Redactor{Next: &logrus.TextFormatter{}})
 	l.SetOutput(os.Stderr)
-	if err := drillReplay(context.Background(), os.Stdout, l, *data, *pdsURL, *cpisURL, *idURL, *ca, 0); err != nil {
+	if err := DrillReplay(context.Background(), os.Stdout, l, *data, *pdsURL, *cpisURL, *idURL, *ca, 0); err != nil {
 		fmt.Fprintf(os.Stderr, "cpis-kiosk drill-replay: %v\n", err)
 		return 1
 	}
@@ -403,35 +403,35 @@ func DrillReplayChild(args []string) int {
 }
 
 // drillReplay replays the queue in dataDir to the end.
-func drillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dataDir, pdsURL, cpisURL, idURL, ca string, pdsInterval time.Duration) error {
-	dbPath, keyPath := drillPaths(dataDir)
+func DrillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dataDir, pdsURL, cpisURL, idURL, ca string, pdsInterval time.Duration) error {
+	dbPath, keyPath := DrillPaths(dataDir)
 	db, err := store.Open(dbPath, keyPath, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	client, err := sandboxClient(pdsURL, cpisURL, idURL, ca, log)
+	client, err := SandboxClient(pdsURL, cpisURL, idURL, ca, log)
 	if err != nil {
 		return err
 	}
-	rep := NewReplayer(db, client, demoSignIn(client), log)
+	rep := NewReplayer(db, client, DemoSignIn(client), log)
 	rep.PDSInterval = pdsInterval
 	link := NewLink(rep.Probe, log)
 	rep.Link = link
 	rep.OnProgress = func(done, total int) { fmt.Fprintf(out, "replayed %d/%d\n", done, total) }
 	link.Start(ctx)
 	rep.Start(ctx)
-	err = waitEmpty(ctx, db)
+	err = WaitEmpty(ctx, db)
 	rep.Shutdown(context.Background())
 	link.Shutdown(context.Background())
 	return err
 }
 
-func drillPaths(dataDir string) (db, key string) {
+func DrillPaths(dataDir string) (db, key string) {
 	return filepath.Join(dataDir, "kiosk.db"), filepath.Join(dataDir, "keys", "kiosk.key")
 }
 
-func sandboxClient(pdsURL, cpisURL, idURL, caFile string, log logrus.FieldLogger) (*spine.Client, error) {
+func SandboxClient(pdsURL, cpisURL, idURL, caFile string, log logrus.FieldLogger) (*spine.Client, error) {
 	pool, err := spine.LoadCA(caFile)
 	if err != nil {
 		return nil, err
@@ -446,7 +446,7 @@ func sandboxClient(pdsURL, cpisURL, idURL, caFile string, log logrus.FieldLogger
 
 // demoSignIn signs in the sandbox's demo user, standing in for the
 // kiosk's own endpoint credential.
-func demoSignIn(c *spine.Client) func(ctx context.Context) (check.Session, error) {
+func DemoSignIn(c *spine.Client) func(ctx context.Context) (check.Session, error) {
 	return func(ctx context.Context) (check.Session, error) {
 		l, err := c.DemoLogin(ctx)
 		if err != nil {
@@ -460,7 +460,7 @@ func demoSignIn(c *spine.Client) func(ctx context.Context) (check.Session, error
 }
 
 // childProc is a process whose output lines arrive on a channel.
-type childProc struct {
+type ChildProc struct {
 	cmd    *exec.Cmd
 	lines  chan string // closed when the child's output ends
 	stderr bytes.Buffer
@@ -468,8 +468,8 @@ type childProc struct {
 
 // startChild starts exe; onLine, when set, sees each line of its output
 // first, on the reading goroutine.
-func startChild(ctx context.Context, exe string, args, env []string, onLine func(string)) (*childProc, error) {
-	c := &childProc{cmd: exec.CommandContext(ctx, exe, args...), lines: make(chan string, 64)}
+func StartChild(ctx context.Context, exe string, args, env []string, onLine func(string)) (*ChildProc, error) {
+	c := &ChildProc{cmd: exec.CommandContext(ctx, exe, args...), lines: make(chan string, 64)}
 	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stderr = &c.stderr
 	stdout, err := c.cmd.StdoutPipe()
@@ -497,7 +497,7 @@ func startChild(ctx context.Context, exe string, args, env []string, onLine func
 // window of its start or, half the time, of its first line of output (so
 // that some kills land mid-work rather than mid-start-up). false means
 // the child ended by itself first.
-func (c *childProc) killAtRandom(window time.Duration) bool {
+func (c *ChildProc) KillAtRandom(window time.Duration) bool {
 	if rand.IntN(2) == 0 {
 		if _, ok := <-c.lines; !ok {
 			c.cmd.Wait()
@@ -525,7 +525,7 @@ wait:
 }
 
 // wait lets the child finish, draining its output.
-func (c *childProc) wait() error {
+func (c *ChildProc) Wait() error {
 	for range c.lines {
 	}
 	if err := c.cmd.Wait(); err != nil {
