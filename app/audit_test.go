@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -33,11 +34,11 @@ func testDB(t testing.TB) *store.DB {
 	return db
 }
 
-func testAccountability(t testing.TB, db *store.DB) *Accountability {
+func testAccountability(t testing.TB, db *store.DB) *accountability.Accountability {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
-	a := NewAccountability(db, cfg, cpis.EmergencyDepartment, quiet())
+	a := accountability.NewAccountability(db, cfg, cpis.EmergencyDepartment, quiet())
 	a.Loc = time.UTC
 	return a
 }
@@ -128,20 +129,20 @@ func TestAuditExportGolden(t *testing.T) {
 	appendEvents(t, db, auditHistory())
 	a := testAccountability(t, db)
 
-	rows, _, err := a.Rows(AuditFilter{})
+	rows, _, err := a.Rows(accountability.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var csvOut, jsonOut bytes.Buffer
-	if err := WriteAuditCSV(&csvOut, rows); err != nil {
+	if err := accountability.WriteAuditCSV(&csvOut, rows); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "audit_export.csv", csvOut.Bytes())
-	if err := WriteAuditJSON(&jsonOut, rows); err != nil {
+	if err := accountability.WriteAuditJSON(&jsonOut, rows); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "audit_export.json", jsonOut.Bytes())
-	var back []AuditRow
+	var back []accountability.AuditRow
 	if err := json.Unmarshal(jsonOut.Bytes(), &back); err != nil || len(back) != len(rows) {
 		t.Fatalf("the JSON export does not read back: %v (%d rows)", err, len(back))
 	}
@@ -183,12 +184,12 @@ func TestAuditExportAfterSandboxCheck(t *testing.T) {
 		}
 	}
 	a := testAccountability(t, db)
-	rows, _, err := a.Rows(AuditFilter{})
+	rows, _, err := a.Rows(accountability.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	WriteAuditCSV(&out, rows)
+	accountability.WriteAuditCSV(&out, rows)
 	times := regexp.MustCompile(`(?m)^(\d+),[^,]+,`)
 	golden(t, "audit_export_sandbox.csv", times.ReplaceAll(out.Bytes(), []byte("$1,TIME,")))
 }
@@ -266,9 +267,9 @@ func TestFlags(t *testing.T) {
 				tt.events[i].Seq = uint64(i + 1)
 			}
 			var got []string
-			for _, f := range Flags(tt.events, tt.hours, time.UTC) {
+			for _, f := range accountability.Flags(tt.events, tt.hours, time.UTC) {
 				s := fmt.Sprintf("%s@%s %s", f.Kind, f.At.Format("15:04"), f.UserName)
-				if f.Kind == FlagManyOpens {
+				if f.Kind == accountability.FlagManyOpens {
 					s += " (" + strings.SplitN(f.Detail, " between", 2)[0] + ")"
 				}
 				got = append(got, s)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/waiting"
@@ -32,7 +33,7 @@ var errReported = errors.New("reported")
 // withStore runs fn with the database open, for the accountability
 // commands. sub is the command's name for messages; args are its flags.
 func withStore(name string, args []string, stderr io.Writer, extra func(*flag.FlagSet),
-	fn func(a *Accountability, db *store.DB, fs *flag.FlagSet) error) int {
+	fn func(a *accountability.Accountability, db *store.DB, fs *flag.FlagSet) error) int {
 	fs := flag.NewFlagSet("cpis-kiosk "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var c common
@@ -54,7 +55,7 @@ func withStore(name string, args []string, stderr io.Writer, extra func(*flag.Fl
 		return 1
 	}
 	defer db.Close()
-	a := NewAccountability(db, cfg, setting, log.WithField("component", "audit"))
+	a := accountability.NewAccountability(db, cfg, setting, log.WithField("component", "audit"))
 	a.Baseline = statusBaseline(cfg.DataDir, time.Now)
 	if err := fn(a, db, fs); err != nil {
 		if !errors.Is(err, errReported) {
@@ -82,7 +83,7 @@ func openDB(path, keyPath string, log logrus.FieldLogger) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db.UseStaffRule(StaffRule{})
+	db.UseStaffRule(accountability.StaffRule{})
 	return db, nil
 }
 
@@ -104,7 +105,7 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "verify":
-		return withStore("audit verify", args[1:], stderr, nil, func(a *Accountability, db *store.DB, _ *flag.FlagSet) error {
+		return withStore("audit verify", args[1:], stderr, nil, func(a *accountability.Accountability, db *store.DB, _ *flag.FlagSet) error {
 			return auditVerify(db, stdout)
 		})
 	case "export":
@@ -115,7 +116,7 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 			fs.StringVar(&userID, "user", "", "only this user `ID` (or name)")
 			fs.StringVar(&format, "format", "csv", "csv or json")
 			fs.StringVar(&outFile, "out", "", "write to `FILE` instead of standard output")
-		}, func(a *Accountability, _ *store.DB, _ *flag.FlagSet) error {
+		}, func(a *accountability.Accountability, _ *store.DB, _ *flag.FlagSet) error {
 			f, err := parseRange(from, to, a.Loc)
 			if err != nil {
 				return err
@@ -138,30 +139,30 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 				w, where = file, "to "+outFile
 			}
 			if format == "json" {
-				err = WriteAuditJSON(w, rows)
+				err = accountability.WriteAuditJSON(w, rows)
 			} else {
-				err = WriteAuditCSV(w, rows)
+				err = accountability.WriteAuditCSV(w, rows)
 			}
 			if err != nil {
 				return fmt.Errorf("writing export: %w", err)
 			}
-			a.auditExported(commandLine(), "", f, len(rows), format+" "+where)
+			a.AuditExported(commandLine(), "", f, len(rows), format+" "+where)
 			return nil
 		})
 	case "purge":
 		var before string
 		return withStore("audit purge", args[1:], stderr, func(fs *flag.FlagSet) {
 			fs.StringVar(&before, "before", "", "purge records before `DATE` (YYYY-MM-DD) instead of the retention period's cutoff")
-		}, func(a *Accountability, _ *store.DB, _ *flag.FlagSet) error {
+		}, func(a *accountability.Accountability, _ *store.DB, _ *flag.FlagSet) error {
 			cutoff := a.Cfg.AuditRetention.Cutoff(a.Now())
 			if before != "" {
 				d, err := parseDay(before)
 				if err != nil {
 					return err
 				}
-				cutoff, _ = DayRange(d, time.Time{}, a.Loc)
+				cutoff, _ = accountability.DayRange(d, time.Time{}, a.Loc)
 			}
-			return a.purge(cutoff, commandLine().User.Name, stdout)
+			return a.Purge(cutoff, commandLine().User.Name, stdout)
 		})
 	}
 	fmt.Fprintf(stderr, "cpis-kiosk audit: unknown command %q: say verify, export or purge\n", args[0])
@@ -197,41 +198,6 @@ func auditVerify(db *store.DB, out io.Writer) error {
 	return nil
 }
 
-// purge removes expired records and says what it did.
-func (a *Accountability) purge(cutoff time.Time, by string, out io.Writer) error {
-	if cutoff.IsZero() {
-		fmt.Fprintln(out, "audit purge: audit_retention keeps every record; nothing purged")
-		return nil
-	}
-	res, err := a.Log.Purge(cutoff, by)
-	if err != nil {
-		return err
-	}
-	if res.Purged == 0 {
-		fmt.Fprintf(out, "audit purge: no record is older than %s (retention %s)\n", cutoff.In(a.Loc).Format("2006-01-02"), a.Cfg.AuditRetention)
-		return nil
-	}
-	fmt.Fprintf(out, "audit purge: removed %d records (%d to %d) written before %s; the purge is audit record %d, with the checkpoint %s\n",
-		res.Purged, res.First, res.Last, cutoff.In(a.Loc).Format("2006-01-02"), res.Seq, res.Checkpoint[:16])
-	return nil
-}
-
-// PurgeAtStart removes expired audit records when the kiosk starts. A
-// failure is logged, never fatal: the kiosk must still check children.
-func (a *Accountability) PurgeAtStart() {
-	cutoff := a.Cfg.AuditRetention.Cutoff(a.Now())
-	if cutoff.IsZero() {
-		return
-	}
-	res, err := a.Log.Purge(cutoff, "kiosk start")
-	switch {
-	case err != nil:
-		a.logger.WithError(err).Error("purging expired audit records")
-	case res.Purged > 0:
-		a.logger.WithFields(logrus.Fields{"purged": res.Purged, "retention": a.Cfg.AuditRetention.String()}).Info("purged expired audit records")
-	}
-}
-
 // parseDay reads YYYY-MM-DD (or DD/MM/YYYY).
 func parseDay(s string) (time.Time, error) {
 	for _, layout := range []string{"2006-01-02", "02/01/2006"} {
@@ -243,23 +209,23 @@ func parseDay(s string) (time.Time, error) {
 }
 
 // parseRange is --from and --to as a filter, whole days in loc.
-func parseRange(from, to string, loc *time.Location) (AuditFilter, error) {
+func parseRange(from, to string, loc *time.Location) (accountability.AuditFilter, error) {
 	var a, b time.Time
 	var err error
 	if from != "" {
 		if a, err = parseDay(from); err != nil {
-			return AuditFilter{}, fmt.Errorf("--from: %w", err)
+			return accountability.AuditFilter{}, fmt.Errorf("--from: %w", err)
 		}
 	}
 	if to != "" {
 		if b, err = parseDay(to); err != nil {
-			return AuditFilter{}, fmt.Errorf("--to: %w", err)
+			return accountability.AuditFilter{}, fmt.Errorf("--to: %w", err)
 		}
 	}
-	f := AuditFilter{}
-	f.From, f.To = DayRange(a, b, loc)
+	f := accountability.AuditFilter{}
+	f.From, f.To = accountability.DayRange(a, b, loc)
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return AuditFilter{}, errors.New("--from is after --to")
+		return accountability.AuditFilter{}, errors.New("--from is after --to")
 	}
 	return f, nil
 }
@@ -270,7 +236,7 @@ func runStaff(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "cpis-kiosk staff: say checks\n")
 		return 2
 	}
-	return withStore("staff checks", args[1:], stderr, nil, func(a *Accountability, _ *store.DB, _ *flag.FlagSet) error {
+	return withStore("staff checks", args[1:], stderr, nil, func(a *accountability.Accountability, _ *store.DB, _ *flag.FlagSet) error {
 		return a.PrintStaffChecks(stdout)
 	})
 }
@@ -284,17 +250,17 @@ func runReadiness(args []string, stdout, stderr io.Writer) int {
 	}
 	switch sub {
 	case "show":
-		return withStore("readiness", args, stderr, nil, func(a *Accountability, _ *store.DB, _ *flag.FlagSet) error {
+		return withStore("readiness", args, stderr, nil, func(a *accountability.Accountability, _ *store.DB, _ *flag.FlagSet) error {
 			items, err := a.Readiness()
 			if err != nil {
 				return err
 			}
-			PrintReadiness(stdout, items)
+			accountability.PrintReadiness(stdout, items)
 			return nil
 		})
 	case "record":
 		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-			fmt.Fprintf(stderr, "cpis-kiosk readiness record: name the item: %s\n", strings.Join(ReadinessItemIDs(), ", "))
+			fmt.Fprintf(stderr, "cpis-kiosk readiness record: name the item: %s\n", strings.Join(accountability.ReadinessItemIDs(), ", "))
 			return 2
 		}
 		item := args[0]
@@ -302,7 +268,7 @@ func runReadiness(args []string, stdout, stderr io.Writer) int {
 		return withStore("readiness record", args[1:], stderr, func(fs *flag.FlagSet) {
 			fs.StringVar(&by, "by", "", "who did it (`NAME`, role)")
 			fs.StringVar(&note, "note", "", "a short note (`TEXT`): the date of the call, the document's reference")
-		}, func(a *Accountability, _ *store.DB, _ *flag.FlagSet) error {
+		}, func(a *accountability.Accountability, _ *store.DB, _ *flag.FlagSet) error {
 			if err := a.RecordReadiness(item, by, note, commandLine()); err != nil {
 				return err
 			}
@@ -314,7 +280,7 @@ func runReadiness(args []string, stdout, stderr io.Writer) int {
 		return withStore("readiness export", args, stderr, func(fs *flag.FlagSet) {
 			fs.StringVar(&pdfFile, "pdf", "", "write the page as PDF to `FILE`")
 			fs.StringVar(&csvFile, "csv", "", "write the page as CSV to `FILE`")
-		}, func(a *Accountability, _ *store.DB, _ *flag.FlagSet) error {
+		}, func(a *accountability.Accountability, _ *store.DB, _ *flag.FlagSet) error {
 			if pdfFile == "" && csvFile == "" {
 				return errors.New("say where: --pdf FILE, --csv FILE, or both")
 			}
@@ -322,40 +288,16 @@ func runReadiness(args []string, stdout, stderr io.Writer) int {
 			if err != nil {
 				return err
 			}
-			if err := a.writeReadiness(items, pdfFile, csvFile); err != nil {
+			if err := a.WriteReadiness(items, pdfFile, csvFile, "cpis-kiosk "+Version); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "readiness: %d of %d items ready; written to %s\n", Ready(items), len(items),
+			fmt.Fprintf(stdout, "readiness: %d of %d items ready; written to %s\n", accountability.Ready(items), len(items),
 				strings.Trim(pdfFile+" "+csvFile, " "))
 			return nil
 		})
 	}
 	fmt.Fprintf(stderr, "cpis-kiosk readiness: unknown command %q: say show, record or export\n", sub)
 	return 2
-}
-
-// writeReadiness writes the page to the files named (either may be "").
-func (a *Accountability) writeReadiness(items []ReadinessItem, pdfFile, csvFile string) error {
-	write := func(path string, fn func(io.Writer) error) error {
-		if path == "" {
-			return nil
-		}
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-		if err != nil {
-			return fmt.Errorf("writing readiness: %w", err)
-		}
-		if err := fn(f); err != nil {
-			f.Close()
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return f.Close()
-	}
-	hdr := ReadinessHeader{Organisation: a.Cfg.Organisation.Name + " (" + a.Cfg.Organisation.ODS + ")",
-		Setting: a.Setting.Name(), At: a.Now().In(a.Loc)}
-	if err := write(pdfFile, func(w io.Writer) error { return WriteReadinessPDF(w, items, hdr) }); err != nil {
-		return err
-	}
-	return write(csvFile, func(w io.Writer) error { return WriteReadinessCSV(w, items, a.Loc) })
 }
 
 // runDrillRecorded is `cpis-kiosk drill downtime`: the drill itself
@@ -369,7 +311,7 @@ func runDrillRecorded(args []string, stdout, stderr io.Writer) int {
 	}
 	var patients int
 	var kill bool
-	return withStore("drill downtime", args[1:], stderr, func(fs *flag.FlagSet) { drillOptions(fs, &patients, &kill) }, func(a *Accountability, _ *store.DB, _ *flag.FlagSet) error {
+	return withStore("drill downtime", args[1:], stderr, func(fs *flag.FlagSet) { drillOptions(fs, &patients, &kill) }, func(a *accountability.Accountability, _ *store.DB, _ *flag.FlagSet) error {
 		res, derr := drillDowntime(patients, kill, stdout, stderr)
 		e := store.Event{At: a.Now(), Kind: cpis.EventDrill, UserName: commandLine().User.Name,
 			Setting: string(a.Setting), Drill: &res, Result: cpis.ResultPassed, Outcome: drillWords(res)}

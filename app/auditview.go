@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -36,7 +36,7 @@ const (
 // them to a lead: whether the signed-in role is one is worked out as each
 // View is published, and their content is dropped from the View once
 // neither a lead nor one of their screens is there.
-func (k *Kiosk) UseAccountability(a *Accountability) {
+func (k *Kiosk) UseAccountability(a *accountability.Accountability) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.acct = a
@@ -80,7 +80,7 @@ func (k *Kiosk) lead() (check.Session, bool) {
 }
 
 // openLead moves to one of the lead's screens and loads it off the lock.
-func (k *Kiosk) openLead(s ui.Screen, help, label string, load func(a *Accountability, sess check.Session, acc *ui.AccountView) error) {
+func (k *Kiosk) openLead(s ui.Screen, help, label string, load func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) error) {
 	sess, ok := k.lead()
 	if !ok || k.v.Busy.Active {
 		return
@@ -125,8 +125,8 @@ func (k *Kiosk) ShowAudit(f ui.AuditFilter) {
 		today := k.check.Now()
 		f.From, f.To = today.AddDate(0, 0, -6), today
 	}
-	k.openLead(ui.ScreenAudit, auditHelp, "Reading the audit…", func(a *Accountability, _ check.Session, acc *ui.AccountView) error {
-		acc.Audit = a.auditView(f)
+	k.openLead(ui.ScreenAudit, auditHelp, "Reading the audit…", func(a *accountability.Accountability, _ check.Session, acc *ui.AccountView) error {
+		acc.Audit = auditView(a, f)
 		return nil
 	})
 }
@@ -137,9 +137,9 @@ func (k *Kiosk) ExportAudit(f ui.AuditFilter) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenAudit, auditHelp, "Exporting the audit…", func(a *Accountability, sess check.Session, acc *ui.AccountView) error {
-		acc.Audit = a.auditView(f)
-		path, err := a.exportAudit(f, sess)
+	k.openLead(ui.ScreenAudit, auditHelp, "Exporting the audit…", func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) error {
+		acc.Audit = auditView(a, f)
+		path, err := exportAudit(a, f, sess)
 		if err != nil {
 			return err
 		}
@@ -153,8 +153,8 @@ func (k *Kiosk) ShowStaff() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenStaff, staffHelp, "Reading the staff checks…", func(a *Accountability, _ check.Session, acc *ui.AccountView) error {
-		rows, err := a.staffRows()
+	k.openLead(ui.ScreenStaff, staffHelp, "Reading the staff checks…", func(a *accountability.Accountability, _ check.Session, acc *ui.AccountView) error {
+		rows, err := staffRows(a)
 		acc.Staff = rows
 		return err
 	})
@@ -165,8 +165,8 @@ func (k *Kiosk) ShowReadiness() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenGoLive, readinessHelp, "Gathering the evidence…", func(a *Accountability, _ check.Session, acc *ui.AccountView) error {
-		rows, err := a.readinessRows()
+	k.openLead(ui.ScreenGoLive, readinessHelp, "Gathering the evidence…", func(a *accountability.Accountability, _ check.Session, acc *ui.AccountView) error {
+		rows, err := readinessView(a)
 		acc.Readiness = rows
 		return err
 	})
@@ -178,7 +178,7 @@ func (k *Kiosk) RecordReadiness(id string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenGoLive, readinessHelp, "Recording…", func(a *Accountability, sess check.Session, acc *ui.AccountView) error {
+	k.openLead(ui.ScreenGoLive, readinessHelp, "Recording…", func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) error {
 		by := sess.User.Name
 		if sess.Role.JobRole != "" {
 			by += ", " + sess.Role.JobRole
@@ -186,7 +186,7 @@ func (k *Kiosk) RecordReadiness(id string) {
 		if err := a.RecordReadiness(id, by, "recorded on the kiosk", sess); err != nil {
 			return err
 		}
-		rows, err := a.readinessRows()
+		rows, err := readinessView(a)
 		acc.Readiness = rows
 		return err
 	})
@@ -197,17 +197,17 @@ func (k *Kiosk) ExportReadiness() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	k.openLead(ui.ScreenGoLive, readinessHelp, "Exporting…", func(a *Accountability, _ check.Session, acc *ui.AccountView) error {
+	k.openLead(ui.ScreenGoLive, readinessHelp, "Exporting…", func(a *accountability.Accountability, _ check.Session, acc *ui.AccountView) error {
 		items, err := a.Readiness()
 		if err != nil {
 			return err
 		}
 		acc.Readiness = readinessRows(items)
-		base, err := a.exportPath("readiness", "")
+		base, err := a.ExportPath("readiness", "")
 		if err != nil {
 			return err
 		}
-		if err := a.writeReadiness(items, base+".pdf", base+".csv"); err != nil {
+		if err := a.WriteReadiness(items, base+".pdf", base+".csv", "cpis-kiosk "+Version); err != nil {
 			return err
 		}
 		acc.Exported = base + ".pdf and .csv"
@@ -218,15 +218,15 @@ func (k *Kiosk) ExportReadiness() {
 // ---- building the views ----
 
 // auditView reads the audit for the screen's filter.
-func (a *Accountability) auditView(f ui.AuditFilter) ui.AuditView {
+func auditView(a *accountability.Accountability, f ui.AuditFilter) ui.AuditView {
 	v := ui.AuditView{Filter: f, Hours: a.Cfg.Hours().String()}
-	from, to := DayRange(f.From, f.To, a.Loc)
-	af := AuditFilter{From: from, To: to, User: strings.TrimSpace(f.User)}
+	from, to := accountability.DayRange(f.From, f.To, a.Loc)
+	af := accountability.AuditFilter{From: from, To: to, User: strings.TrimSpace(f.User)}
 	// The flags look back before the range: a trace just before midnight
 	// is the presentation of an alert opened just after.
 	look := af
 	if !from.IsZero() {
-		look.From = from.Add(-PresentationWindow)
+		look.From = from.Add(-accountability.PresentationWindow)
 	}
 	_, events, err := a.Rows(look)
 	var brk *store.Break
@@ -241,11 +241,11 @@ func (a *Accountability) auditView(f ui.AuditFilter) ui.AuditView {
 	}
 	var in []store.Event
 	for _, e := range events {
-		if af.match(e) {
+		if af.Match(e) {
 			in = append(in, e)
 		}
 	}
-	for _, fl := range Flags(events, a.Cfg.Hours(), a.Loc) {
+	for _, fl := range accountability.Flags(events, a.Cfg.Hours(), a.Loc) {
 		if !from.IsZero() && fl.At.Before(from) {
 			continue
 		}
@@ -265,18 +265,18 @@ func (a *Accountability) auditView(f ui.AuditFilter) ui.AuditView {
 			v.More++
 			continue
 		}
-		r := auditRow(e, a.Loc)
+		r := accountability.NewAuditRow(e, a.Loc)
 		v.Rows = append(v.Rows, ui.AuditRow{Seq: e.Seq, At: r.Time, User: who(e.UserName, e.UserID), Role: roleWords(e),
-			Event: kindWords(e.Kind), Outcome: e.Outcome, NHS: cpis.NHSNumber(r.NHS), Notified: e.Notified, Replayed: e.Replayed})
+			Event: accountability.KindWords(e.Kind), Outcome: e.Outcome, NHS: cpis.NHSNumber(r.NHS), Notified: e.Notified, Replayed: e.Replayed})
 	}
 	return v
 }
 
 func flagKind(k string) ui.FlagKind {
 	switch k {
-	case FlagManyOpens:
+	case accountability.FlagManyOpens:
 		return ui.FlagManyOpens
-	case FlagOutOfHours:
+	case accountability.FlagOutOfHours:
 		return ui.FlagOutOfHours
 	}
 	return ui.FlagNoPresentation
@@ -299,25 +299,15 @@ func roleWords(e store.Event) string {
 	return strings.TrimPrefix(e.JobRole+", "+e.OrgCode, ", ")
 }
 
-// exportPath is a new file's path in the data folder's exports/, without
-// its extension when ext is "".
-func (a *Accountability) exportPath(what, ext string) (string, error) {
-	dir := filepath.Join(a.Cfg.DataDir, "exports")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("making the exports folder: %w", err)
-	}
-	return filepath.Join(dir, what+"-"+a.Now().In(a.Loc).Format("20060102-150405")+ext), nil
-}
-
 // exportAudit writes the filtered audit as CSV in exports/, audited.
-func (a *Accountability) exportAudit(f ui.AuditFilter, sess check.Session) (string, error) {
-	from, to := DayRange(f.From, f.To, a.Loc)
-	af := AuditFilter{From: from, To: to, User: strings.TrimSpace(f.User)}
+func exportAudit(a *accountability.Accountability, f ui.AuditFilter, sess check.Session) (string, error) {
+	from, to := accountability.DayRange(f.From, f.To, a.Loc)
+	af := accountability.AuditFilter{From: from, To: to, User: strings.TrimSpace(f.User)}
 	rows, _, err := a.Rows(af)
 	if err != nil {
 		return "", err
 	}
-	path, err := a.exportPath("audit", ".csv")
+	path, err := a.ExportPath("audit", ".csv")
 	if err != nil {
 		return "", err
 	}
@@ -325,20 +315,20 @@ func (a *Accountability) exportAudit(f ui.AuditFilter, sess check.Session) (stri
 	if err != nil {
 		return "", fmt.Errorf("writing the export: %w", err)
 	}
-	if err := WriteAuditCSV(file, rows); err != nil {
+	if err := accountability.WriteAuditCSV(file, rows); err != nil {
 		file.Close()
 		return "", fmt.Errorf("writing the export: %w", err)
 	}
 	if err := file.Close(); err != nil {
 		return "", fmt.Errorf("writing the export: %w", err)
 	}
-	a.auditExported(sess, "", af, len(rows), "csv to "+path)
+	a.AuditExported(sess, "", af, len(rows), "csv to "+path)
 	return path, nil
 }
 
 // staffRows is the staff checks screen: those not yet proven first, as
 // they are the ones to act on.
-func (a *Accountability) staffRows() ([]ui.StaffRow, error) {
+func staffRows(a *accountability.Accountability) ([]ui.StaffRow, error) {
 	verified, pending, err := a.StaffLists()
 	if err != nil {
 		return nil, err
@@ -346,8 +336,8 @@ func (a *Accountability) staffRows() ([]ui.StaffRow, error) {
 	var rows []ui.StaffRow
 	for _, s := range pending {
 		r := ui.StaffRow{Name: s.Name, UserID: s.UserID, Role: strings.TrimPrefix(s.Role.JobRole+", "+s.Role.OrgCode, ", "),
-			Codes: strings.Join(s.Role.Codes, ", "), When: s.LastSeen.In(a.Loc), Opened: openedWords(s),
-			Missing: strings.Join(Missing(s), " and ")}
+			Codes: strings.Join(s.Role.Codes, ", "), When: s.LastSeen.In(a.Loc), Opened: accountability.OpenedWords(s),
+			Missing: strings.Join(accountability.Missing(s), " and ")}
 		rows = append(rows, r)
 	}
 	for _, s := range verified {
@@ -358,7 +348,7 @@ func (a *Accountability) staffRows() ([]ui.StaffRow, error) {
 	return rows, nil
 }
 
-func (a *Accountability) readinessRows() ([]ui.ReadinessRow, error) {
+func readinessView(a *accountability.Accountability) ([]ui.ReadinessRow, error) {
 	items, err := a.Readiness()
 	if err != nil {
 		return nil, err
@@ -366,14 +356,14 @@ func (a *Accountability) readinessRows() ([]ui.ReadinessRow, error) {
 	return readinessRows(items), nil
 }
 
-func readinessRows(items []ReadinessItem) []ui.ReadinessRow {
+func readinessRows(items []accountability.ReadinessItem) []ui.ReadinessRow {
 	rows := make([]ui.ReadinessRow, len(items))
 	for i, it := range items {
 		st := ui.NotReady
 		switch it.Status {
-		case StatusReady:
+		case accountability.StatusReady:
 			st = ui.Ready
-		case StatusNotChecked:
+		case accountability.StatusNotChecked:
 			st = ui.NotChecked
 		}
 		rows[i] = ui.ReadinessRow{ID: it.ID, Steps: it.Steps, Title: it.Title, State: st, Evidence: it.Evidence, Manual: it.Manual}
@@ -388,8 +378,8 @@ func readinessRows(items []ReadinessItem) []ui.ReadinessRow {
 // purges audit records past their retention, and returns the service for
 // the lead's screens (Kiosk.UseAccountability). Nothing here stops the
 // kiosk: failures are logged.
-func (p *Program) StartAccountability() *Accountability {
-	a := NewAccountability(p.db, p.cfg, p.setting, p.log.WithField("component", "audit"))
+func (p *Program) StartAccountability() *accountability.Accountability {
+	a := accountability.NewAccountability(p.db, p.cfg, p.setting, p.log.WithField("component", "audit"))
 	a.Baseline = statusBaseline(p.cfg.DataDir, time.Now)
 	if err := config.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
 		p.log.WithError(err).Error("auditing the configuration")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -18,7 +19,7 @@ import (
 )
 
 // leadKiosk is a kiosk over a real database, with its lead screens.
-func leadKiosk(t *testing.T, s check.Session) (*Kiosk, *views, *store.DB, *Accountability) {
+func leadKiosk(t *testing.T, s check.Session) (*Kiosk, *views, *store.DB, *accountability.Accountability) {
 	t.Helper()
 	f := newFakeSpine()
 	f.patients[child.NHS] = child

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -48,7 +49,7 @@ type Kiosk struct {
 	it StatusChecker
 	// acct feeds the lead's audit, staff and readiness screens
 	// (auditview.go); nil until UseAccountability.
-	acct *Accountability
+	acct *accountability.Accountability
 }
 
 // SessionGate takes what the user types on the session screens.

@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
 
-func statuses(items []ReadinessItem) map[string]string {
+func statuses(items []accountability.ReadinessItem) map[string]string {
 	m := map[string]string{}
 	for _, it := range items {
 		m[it.ID] = it.Status
@@ -35,9 +36,9 @@ func TestReadinessFromEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := statuses(items)
-	for id, want := range map[string]string{"care-setting": StatusReady, "spine": StatusNotReady, "baseline": StatusNotChecked,
-		"reader": StatusNotReady, "staff": StatusNotReady, "drill": StatusNotReady, "audit": StatusReady,
-		"briefing": StatusNotReady, "continuity": StatusNotReady, "ig": StatusNotReady, "go-no-go": StatusNotReady} {
+	for id, want := range map[string]string{"care-setting": accountability.StatusReady, "spine": accountability.StatusNotReady, "baseline": accountability.StatusNotChecked,
+		"reader": accountability.StatusNotReady, "staff": accountability.StatusNotReady, "drill": accountability.StatusNotReady, "audit": accountability.StatusReady,
+		"briefing": accountability.StatusNotReady, "continuity": accountability.StatusNotReady, "ig": accountability.StatusNotReady, "go-no-go": accountability.StatusNotReady} {
 		if got[id] != want {
 			t.Errorf("empty kiosk: %s is %q, want %q", id, got[id], want)
 		}
@@ -78,9 +79,9 @@ func TestReadinessFromEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = statuses(items)
-	for id, want := range map[string]string{"care-setting": StatusReady, "spine": StatusReady, "baseline": StatusReady,
-		"reader": StatusReady, "staff": StatusReady, "drill": StatusReady, "audit": StatusReady,
-		"briefing": StatusReady, "continuity": StatusNotReady, "ig": StatusNotReady, "go-no-go": StatusReady} {
+	for id, want := range map[string]string{"care-setting": accountability.StatusReady, "spine": accountability.StatusReady, "baseline": accountability.StatusReady,
+		"reader": accountability.StatusReady, "staff": accountability.StatusReady, "drill": accountability.StatusReady, "audit": accountability.StatusReady,
+		"briefing": accountability.StatusReady, "continuity": accountability.StatusNotReady, "ig": accountability.StatusNotReady, "go-no-go": accountability.StatusReady} {
 		if got[id] != want {
 			t.Errorf("with evidence: %s is %q, want %q", id, got[id], want)
 		}
@@ -98,7 +99,7 @@ func TestReadinessFromEvidence(t *testing.T) {
 	now = now.AddDate(0, 0, 30)
 	items, _ = a.Readiness()
 	got = statuses(items)
-	if got["reader"] != StatusNotReady || got["drill"] != StatusNotReady || got["spine"] != StatusNotReady || got["staff"] != StatusReady {
+	if got["reader"] != accountability.StatusNotReady || got["drill"] != accountability.StatusNotReady || got["spine"] != accountability.StatusNotReady || got["staff"] != accountability.StatusReady {
 		t.Errorf("a month later: %v", got)
 	}
 }
@@ -109,22 +110,22 @@ func TestReadinessPDFAndCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal("pdftotext is not installed: apt-get install poppler-utils (scripts/setup installs it)")
 	}
-	items := []ReadinessItem{
-		{ID: "care-setting", Steps: "Step 2", Title: "Care setting configured and in scope", Status: StatusReady,
+	items := []accountability.ReadinessItem{
+		{ID: "care-setting", Steps: "Step 2", Title: "Care setting configured and in scope", Status: accountability.StatusReady,
 			Evidence: "Emergency department at Sandbox General Hospital (RXX01): one of the seven unscheduled care settings."},
-		{ID: "baseline", Steps: "Steps 13, 14", Title: "Environment baseline (WES) passed", Status: StatusNotChecked,
+		{ID: "baseline", Steps: "Steps 13, 14", Title: "Environment baseline (WES) passed", Status: accountability.StatusNotChecked,
 			Evidence: "Not checked: the IT status's baseline check is not wired in to this page."},
-		{ID: "go-no-go", Steps: "Step 25", Title: "Go/no go call held with the implementation manager", Status: StatusReady, Manual: true,
+		{ID: "go-no-go", Steps: "Step 25", Title: "Go/no go call held with the implementation manager", Status: accountability.StatusReady, Manual: true,
 			By: "Pat Lead", At: tDay, Evidence: "Recorded by Pat Lead, 20 Jun 2026 00:00. Call with Jo Smith – minutes ref. CPIS/25"},
 	}
 	for i := 0; i < 12; i++ { // enough to need a second page
-		items = append(items, ReadinessItem{ID: "filler", Steps: "Step 99", Title: "Another item", Status: StatusNotReady,
+		items = append(items, accountability.ReadinessItem{ID: "filler", Steps: "Step 99", Title: "Another item", Status: accountability.StatusNotReady,
 			Evidence: strings.Repeat("Evidence that wraps across the width of the page. ", 3)})
 	}
 	dir := t.TempDir()
 	pdfPath := filepath.Join(dir, "readiness.pdf")
 	var buf bytes.Buffer
-	if err := WriteReadinessPDF(&buf, items, ReadinessHeader{Organisation: "Sandbox General Hospital (RXX01)",
+	if err := accountability.WriteReadinessPDF(&buf, items, accountability.ReadinessHeader{Organisation: "Sandbox General Hospital (RXX01)",
 		Setting: "Emergency department", At: tDay}); err != nil {
 		t.Fatal(err)
 	}
@@ -150,14 +151,14 @@ func TestReadinessPDFAndCSV(t *testing.T) {
 	}
 
 	var csvOut bytes.Buffer
-	if err := WriteReadinessCSV(&csvOut, items[:3], time.UTC); err != nil {
+	if err := accountability.WriteReadinessCSV(&csvOut, items[:3], time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&csvOut).ReadAll()
 	if err != nil || len(recs) != 4 {
 		t.Fatalf("CSV: %v, %d records", err, len(recs))
 	}
-	if r := recs[3]; r[1] != "go-no-go" || r[3] != StatusReady || r[5] != "Pat Lead" || r[6] != "2026-06-20T00:00:00Z" {
+	if r := recs[3]; r[1] != "go-no-go" || r[3] != accountability.StatusReady || r[5] != "Pat Lead" || r[6] != "2026-06-20T00:00:00Z" {
 		t.Errorf("CSV row %q", r)
 	}
 }
@@ -179,7 +180,7 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	a := NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, quiet())
+	a := accountability.NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, quiet())
 	items, err := a.Readiness()
 	if err != nil {
 		t.Fatal(err)
@@ -188,11 +189,11 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 		switch it.ID {
 		case "care-setting", "staff", "baseline":
 		case "audit":
-			if it.Status != StatusNotReady || !strings.Contains(it.Evidence, "record 3 has been altered") {
+			if it.Status != accountability.StatusNotReady || !strings.Contains(it.Evidence, "record 3 has been altered") {
 				t.Errorf("audit item: %+v", it)
 			}
 		default:
-			if it.Status != StatusNotReady {
+			if it.Status != accountability.StatusNotReady {
 				t.Errorf("%s is %q on a tampered log", it.ID, it.Status)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/nhs-cpis/kiosk/app/accountability"
 )
 
 // statusBaseline is the readiness page's view of the environment baseline
@@ -34,7 +36,7 @@ func statusBaseline(dataDir string, now func() time.Time) func() (bool, string) 
 		switch {
 		case total == 0:
 			return false, "The IT status check of " + when + " holds no baseline items."
-		case now().Sub(st.Checked) > since30:
+		case now().Sub(st.Checked) > accountability.EvidenceWindow:
 			return false, "The last IT status check, " + when + ", is more than 30 days old: open the IT status screen."
 		case len(failing) > 0:
 			return false, fmt.Sprintf("IT status of %s: %d of %d baseline items pass; not passing: %s.", when, pass, total,

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -124,10 +125,10 @@ func TestStaffAccessProvenWithCard(t *testing.T) {
 		!slices.Equal(n.VerifiedRole.Codes, []string{"B0264", "B0107"}) || time.Since(n.VerifiedAt) > time.Minute {
 		t.Errorf("the nurse: %+v", n)
 	}
-	if c := byID[clerkCard]; c.Verified || !slices.Equal(Missing(c), []string{"B0107"}) {
-		t.Errorf("the clerk: %+v missing %v", c, Missing(c))
+	if c := byID[clerkCard]; c.Verified || !slices.Equal(accountability.Missing(c), []string{"B0107"}) {
+		t.Errorf("the clerk: %+v missing %v", c, accountability.Missing(c))
 	}
-	if s := byID[silentCard]; s.Verified || !slices.Equal(Missing(s), []string{"B0264", "B0107"}) || len(s.Refusals) != 1 {
+	if s := byID[silentCard]; s.Verified || !slices.Equal(accountability.Missing(s), []string{"B0264", "B0107"}) || len(s.Refusals) != 1 {
 		t.Errorf("the B0170 card: %+v", s)
 	}
 
@@ -149,7 +150,7 @@ func TestStaffAccessProvenWithCard(t *testing.T) {
 		t.Errorf("the audit does not verify: %v", err)
 	}
 
-	a := NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, quiet())
+	a := accountability.NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, quiet())
 	var out bytes.Buffer
 	if err := a.PrintStaffChecks(&out); err != nil {
 		t.Fatal(err)

@@ -1,13 +1,14 @@
-package app
+package accountability
 
 import (
 	"slices"
 
 	"fmt"
-	"github.com/nhs-cpis/kiosk/cpis"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -145,7 +146,7 @@ func staffRole(r store.StaffRole) string {
 }
 
 // openedWords says which test patients' alerts were opened.
-func openedWords(s store.StaffCheck) string {
+func OpenedWords(s store.StaffCheck) string {
 	if len(s.Opened) == 0 {
 		return "opened neither test patient's alert"
 	}
@@ -190,7 +191,7 @@ func (a *Accountability) PrintStaffChecks(out io.Writer) error {
 	fmt.Fprintf(out, "Not yet proven: %d\n", len(pending))
 	for _, s := range pending {
 		fmt.Fprintf(out, "  %-24s %-13s %s; codes %s; last seen %s; %s\n", s.Name, s.UserID, staffRole(s.Role),
-			codesOrUnknown(s.Role.Codes), s.LastSeen.In(a.Loc).Format(layout), openedWords(s))
+			codesOrUnknown(s.Role.Codes), s.LastSeen.In(a.Loc).Format(layout), OpenedWords(s))
 		if m := missingWords(s); m != "" {
 			fmt.Fprintf(out, "  %-24s %-13s missing: %s\n", "", "", m)
 		}
@@ -211,4 +212,4 @@ func codesOrUnknown(c []string) string {
 }
 
 // since30 is the readiness evidence window: a month of routine use.
-const since30 = 30 * 24 * time.Hour
+const EvidenceWindow = 30 * 24 * time.Hour

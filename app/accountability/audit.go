@@ -1,4 +1,7 @@
-package app
+// Package accountability is what a safeguarding lead and IT answer for: the
+// routine audit with its flags and export, the staff access checks on the
+// guide's two test patients, retention, and go-live readiness from evidence.
+package accountability
 
 import (
 	"encoding/csv"
@@ -48,7 +51,7 @@ type Accountability struct {
 	// Baseline reports the environment baseline (WES) check, when the IT
 	// status is wired in; nil: "not checked".
 	Baseline func() (passed bool, detail string)
-	logger   logrus.FieldLogger
+	Logger   logrus.FieldLogger
 }
 
 // NewAccountability builds it over the program's store.
@@ -56,7 +59,7 @@ func NewAccountability(l AuditLog, cfg config.Config, setting cpis.Setting, log 
 	if log == nil {
 		log = waiting.DiscardLog()
 	}
-	return &Accountability{Log: l, Cfg: cfg, Setting: setting, Now: time.Now, Loc: time.Local, logger: log}
+	return &Accountability{Log: l, Cfg: cfg, Setting: setting, Now: time.Now, Loc: time.Local, Logger: log}
 }
 
 // patientKinds are the events about a patient: only these carry an NHS
@@ -72,7 +75,7 @@ type AuditFilter struct {
 	User     string
 }
 
-func (f AuditFilter) match(e store.Event) bool {
+func (f AuditFilter) Match(e store.Event) bool {
 	if !f.From.IsZero() && e.At.Before(f.From) {
 		return false
 	}
@@ -121,7 +124,7 @@ type AuditRow struct {
 
 // auditRow is the export's view of an event: the NHS number only for an
 // event about a patient.
-func auditRow(e store.Event, loc *time.Location) AuditRow {
+func NewAuditRow(e store.Event, loc *time.Location) AuditRow {
 	r := AuditRow{Seq: e.Seq, Time: e.At.In(loc), UserID: e.UserID, UserName: e.UserName, RoleID: e.RoleID,
 		JobRole: e.JobRole, Org: e.OrgCode, Setting: e.Setting, Event: string(e.Kind), Outcome: e.Outcome,
 		Notified: e.Notified, Mode: "live"}
@@ -148,8 +151,8 @@ func (a *Accountability) Rows(f AuditFilter) ([]AuditRow, []store.Event, error) 
 	var rows []AuditRow
 	var events []store.Event
 	err := a.Log.Events(func(e store.Event) error {
-		if f.match(e) {
-			rows = append(rows, auditRow(e, a.Loc))
+		if f.Match(e) {
+			rows = append(rows, NewAuditRow(e, a.Loc))
 			events = append(events, e)
 		}
 		return nil
@@ -196,7 +199,7 @@ func yesNo(b bool) string {
 
 // auditExported records that someone took a copy of the audit: it names
 // patients, so taking it is itself an access.
-func (a *Accountability) auditExported(by check.Session, who string, f AuditFilter, n int, where string) {
+func (a *Accountability) AuditExported(by check.Session, who string, f AuditFilter, n int, where string) {
 	e := store.Event{At: a.Now(), Kind: cpis.EventAuditExported, UserID: by.User.ID, UserName: by.User.Name,
 		RoleID: by.Role.ID, JobRole: by.Role.JobRole, OrgCode: by.Role.OrgCode, Setting: string(a.Setting),
 		Result: cpis.ResultDone, Outcome: fmt.Sprintf("%d events %s to %s%s, %s", n, rangeEnd(f.From, a.Loc), rangeEnd(f.To, a.Loc), userWords(f.User), where)}
@@ -204,7 +207,7 @@ func (a *Accountability) auditExported(by check.Session, who string, f AuditFilt
 		e.UserName = who
 	}
 	if _, err := a.Log.Append(e); err != nil {
-		a.logger.WithError(err).Error("writing audit record")
+		a.Logger.WithError(err).Error("writing audit record")
 	}
 }
 
@@ -277,7 +280,7 @@ func Flags(events []store.Event, hours config.OpeningHours, loc *time.Location) 
 		if live && !hours.Open(e.At.In(loc)) {
 			out = append(out, Flag{Kind: FlagOutOfHours, At: e.At, UserID: e.UserID, UserName: e.UserName,
 				NHS: e.NHS, Seq: e.Seq, Detail: fmt.Sprintf("%s at %s, outside opening hours %s",
-					kindWords(e.Kind), e.At.In(loc).Format("15:04"), hours)})
+					KindWords(e.Kind), e.At.In(loc).Format("15:04"), hours)})
 		}
 		switch {
 		case e.Kind == cpis.EventTrace && e.Result == cpis.ResultFound:
@@ -336,7 +339,7 @@ func hoursWords(d time.Duration) string {
 }
 
 // kindWords is an event kind in words, for people.
-func kindWords(k cpis.EventKind) string {
+func KindWords(k cpis.EventKind) string {
 	if w, ok := map[cpis.EventKind]string{
 		"trace": "Trace", "search": "Search by details", "silent-check": "Silent check", "alert-opened": "Alert opened",
 		"login": "Sign-in", "passcode-failed": "Wrong passcode", "lock": "Locked", "unlock": "Unlocked",

@@ -1,4 +1,4 @@
-package app
+package accountability
 
 import (
 	"encoding/csv"
@@ -103,7 +103,7 @@ func spineOK(e store.Event) bool {
 func (a *Accountability) Readiness() ([]ReadinessItem, error) {
 	now := a.Now()
 	when := func(t time.Time) string { return t.In(a.Loc).Format("02 Jan 2006 15:04") }
-	recent := func(t time.Time) bool { return !t.IsZero() && now.Sub(t) <= since30 }
+	recent := func(t time.Time) bool { return !t.IsZero() && now.Sub(t) <= EvidenceWindow }
 
 	rep, verr := a.Log.Verify()
 	var lastSpine, lastCard, lastDrill store.Event
@@ -146,7 +146,7 @@ func (a *Accountability) Readiness() ([]ReadinessItem, error) {
 			spine.Evidence += " Last successful check on the sandbox: " + when(lastSpine.At) + "."
 		}
 	case recent(lastSpine.At):
-		spine.Status, spine.Evidence = StatusReady, "Last successful check: "+when(lastSpine.At)+" ("+kindWords(lastSpine.Kind)+")."
+		spine.Status, spine.Evidence = StatusReady, "Last successful check: "+when(lastSpine.At)+" ("+KindWords(lastSpine.Kind)+")."
 	case lastSpine.Seq != 0:
 		spine.Status, spine.Evidence = StatusNotReady, "No successful check in the last 30 days; the last was "+when(lastSpine.At)+"."
 	default:
@@ -273,13 +273,14 @@ type ReadinessHeader struct {
 	Organisation string
 	Setting      string
 	At           time.Time
+	Creator      string // "cpis-kiosk 0.1.0+abc"
 }
 
 // WriteReadinessPDF writes the page as an A4 PDF for the go/no go call.
 func WriteReadinessPDF(w io.Writer, items []ReadinessItem, h ReadinessHeader) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetTitle("CP-IS go-live readiness", true)
-	pdf.SetCreator("cpis-kiosk "+Version, true)
+	pdf.SetCreator(h.Creator, true)
 	pdf.SetCreationDate(h.At)
 	pdf.SetModificationDate(h.At)
 	tr := pdf.UnicodeTranslatorFromDescriptor("") // core fonts are cp1252
