@@ -21,8 +21,8 @@ func (w *Window) alertPage(v View, act CheckActions) page {
 	// One segment per paragraph: Fyne's RichText can break a word where two
 	// segments meet inside a wrapped line.
 	notice := inset(container.NewVBox(
-		rich(seg("The local authority has been notified. This is for information only, not a referral.", theme.SizeNameText, theme.ColorNameForeground, true)),
-		rich(seg("Safeguarding concern: "+routeOrDefault(v.SafeguardingRoute), theme.SizeNameText, theme.ColorNameForeground, false)),
+		bold("The local authority has been notified. This is for information only, not a referral."),
+		para("Safeguarding concern: "+routeOrDefault(v.SafeguardingRoute)),
 	), nhsBlue, nhsWhite)
 	actions := []fyne.CanvasObject{w.newPatient(lookPrimary, act)}
 	if v.Opened == nil {
