@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/build"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/waiting"
@@ -288,7 +289,7 @@ func runReadiness(args []string, stdout, stderr io.Writer) int {
 			if err != nil {
 				return err
 			}
-			if err := a.WriteReadiness(items, pdfFile, csvFile, "cpis-kiosk "+Version); err != nil {
+			if err := a.WriteReadiness(items, pdfFile, csvFile, "cpis-kiosk "+build.Version); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "readiness: %d of %d items ready; written to %s\n", accountability.Ready(items), len(items),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/build"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -207,7 +208,7 @@ func (k *Kiosk) ExportReadiness() {
 		if err != nil {
 			return err
 		}
-		if err := a.WriteReadiness(items, base+".pdf", base+".csv", "cpis-kiosk "+Version); err != nil {
+		if err := a.WriteReadiness(items, base+".pdf", base+".csv", "cpis-kiosk "+build.Version); err != nil {
 			return err
 		}
 		acc.Exported = base + ".pdf and .csv"

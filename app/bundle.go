@@ -18,6 +18,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/nhs-cpis/kiosk/app/build"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/logging"
 )
@@ -228,7 +229,7 @@ func scrubSecrets(m map[string]any) {
 // buildInfo is the version, the commit and what the binary was built from.
 func buildInfo() []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cpis-kiosk %s (commit %s)\n%s %s/%s\n\n", Version, Commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(&b, "cpis-kiosk %s (commit %s)\n%s %s/%s\n\n", build.Version, build.Commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		b.WriteString(bi.String())
 	} else {

@@ -13,17 +13,12 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/build"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
-)
-
-// Version and Commit are stamped at build time with -ldflags -X.
-var (
-	Version = "0.1.0-dev"
-	Commit  = "unknown"
 )
 
 const usage = `cpis-kiosk: the CP-IS Child Care Alert check for unscheduled care.
@@ -144,7 +139,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "service":
 		return runService(args, stdout, stderr)
 	case "version":
-		fmt.Fprintf(stdout, "cpis-kiosk %s (commit %s)\n", Version, Commit)
+		fmt.Fprintf(stdout, "cpis-kiosk %s (commit %s)\n", build.Version, build.Commit)
 		return 0
 	case "help":
 		fmt.Fprint(stdout, usage)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/build"
 	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/store"
@@ -217,7 +218,7 @@ func judge(f statusFacts) []StatusLine {
 }
 
 func newStatus(f statusFacts, source string) Status {
-	s := Status{Schema: StatusSchema, Version: Version, Commit: Commit, Checked: f.Now, Source: source,
+	s := Status{Schema: StatusSchema, Version: build.Version, Commit: build.Commit, Checked: f.Now, Source: source,
 		DataDir: f.DataDir, LogDir: f.LogDir, Lines: judge(f), Overall: StateGreen}
 	for _, l := range s.Lines {
 		s.Overall = worst(s.Overall, l.State)

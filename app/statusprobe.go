@@ -355,7 +355,7 @@ func folderFacts(cfg config.Config, log logrus.FieldLogger) storeFacts {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return storeFacts{State: storeMissing}
 	}
-	db, err := openDB(path, filepath.Join(cfg.KeyDir, "kiosk.key"), log)
+	db, err := store.Open(path, filepath.Join(cfg.KeyDir, "kiosk.key"), log)
 	if errors.Is(err, store.ErrLocked) {
 		snap, serr := readSnapshot(cfg.DataDir)
 		return storeFacts{State: storeLocked, Snapshot: snap, SnapshotErr: serr}

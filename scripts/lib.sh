@@ -5,7 +5,7 @@ if ! locale -a 2>/dev/null | grep -qi '^en_US.utf8$'; then export LANG=C.UTF-8 L
 
 VERSION=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-LDFLAGS="-X github.com/nhs-cpis/kiosk/app.Version=0.1.0+$VERSION -X github.com/nhs-cpis/kiosk/app.Commit=$COMMIT"
+LDFLAGS="-X github.com/nhs-cpis/kiosk/app/build.Version=0.1.0+$VERSION -X github.com/nhs-cpis/kiosk/app/build.Commit=$COMMIT"
 
 build_kiosk() {
   mkdir -p bin
