@@ -77,7 +77,7 @@ func TestBundleHoldsNoPatient(t *testing.T) {
 		}
 	}
 	var st Status
-	if err := json.Unmarshal(files["status.json"], &st); err != nil || len(st.Lines) != len(statusIDs) {
+	if err := json.Unmarshal(files["status.json"], &st); err != nil || len(st.Lines) != len(LineIDs) {
 		t.Errorf("status.json: %v, %d lines", err, len(st.Lines))
 	}
 	if !bytes.Contains(files["logs/kiosk.log"], []byte(`"component":"spine"`)) {

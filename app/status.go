@@ -885,3 +885,14 @@ func bytesWord(n uint64) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// LineIDs are the status lines in their documented order
+// (packaging/README.md, "Status JSON"). Scripts match on these ids.
+var LineIDs = []string{
+	"reader", "pcsc", "identity_software",
+	"baseline.os", "baseline.kernel", "baseline.display", "baseline.screen", "baseline.gl_renderer",
+	"baseline.tls_roots", "baseline.timezone",
+	"spine.pds", "spine.cpis", "spine.identity", "spine.certificate", "clock",
+	"queue", "dead_letters", "review", "last_check",
+	"disk", "logs",
+}

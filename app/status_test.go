@@ -9,7 +9,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"errors"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -23,21 +25,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/device"
+	"github.com/nhs-cpis/kiosk/device/vcard"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/store"
 )
 
-// statusIDs are the status lines in their documented order
-// (packaging/README.md, "Status JSON"). Scripts match on these ids.
-var statusIDs = []string{
-	"reader", "pcsc", "identity_software",
-	"baseline.os", "baseline.kernel", "baseline.display", "baseline.screen", "baseline.gl_renderer",
-	"baseline.tls_roots", "baseline.timezone",
-	"spine.pds", "spine.cpis", "spine.identity", "spine.certificate", "clock",
-	"queue", "dead_letters", "review", "last_check",
-	"disk", "logs",
-}
 
 var statusNow = time.Date(2026, 3, 5, 3, 12, 0, 0, time.UTC)
 
@@ -109,8 +106,8 @@ func TestStatusJSONGolden(t *testing.T) {
 	for _, l := range s.Lines {
 		ids = append(ids, l.ID)
 	}
-	if !slices.Equal(ids, statusIDs) {
-		t.Errorf("line ids %v\nwant %v", ids, statusIDs)
+	if !slices.Equal(ids, LineIDs) {
+		t.Errorf("line ids %v\nwant %v", ids, LineIDs)
 	}
 }
 
@@ -246,6 +243,56 @@ func line(t *testing.T, s Status, id string) StatusLine {
 
 // The real probes against the real sandbox over HTTPS: up, refusing,
 // answering 503, slow, and hanging past the timeout.
+func TestStatusSpineAgainstSandbox(t *testing.T) {
+	s := statusSandbox(t)
+	pool, err := spine.LoadCA(s.CAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps := spineEndpoints(s.Bases())
+	for _, tc := range []struct {
+		name   string
+		fault  sandbox.Fault
+		want   StatusState
+		detail string
+	}{
+		{"up", sandbox.Fault{}, StateGreen, "Answers from 127.0.0.1"},
+		{"refused", sandbox.Fault{Mode: sandbox.FaultRefuse}, StateRed, "refused the connection"},
+		{"503", sandbox.Fault{Mode: sandbox.Fault5xx}, StateAmber, "HTTP 503"},
+		{"slow", sandbox.Fault{Mode: sandbox.FaultSlow, Delay: 1200 * time.Millisecond}, StateAmber, "slowly"},
+		{"hang", sandbox.Fault{Mode: sandbox.FaultHang}, StateRed, "no answer in time"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.SetFault(tc.fault)
+			defer s.SetFault(sandbox.Fault{})
+			start := time.Now()
+			st := spineOnly(t, eps, pool, 2*time.Second)
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("the status took %s: it must be bounded by the Spine timeout", d)
+			}
+			for _, id := range []string{"spine.pds", "spine.cpis"} {
+				l := line(t, st, id)
+				if l.State != tc.want || !strings.Contains(l.Detail, tc.detail) {
+					t.Errorf("%s: %s %q, want %s with %q", id, l.State, l.Detail, tc.want, tc.detail)
+				}
+				if tc.want == StateGreen && (l.Metrics["latency_ms"] <= 0 || l.Metrics["http_status"] < 400) {
+					t.Errorf("%s: metrics %v", id, l.Metrics)
+				}
+			}
+			cert, clock := line(t, st, "spine.certificate"), line(t, st, "clock")
+			if tc.want == StateGreen && (cert.State != StateGreen || cert.Metrics["days_left"] < 3000 || clock.State != StateGreen) {
+				t.Errorf("sandbox: certificate %v %q, clock %v %q", cert.State, cert.Detail, clock.State, clock.Detail)
+			}
+			if tc.name == "refused" && (cert.State != StateAmber || !strings.Contains(cert.Detail, "Not checked")) {
+				t.Errorf("no endpoint answered, yet the certificate is %s: %q", cert.State, cert.Detail)
+			}
+		})
+	}
+}
+
+// A certificate 10 days from expiry is amber with the days left; an
+// expired one is red, and the endpoint is red too (the kiosk will not
+// connect to it).
 func TestStatusCertificateExpiry(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusUnauthorized) })
 	now := time.Now()
@@ -305,6 +352,38 @@ func TestStatusClockSkew(t *testing.T) {
 
 // The reader line through real pcscd and vpcd: a Reader started briefly,
 // as the command does, sees the virtual card in reader 00 01.
+func TestStatusReaderThroughPCSC(t *testing.T) {
+	if os.Getenv("CPIS_NO_PCSCD") == "1" {
+		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
+	}
+	u, _ := vcard.Find("555000000010")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		vcard.Insert(ctx, statusVPCD, vcard.NewCard(u))
+	}()
+	defer func() { cancel(); <-done }()
+	time.Sleep(600 * time.Millisecond) // pcscd notices an insertion in about 0.4 s
+
+	cfg := config.Config{Reader: statusReader}
+	rs := briefReader(cfg, statusLog(), readerSettle)(context.Background())
+	b, _ := LoadBaseline("")
+	h := realHost()
+	running, detail := h.pcscd()
+	st := newStatus(statusFacts{Now: time.Now(), Readers: rs, WantReader: cfg.Reader, DaemonRunning: running, DaemonDetail: detail,
+		Baseline: b, Store: storeFacts{State: storeMissing}}, "test")
+	r, p := line(t, st, "reader"), line(t, st, "pcsc")
+	if r.State != StateGreen || !strings.Contains(r.Detail, statusReader+": card in") {
+		t.Errorf("reader: %s %q", r.State, r.Detail)
+	}
+	if p.State != StateGreen || !running || !strings.Contains(p.Detail, "pcscd is running (pid ") {
+		t.Errorf("pcsc: %s %q (running %v)", p.State, p.Detail, running)
+	}
+}
+
+// The host's facts from a made-up file tree: os-release, the kernel, the
+// time zone, a CA bundle and an installed identity agent with its version.
 func TestHostFacts(t *testing.T) {
 	root := t.TempDir()
 	write := func(p, s string) {
@@ -403,6 +482,98 @@ func TestBaselineFile(t *testing.T) {
 	}
 }
 
-// `cpis-kiosk status --json` on this machine: real probes, the embedded
-// sandbox, pcscd; every documented line is there, and the exit code says
-// whether any is red.
+// While the kiosk runs it holds the database: the command does not wait
+// for it. With the kiosk's fresh snapshot it shows the kiosk's figures;
+// without one it says to look at the kiosk's screen.
+func TestStatusCommandWhileKioskRuns(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), statusLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	var out, errOut bytes.Buffer
+	start := time.Now()
+	statusCommand(t, &out, &errOut)
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("status waited %s beside a running kiosk", d)
+	}
+	var st Status
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	for _, id := range []string{"queue", "dead_letters", "review", "last_check", "spine.pds", "spine.certificate", "clock"} {
+		l := line(t, st, id)
+		if l.State != StateAmber || !strings.Contains(l.Detail, "status screen") {
+			t.Errorf("%s without a snapshot: %s %q", id, l.State, l.Detail)
+		}
+	}
+
+	// The kiosk's snapshot, as it writes it every 30 seconds.
+	f := fixedFacts(t)
+	f.Now, f.DataDir = time.Now(), dir
+	if err := writeSnapshot(dir, newStatus(f, "kiosk")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, snapshotName)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("snapshot mode: %v %v", fi.Mode(), err)
+	}
+	out.Reset()
+	statusCommand(t, &out, &errOut)
+	st = Status{}
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
+		t.Fatal(err)
+	}
+	q := line(t, st, "queue")
+	if q.Metrics["queued"] != 3 || !strings.Contains(q.Detail, "From the running kiosk") {
+		t.Errorf("queue from the snapshot: %v %q", q.Metrics, q.Detail)
+	}
+	if l := line(t, st, "spine.identity"); l.State != StateRed {
+		t.Errorf("the kiosk's own Spine lines: identity %s %q", l.State, l.Detail)
+	}
+}
+
+// The reader the status tests put a card in: vpcd's second slot.
+const statusReader, statusVPCD = "Virtual PCD 00 01", "127.0.0.1:35964"
+
+func statusLog() logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
+
+// statusSandbox is the embedded sandbox on a free loopback port.
+func statusSandbox(t *testing.T) *sandbox.Server {
+	t.Helper()
+	s, err := sandbox.New(sandbox.Options{StateDir: t.TempDir(), Log: statusLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// statusCommand is what `cpis-kiosk status --json` does, with the
+// configuration from the environment.
+func statusCommand(t *testing.T, out, errOut io.Writer) {
+	t.Helper()
+	cfg, _, err := config.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := logrus.New()
+	l.SetOutput(errOut)
+	l.SetLevel(logrus.WarnLevel)
+	st, err := commandStatus(context.Background(), cfg, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.WriteJSON(out); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -10,12 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
-
-	"github.com/sirupsen/logrus"
-
-	"github.com/nhs-cpis/kiosk/app/config"
-	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 
 // runStatus is `cpis-kiosk status [--json] [--bundle FILE.zip]`: what the
@@ -77,73 +71,6 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	}
 	st.WriteText(stdout)
 	return code
-}
-
-// readerSettle is how long the command gives a Reader started for it to
-// find the readers and cards.
-const readerSettle = 2 * time.Second
-
-// commandStatus checks everything from the command line. The database is
-// read only if no kiosk holds it; if one does, the kiosk's own snapshot
-// stands in for what only it can see (its queue, and its embedded
-// sandbox), and nothing waits on the lock.
-func commandStatus(ctx context.Context, cfg config.Config, log *logrus.Logger) (Status, error) {
-	b, err := LoadBaseline(cfg.BaselineFile)
-	if err != nil {
-		return Status{}, err
-	}
-	sf := folderFacts(cfg, log.WithField("component", "store"))
-	p := &statusProbe{cfg: cfg, baseline: b, host: realHost(), now: time.Now, log: log,
-		readers: briefReader(cfg, log.WithField("component", "device"), readerSettle),
-		store:   func() storeFacts { return sf }}
-	switch {
-	case !cfg.Embedded():
-		roots, err := spineRoots(cfg, "")
-		if err != nil {
-			return Status{}, fmt.Errorf("loading the Spine CA: %w", err)
-		}
-		p.endpoints = spineEndpoints(cfg.Spine.PDS, cfg.Spine.CPIS, cfg.Spine.Identity)
-		p.client = probeClient(roots, cfg.Spine.Timeout.Duration)
-	case sf.State == storeLocked:
-		// The embedded sandbox lives inside the running kiosk, on a port
-		// only it knows: its snapshot says how its Spine link stands.
-		p.spineLines = func() []StatusLine { return snapshotSpine(sf.Snapshot, time.Now()) }
-	default:
-		s, err := sandbox.New(sandbox.Options{StateDir: filepath.Join(cfg.DataDir, "sandbox"),
-			Log: log.WithField("component", "sandbox")})
-		if err == nil {
-			err = s.Start(cfg.Sandbox.Addr)
-		}
-		if err != nil {
-			return Status{}, fmt.Errorf("starting the embedded Spine sandbox: %w", err)
-		}
-		defer s.Close()
-		roots, err := spineRoots(cfg, s.CAFile())
-		if err != nil {
-			return Status{}, fmt.Errorf("loading the sandbox's CA: %w", err)
-		}
-		p.endpoints = spineEndpoints(s.Bases())
-		p.client = probeClient(roots, cfg.Spine.Timeout.Duration)
-	}
-	return p.run(ctx, "command"), nil
-}
-
-// snapshotSpine is the running kiosk's Spine lines from its snapshot, when
-// it is fresh.
-func snapshotSpine(snap *Status, now time.Time) []StatusLine {
-	if snap == nil || now.Sub(snap.Checked) > snapshotFresh {
-		return nil
-	}
-	age := roundDur(now.Sub(snap.Checked))
-	var out []StatusLine
-	for _, l := range snap.Lines {
-		switch l.ID {
-		case "spine.pds", "spine.cpis", "spine.identity", "spine.certificate", "clock":
-			l.Detail += " (From the running kiosk, " + age + " ago.)"
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // errNotInteractive is why the kiosk window refuses to run as a Windows

@@ -63,7 +63,7 @@ func (p *Program) runWindow() error {
 	k.UseAccountability(p.StartAccountability())
 	// The IT status: on its screen, and every 30 seconds into status.json
 	// for `cpis-kiosk status`, which cannot open the database meanwhile.
-	it, err := p.newKioskStatus(reader)
+	it, err := p.statusMonitor(reader)
 	if err != nil {
 		p.log.WithError(err).Error("the IT status screen is not available")
 	} else {

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+)
+
+// `cpis-kiosk status --json` on this machine: real probes, the embedded
+// sandbox, pcscd; every documented line is there, and the exit code says
+// whether any is red.
+func TestStatusCommandJSON(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"selftest"}, &out, &errOut); code != 0 {
+		t.Fatalf("selftest: %d\n%s", code, errOut.String())
+	}
+	out.Reset()
+	start := time.Now()
+	code := run([]string{"status", "--json"}, &out, &errOut)
+	took := time.Since(start)
+	var st Status
+	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	var ids []string
+	for _, l := range st.Lines {
+		ids = append(ids, l.ID)
+		if l.State != StateGreen && l.State != StateAmber && l.State != StateRed {
+			t.Errorf("%s: state %q", l.ID, l.State)
+		}
+	}
+	if !slices.Equal(ids, LineIDs) {
+		t.Errorf("ids %v\nwant %v", ids, LineIDs)
+	}
+	if (st.Overall == StateRed) != (code == 1) || (code != 0 && code != 1) {
+		t.Errorf("overall %s, exit %d", st.Overall, code)
+	}
+	if st.Schema != StatusSchema || st.Source != "command" || st.DataDir != dir {
+		t.Errorf("header: %+v", st)
+	}
+	for _, id := range []string{"spine.pds", "spine.cpis", "spine.identity", "spine.certificate", "clock", "queue", "last_check", "disk", "logs"} {
+		if l := statusLine(t, st, id); l.State != StateGreen {
+			t.Errorf("%s on a fresh sandbox after a selftest: %s %q", id, l.State, l.Detail)
+		}
+	}
+	t.Logf("status --json took %s, overall %s", took.Round(time.Millisecond), st.Overall)
+}
+
+func statusLine(t *testing.T, s Status, id string) StatusLine {
+	t.Helper()
+	l, ok := s.Line(id)
+	if !ok {
+		t.Fatalf("no line %s", id)
+	}
+	return l
+}
