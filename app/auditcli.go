@@ -17,6 +17,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/build"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
@@ -57,7 +58,7 @@ func withStore(name string, args []string, stderr io.Writer, extra func(*flag.Fl
 	}
 	defer db.Close()
 	a := accountability.NewAccountability(db, cfg, setting, log.WithField("component", "audit"))
-	a.Baseline = statusBaseline(cfg.DataDir, time.Now)
+	a.Baseline = itstatus.BaselineEvidence(cfg.DataDir, time.Now)
 	if err := fn(a, db, fs); err != nil {
 		if !errors.Is(err, errReported) {
 			fmt.Fprintf(stderr, "cpis-kiosk %s: %v\n", name, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/build"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -381,7 +382,7 @@ func readinessRows(items []accountability.ReadinessItem) []ui.ReadinessRow {
 // kiosk: failures are logged.
 func (p *Program) StartAccountability() *accountability.Accountability {
 	a := accountability.NewAccountability(p.db, p.cfg, p.setting, p.log.WithField("component", "audit"))
-	a.Baseline = statusBaseline(p.cfg.DataDir, time.Now)
+	a.Baseline = itstatus.BaselineEvidence(p.cfg.DataDir, time.Now)
 	if err := config.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
 		p.log.WithError(err).Error("auditing the configuration")
 	}

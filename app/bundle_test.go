@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/build"
+	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -76,8 +77,8 @@ func TestBundleHoldsNoPatient(t *testing.T) {
 			t.Errorf("the bundle holds %s", name)
 		}
 	}
-	var st Status
-	if err := json.Unmarshal(files["status.json"], &st); err != nil || len(st.Lines) != len(LineIDs) {
+	var st itstatus.Status
+	if err := json.Unmarshal(files["status.json"], &st); err != nil || len(st.Lines) != len(itstatus.LineIDs) {
 		t.Errorf("status.json: %v, %d lines", err, len(st.Lines))
 	}
 	if !bytes.Contains(files["logs/kiosk.log"], []byte(`"component":"spine"`)) {
@@ -97,13 +98,13 @@ func TestBundleHoldsNoPatient(t *testing.T) {
 
 // fakeStatus is a StatusChecker for the controller's tests.
 type fakeStatus struct {
-	st     Status
+	st     itstatus.Status
 	path   string
 	err    error
 	checks int
 }
 
-func (f *fakeStatus) Check(context.Context) Status { f.checks++; return f.st }
+func (f *fakeStatus) Check(context.Context) itstatus.Status { f.checks++; return f.st }
 func (f *fakeStatus) SaveBundle(context.Context) (string, error) {
 	return f.path, f.err
 }
@@ -113,9 +114,9 @@ func (f *fakeStatus) SaveBundle(context.Context) (string, error) {
 // path is shown when saved, and Back returns to the entry screen.
 func TestKioskStatusScreen(t *testing.T) {
 	k, v, _ := newTestKiosk(t, newFakeSpine(), nurse)
-	fs := &fakeStatus{st: Status{Version: "1.2.3", Commit: "abc", Overall: StateRed, Lines: []StatusLine{
-		{ID: "reader", Title: "Smartcard reader and card", State: StateGreen, Detail: "ok"},
-		{ID: "spine.pds", Title: "PDS", State: StateRed, Detail: "refused", Next: "call"},
+	fs := &fakeStatus{st: itstatus.Status{Version: "1.2.3", Commit: "abc", Overall: itstatus.StateRed, Lines: []itstatus.StatusLine{
+		{ID: "reader", Title: "Smartcard reader and card", State: itstatus.StateGreen, Detail: "ok"},
+		{ID: "spine.pds", Title: "PDS", State: itstatus.StateRed, Detail: "refused", Next: "call"},
 	}}, path: "/data/bundles/b.zip"}
 	k.UseStatus(fs)
 	k.ShowStatus()

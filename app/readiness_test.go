@@ -12,6 +12,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -205,23 +206,23 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 func TestReadinessBaselineFromStatus(t *testing.T) {
 	dir := t.TempDir()
 	now := tDay
-	check := statusBaseline(dir, func() time.Time { return now })
+	check := itstatus.BaselineEvidence(dir, func() time.Time { return now })
 	if ok, why := check(); ok || !strings.Contains(why, "No IT status check found") {
 		t.Errorf("no snapshot: %v %q", ok, why)
 	}
-	st := Status{Checked: tDay.Add(-time.Hour), Lines: []StatusLine{
-		{ID: "reader", Title: "Smartcard reader", State: StateGreen},
-		{ID: "baseline.os", Title: "Operating system", Result: resultPass},
-		{ID: "baseline.tz", Title: "Time zone", Result: resultWarn},
+	st := itstatus.Status{Checked: tDay.Add(-time.Hour), Lines: []itstatus.StatusLine{
+		{ID: "reader", Title: "Smartcard reader", State: itstatus.StateGreen},
+		{ID: "baseline.os", Title: "Operating system", Result: itstatus.ResultPass},
+		{ID: "baseline.tz", Title: "Time zone", Result: itstatus.ResultWarn},
 	}}
-	if err := writeSnapshot(dir, st); err != nil {
+	if err := itstatus.WriteSnapshot(dir, st); err != nil {
 		t.Fatal(err)
 	}
 	if ok, why := check(); ok || !strings.Contains(why, "1 of 2 baseline items pass; not passing: Time zone (warn)") {
 		t.Errorf("a warning: %v %q", ok, why)
 	}
-	st.Lines[2].Result = resultPass
-	if err := writeSnapshot(dir, st); err != nil {
+	st.Lines[2].Result = itstatus.ResultPass
+	if err := itstatus.WriteSnapshot(dir, st); err != nil {
 		t.Fatal(err)
 	}
 	if ok, why := check(); !ok || !strings.Contains(why, "all 2 baseline items pass") {

@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+
+	"github.com/nhs-cpis/kiosk/app/itstatus"
 )
 
 // runStatus is `cpis-kiosk status [--json] [--bundle FILE.zip]`: what the
@@ -44,17 +46,17 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	defer closer.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	st, err := commandStatus(ctx, cfg, log)
+	st, err := itstatus.Command(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
 		return 1
 	}
 	code := 0
-	if st.Overall == StateRed {
+	if st.Overall == itstatus.StateRed {
 		code = 1
 	}
 	if *bundle != "" {
-		if err := writeBundle(*bundle, st, cfg); err != nil {
+		if err := itstatus.WriteBundle(*bundle, st, cfg); err != nil {
 			fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
 			code = 1
 		} else {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/nhs-cpis/kiosk/app/itstatus"
 )
 
 // `cpis-kiosk status --json` on this machine: real probes, the embedded
@@ -22,35 +24,35 @@ func TestStatusCommandJSON(t *testing.T) {
 	start := time.Now()
 	code := run([]string{"status", "--json"}, &out, &errOut)
 	took := time.Since(start)
-	var st Status
+	var st itstatus.Status
 	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out.String())
 	}
 	var ids []string
 	for _, l := range st.Lines {
 		ids = append(ids, l.ID)
-		if l.State != StateGreen && l.State != StateAmber && l.State != StateRed {
+		if l.State != itstatus.StateGreen && l.State != itstatus.StateAmber && l.State != itstatus.StateRed {
 			t.Errorf("%s: state %q", l.ID, l.State)
 		}
 	}
-	if !slices.Equal(ids, LineIDs) {
-		t.Errorf("ids %v\nwant %v", ids, LineIDs)
+	if !slices.Equal(ids, itstatus.LineIDs) {
+		t.Errorf("ids %v\nwant %v", ids, itstatus.LineIDs)
 	}
-	if (st.Overall == StateRed) != (code == 1) || (code != 0 && code != 1) {
+	if (st.Overall == itstatus.StateRed) != (code == 1) || (code != 0 && code != 1) {
 		t.Errorf("overall %s, exit %d", st.Overall, code)
 	}
-	if st.Schema != StatusSchema || st.Source != "command" || st.DataDir != dir {
+	if st.Schema != itstatus.StatusSchema || st.Source != "command" || st.DataDir != dir {
 		t.Errorf("header: %+v", st)
 	}
 	for _, id := range []string{"spine.pds", "spine.cpis", "spine.identity", "spine.certificate", "clock", "queue", "last_check", "disk", "logs"} {
-		if l := statusLine(t, st, id); l.State != StateGreen {
+		if l := statusLine(t, st, id); l.State != itstatus.StateGreen {
 			t.Errorf("%s on a fresh sandbox after a selftest: %s %q", id, l.State, l.Detail)
 		}
 	}
 	t.Logf("status --json took %s, overall %s", took.Round(time.Millisecond), st.Overall)
 }
 
-func statusLine(t *testing.T, s Status, id string) StatusLine {
+func statusLine(t *testing.T, s itstatus.Status, id string) itstatus.StatusLine {
 	t.Helper()
 	l, ok := s.Line(id)
 	if !ok {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/ui"
 )
@@ -10,7 +11,7 @@ import (
 // StatusChecker is what the IT status screen needs: a fresh check, and a
 // diagnostics bundle saved in the data folder.
 type StatusChecker interface {
-	Check(ctx context.Context) Status
+	Check(ctx context.Context) itstatus.Status
 	SaveBundle(ctx context.Context) (string, error)
 }
 
@@ -100,7 +101,7 @@ func (k *Kiosk) SaveBundle() {
 }
 
 // statusView is the screen's copy of the status.
-func statusView(s Status) *ui.StatusView {
+func statusView(s itstatus.Status) *ui.StatusView {
 	v := &ui.StatusView{Overall: level(s.Overall), Version: s.Version, Commit: s.Commit, Checked: s.Checked}
 	for _, l := range s.Lines {
 		v.Lines = append(v.Lines, ui.StatusLine{Title: l.Title, Detail: l.Detail, Next: l.Next, Level: level(l.State)})
@@ -108,23 +109,23 @@ func statusView(s Status) *ui.StatusView {
 	return v
 }
 
-func level(s StatusState) ui.StatusLevel {
+func level(s itstatus.StatusState) ui.StatusLevel {
 	switch s {
-	case StateRed:
+	case itstatus.StateRed:
 		return ui.StatusRed
-	case StateAmber:
+	case itstatus.StateAmber:
 		return ui.StatusAmber
 	}
 	return ui.StatusGreen
 }
 
 // statusMonitor prepares the running kiosk's status checks.
-func (p *Program) statusMonitor(r *device.Reader) (*kioskStatus, error) {
+func (p *Program) statusMonitor(r *device.Reader) (*itstatus.Monitor, error) {
 	pds, cp, id := p.cfg.Spine.PDS, p.cfg.Spine.CPIS, p.cfg.Spine.Identity
 	ca := ""
 	if p.sandbox != nil {
 		pds, cp, id = p.sandbox.Bases()
 		ca = p.sandbox.CAFile()
 	}
-	return newKioskStatus(p.cfg, r, p.db, pds, cp, id, ca, p.log.WithField("component", "status"))
+	return itstatus.NewMonitor(p.cfg, r, p.db, pds, cp, id, ca, p.log.WithField("component", "status"))
 }

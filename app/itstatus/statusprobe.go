@@ -1,4 +1,4 @@
-package app
+package itstatus
 
 import (
 	"context"
@@ -414,7 +414,7 @@ const readerSettle = 2 * time.Second
 // read only if no kiosk holds it; if one does, the kiosk's own snapshot
 // stands in for what only it can see (its queue, and its embedded
 // sandbox), and nothing waits on the lock.
-func commandStatus(ctx context.Context, cfg config.Config, log *logrus.Logger) (Status, error) {
+func Command(ctx context.Context, cfg config.Config, log *logrus.Logger) (Status, error) {
 	b, err := LoadBaseline(cfg.BaselineFile)
 	if err != nil {
 		return Status{}, err

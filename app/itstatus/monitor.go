@@ -1,4 +1,4 @@
-package app
+package itstatus
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 // Spine link, checked on the screen's request and every snapshotEvery, when
 // the result is written to status.json for `cpis-kiosk status` to read
 // while the kiosk holds the database.
-type kioskStatus struct {
+type Monitor struct {
 	probe *statusProbe
 	cfg   config.Config
 	log   logrus.FieldLogger
@@ -36,14 +36,14 @@ type kioskStatus struct {
 
 // Check checks everything now, keeps the result for the bundle and writes
 // the snapshot.
-func (s *kioskStatus) Check(ctx context.Context) Status {
+func (s *Monitor) Check(ctx context.Context) Status {
 	s.checking.Lock()
 	defer s.checking.Unlock()
 	st := s.probe.run(ctx, "kiosk")
 	s.mu.Lock()
 	s.last = st
 	s.mu.Unlock()
-	if err := writeSnapshot(s.cfg.DataDir, st); err != nil {
+	if err := WriteSnapshot(s.cfg.DataDir, st); err != nil {
 		s.log.WithError(err).Warn("writing the status snapshot")
 	}
 	return st
@@ -51,7 +51,7 @@ func (s *kioskStatus) Check(ctx context.Context) Status {
 
 // SaveBundle writes a bundle with the last status (checking first if there
 // is none yet) to the data folder's bundles/, and returns its path.
-func (s *kioskStatus) SaveBundle(ctx context.Context) (string, error) {
+func (s *Monitor) SaveBundle(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	st := s.last
 	s.mu.Unlock()
@@ -63,7 +63,7 @@ func (s *kioskStatus) SaveBundle(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("making the bundles folder: %w", err)
 	}
 	path := filepath.Join(dir, bundleName(s.now()))
-	if err := writeBundle(path, st, s.cfg); err != nil {
+	if err := WriteBundle(path, st, s.cfg); err != nil {
 		return "", err
 	}
 	s.log.WithField("bundle", path).Info("diagnostics bundle saved")
@@ -72,7 +72,7 @@ func (s *kioskStatus) SaveBundle(ctx context.Context) (string, error) {
 
 // Start checks at once and then every s.every, until ctx is done or
 // Shutdown.
-func (s *kioskStatus) Start(ctx context.Context) {
+func (s *Monitor) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done = make(chan struct{})
 	go func() {
@@ -92,7 +92,7 @@ func (s *kioskStatus) Start(ctx context.Context) {
 
 // Shutdown stops the checks and waits for one in progress (it reads the
 // database, which closes after this).
-func (s *kioskStatus) Shutdown(ctx context.Context) error {
+func (s *Monitor) Shutdown(ctx context.Context) error {
 	if s.cancel == nil {
 		return nil
 	}
@@ -110,7 +110,7 @@ func (s *kioskStatus) Shutdown(ctx context.Context) error {
 // sandbox's CA file, or ""). A baseline file that cannot be read is
 // reported, and the built-in one is used: the status is most needed when
 // something is wrong.
-func newKioskStatus(cfg config.Config, r *device.Reader, db *store.DB, pds, cp, id, ca string, log logrus.FieldLogger) (*kioskStatus, error) {
+func NewMonitor(cfg config.Config, r *device.Reader, db *store.DB, pds, cp, id, ca string, log logrus.FieldLogger) (*Monitor, error) {
 	b, err := LoadBaseline(cfg.BaselineFile)
 	if err != nil {
 		log.WithError(err).Error("reading the environment baseline: using the built-in one")
@@ -127,5 +127,5 @@ func newKioskStatus(cfg config.Config, r *device.Reader, db *store.DB, pds, cp, 
 		client:    probeClient(roots, cfg.Spine.Timeout.Duration),
 		store:     func() storeFacts { return dbFacts(db) },
 	}
-	return &kioskStatus{probe: probe, cfg: cfg, log: log, now: time.Now, every: snapshotEvery}, nil
+	return &Monitor{probe: probe, cfg: cfg, log: log, now: time.Now, every: snapshotEvery}, nil
 }

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package app
+package itstatus
 
 // diskFree is not measured here yet: the status says "not checked".
 func diskFree(string) (uint64, error) { return 0, errNotChecked }

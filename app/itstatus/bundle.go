@@ -1,4 +1,4 @@
-package app
+package itstatus
 
 import (
 	"archive/zip"
@@ -43,7 +43,7 @@ func bundleName(now time.Time) string {
 
 // writeBundle writes the bundle to path, mode 0600, replacing nothing: an
 // existing file is an error.
-func writeBundle(path string, st Status, cfg config.Config) (err error) {
+func WriteBundle(path string, st Status, cfg config.Config) (err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fmt.Errorf("writing diagnostics bundle: %w", err)

@@ -1,4 +1,4 @@
-package app
+package itstatus
 
 import (
 	"bytes"
@@ -34,7 +34,6 @@ import (
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/store"
 )
-
 
 var statusNow = time.Date(2026, 3, 5, 3, 12, 0, 0, time.UTC)
 
@@ -514,7 +513,7 @@ func TestStatusCommandWhileKioskRuns(t *testing.T) {
 	// The kiosk's snapshot, as it writes it every 30 seconds.
 	f := fixedFacts(t)
 	f.Now, f.DataDir = time.Now(), dir
-	if err := writeSnapshot(dir, newStatus(f, "kiosk")); err != nil {
+	if err := WriteSnapshot(dir, newStatus(f, "kiosk")); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(filepath.Join(dir, snapshotName)); err != nil || fi.Mode().Perm() != 0o600 {
@@ -569,7 +568,7 @@ func statusCommand(t *testing.T, out, errOut io.Writer) {
 	l := logrus.New()
 	l.SetOutput(errOut)
 	l.SetLevel(logrus.WarnLevel)
-	st, err := commandStatus(context.Background(), cfg, l)
+	st, err := Command(context.Background(), cfg, l)
 	if err != nil {
 		t.Fatal(err)
 	}

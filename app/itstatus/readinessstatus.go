@@ -1,4 +1,4 @@
-package app
+package itstatus
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 // the running kiosk keeps of its last status check (status.go). With no
 // snapshot, or one older than a month, the baseline counts as not passed:
 // the page says to open the IT status.
-func statusBaseline(dataDir string, now func() time.Time) func() (bool, string) {
+func BaselineEvidence(dataDir string, now func() time.Time) func() (bool, string) {
 	return func() (bool, string) {
 		st, err := readSnapshot(dataDir)
 		if err != nil || st == nil {
@@ -26,7 +26,7 @@ func statusBaseline(dataDir string, now func() time.Time) func() (bool, string) 
 				continue
 			}
 			total++
-			if l.Result == resultPass {
+			if l.Result == ResultPass {
 				pass++
 			} else {
 				failing = append(failing, l.Title+" ("+l.Result+")")

@@ -1,4 +1,9 @@
-package app
+// Package itstatus is what IT sees: every status line (reader, PC/SC,
+// identity software, the environment baseline, the Spine link, the checks
+// that wait, disk and logs) judged from facts gathered by probes, the
+// snapshot a running kiosk writes for the command line, and the
+// diagnostics bundle.
+package itstatus
 
 import (
 	"crypto/x509"
@@ -313,8 +318,8 @@ func judgeIdentity(f statusFacts) StatusLine {
 
 // baseline results and their states.
 const (
-	resultPass       = "pass"
-	resultWarn       = "warn"
+	ResultPass       = "pass"
+	ResultWarn       = "warn"
 	resultFail       = "fail"
 	resultNotChecked = "not-checked"
 )
@@ -322,12 +327,12 @@ const (
 func baselineLine(id, title, result, detail, next string) StatusLine {
 	st := StateGreen
 	switch result {
-	case resultWarn, resultNotChecked:
+	case ResultWarn, resultNotChecked:
 		st = StateAmber
 	case resultFail:
 		st = StateRed
 	}
-	if result == resultPass {
+	if result == ResultPass {
 		next = ""
 	}
 	return StatusLine{ID: id, Title: title, State: st, Result: result, Detail: detail, Next: next}
@@ -348,9 +353,9 @@ func judgeBaseline(b Baseline, h hostFacts) []StatusLine {
 	default:
 		res := resultFail
 		if contains(b.OS.ID, h.OSID) && contains(b.OS.Version, h.OSVersion) {
-			res = resultPass
+			res = ResultPass
 		} else if contains(b.OS.ID, h.OSID) && contains(b.OS.WarnVersion, h.OSVersion) {
-			res = resultWarn
+			res = ResultWarn
 		}
 		out = append(out, baselineLine("baseline.os", "Operating system", res,
 			fmt.Sprintf("%s (%s %s); the baseline wants %s %s%s", nonEmpty(h.OSPretty, h.OSID), h.OSID, h.OSVersion,
@@ -365,9 +370,9 @@ func judgeBaseline(b Baseline, h hostFacts) []StatusLine {
 	case h.KernelErr != nil:
 		out = append(out, baselineLine("baseline.kernel", "Kernel", resultFail, "The kernel release could not be read.", "Call the desktop team."))
 	default:
-		res := resultPass
+		res := ResultPass
 		if b.Kernel.Min != "" && !versionAtLeast(h.Kernel, b.Kernel.Min) {
-			res = resultWarn
+			res = ResultWarn
 		}
 		out = append(out, baselineLine("baseline.kernel", "Kernel", res,
 			fmt.Sprintf("%s; the baseline wants %s or newer", h.Kernel, nonEmpty(b.Kernel.Min, "any")),
@@ -382,7 +387,7 @@ func judgeBaseline(b Baseline, h hostFacts) []StatusLine {
 			"Not checked: this session has no display (DISPLAY is not set), as over SSH.",
 			"Look at the kiosk's own status screen, or run the command in the kiosk user's desktop session."))
 	case h.ScreenErr != nil && !errors.Is(h.ScreenErr, errNotChecked):
-		res := resultWarn
+		res := ResultWarn
 		if b.Display.Required {
 			res = resultFail
 		}
@@ -390,7 +395,7 @@ func judgeBaseline(b Baseline, h hostFacts) []StatusLine {
 			"The display "+h.Display+" does not answer.",
 			"Check the kiosk user is logged in to the desktop and the screen is connected."))
 	default:
-		out = append(out, baselineLine("baseline.display", "Display", resultPass, "Graphical session on "+h.Display+".", ""))
+		out = append(out, baselineLine("baseline.display", "Display", ResultPass, "Graphical session on "+h.Display+".", ""))
 	}
 	noDisplay := "Look at the kiosk's own status screen, or run the command in the kiosk user's desktop session."
 	switch {
@@ -401,7 +406,7 @@ func judgeBaseline(b Baseline, h hostFacts) []StatusLine {
 			"Not checked: xdpyinfo (Debian package x11-utils) is not installed.",
 			"Install x11-utils to check it, or check the screen is at least the baseline's size by hand."))
 	default:
-		res := resultPass
+		res := ResultPass
 		if h.ScreenW < b.Screen.MinWidth || h.ScreenH < b.Screen.MinHeight {
 			res = resultFail
 		}
@@ -424,10 +429,10 @@ func judgeBaseline(b Baseline, h hostFacts) []StatusLine {
 		out = append(out, baselineLine("baseline.gl_renderer", "Graphics (OpenGL) renderer", resultFail,
 			"OpenGL does not work on this display.", "Install the graphics driver for this PC; the kiosk window needs OpenGL."))
 	default:
-		res := resultPass
+		res := ResultPass
 		for _, s := range b.GL.Software {
 			if strings.Contains(strings.ToLower(h.GL), strings.ToLower(s)) {
-				res = resultWarn
+				res = ResultWarn
 			}
 		}
 		out = append(out, baselineLine("baseline.gl_renderer", "Graphics (OpenGL) renderer", res, h.GL,
@@ -440,12 +445,12 @@ func judgeBaseline(b Baseline, h hostFacts) []StatusLine {
 		out = append(out, baselineLine("baseline.tls_roots", "TLS trust (CA certificates)", resultFail,
 			"The Spine CA file "+h.SpineCA+" cannot be used.", "Restore the file named by spine.ca_file, or correct the setting."))
 	case errors.Is(h.RootsErr, errNotChecked):
-		out = append(out, baselineLine("baseline.tls_roots", "TLS trust (CA certificates)", resultPass, "Uses "+h.RootsFile+".", ""))
+		out = append(out, baselineLine("baseline.tls_roots", "TLS trust (CA certificates)", ResultPass, "Uses "+h.RootsFile+".", ""))
 	case h.RootsErr != nil:
 		out = append(out, baselineLine("baseline.tls_roots", "TLS trust (CA certificates)", resultFail,
 			"No CA bundle: "+h.RootsErr.Error()+".", "Install the CA certificates: `apt install ca-certificates`."))
 	default:
-		res := resultPass
+		res := ResultPass
 		if h.Roots < b.TLS.MinRoots {
 			res = resultFail
 		}
@@ -465,9 +470,9 @@ func judgeBaseline(b Baseline, h hostFacts) []StatusLine {
 		out = append(out, baselineLine("baseline.timezone", "Time zone", resultNotChecked, "The time zone is not set.",
 			"Set it: `timedatectl set-timezone Europe/London` (or link /etc/localtime)."))
 	default:
-		res := resultPass
+		res := ResultPass
 		if len(b.TimeZone.Allowed) > 0 && !contains(b.TimeZone.Allowed, h.TZ) {
-			res = resultWarn
+			res = ResultWarn
 		}
 		out = append(out, baselineLine("baseline.timezone", "Time zone", res,
 			fmt.Sprintf("%s; the baseline wants %s", h.TZ, strings.Join(b.TimeZone.Allowed, " or ")),
@@ -785,7 +790,7 @@ const (
 	snapshotEvery = 30 * time.Second
 )
 
-func writeSnapshot(dataDir string, s Status) error {
+func WriteSnapshot(dataDir string, s Status) error {
 	tmp, err := os.CreateTemp(dataDir, ".status-*.json")
 	if err != nil {
 		return fmt.Errorf("writing status snapshot: %w", err)
