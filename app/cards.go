@@ -15,6 +15,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
@@ -191,7 +192,7 @@ func cardLogin(ctx context.Context, p *Program, r *device.Reader, stdin io.Reade
 	case err != nil:
 		return login, fmt.Errorf("reading the card: %w", err)
 	}
-	l, err := proveCard(ctx, r, p.client, user)
+	l, err := cardsession.ProveCard(ctx, r, p.client, user)
 	if err != nil {
 		return login, err
 	}

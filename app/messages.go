@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 	"errors"
+	"strings"
 
+	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/cpis"
+	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/ui"
 )
@@ -99,3 +102,84 @@ func helpFor(s ui.Screen) string {
 	}
 	return ""
 }
+
+// cardMessage says in plain words what went wrong with the card.
+func cardMessage(err error) *ui.Message {
+	switch {
+	case errors.Is(err, device.ErrBlocked):
+		return &ui.Message{Title: "Your smartcard is locked",
+			Body: "The passcode was entered wrongly too many times, so the card has locked itself.",
+			Next: "Take your card out. Your registration authority (RA) can unlock it."}
+	case errors.Is(err, device.ErrCardRemoved), errors.Is(err, device.ErrNoCard):
+		return &ui.Message{Title: "The card was taken out", Body: "The card left the reader before sign-in finished.",
+			Next: "Insert your smartcard again.", Warn: true}
+	}
+	return &ui.Message{Title: "This card cannot be read",
+		Body: "The card in the reader is not an NHS smartcard this kiosk can use, or it did not answer.",
+		Next: "Take the card out and insert it again, chip first and facing up. If it happens again, call the IT service desk."}
+}
+
+// signInMessage explains a sign-in that failed after the passcode.
+func signInMessage(err error) *ui.Message {
+	if errors.Is(err, spine.ErrAccessDenied) {
+		return &ui.Message{Title: "The identity service did not accept your card",
+			Body: "Your card was read, but the NHS identity service refused it.",
+			Next: "Call your registration authority: the card may be revoked or not yet registered."}
+	}
+	if m := messageFor(err); m != nil && !strings.HasPrefix(m.Title, "Something") {
+		return m
+	}
+	return &ui.Message{Title: "Sign-in did not finish",
+		Body: "The kiosk could not prove your card to the NHS identity service.",
+		Next: "Enter your passcode again. If it keeps happening, follow the downtime process and call the IT service desk."}
+}
+
+// gates are the session's gates as the screens know them.
+var gates = map[cardsession.Gate]ui.Gate{cardsession.GateOpen: ui.GateOpen, cardsession.GateStarting: ui.GateStarting, cardsession.GateNoReader: ui.GateNoReader,
+	cardsession.GateInsertCard: ui.GateInsertCard, cardsession.GatePasscode: ui.GatePasscode, cardsession.GateChooseRole: ui.GateChooseRole,
+	cardsession.GateLocked: ui.GateLocked, cardsession.GateRefused: ui.GateRefused}
+
+// sessionView is the session screens' view of the session's state.
+func sessionView(st cardsession.State) ui.SessionView {
+	sv := ui.SessionView{Gate: gates[st.Gate], Reader: st.Reader, TriesLeft: st.TriesLeft}
+	if st.User == nil {
+		return sv
+	}
+	sv.UserName = st.User.Name
+	for _, r := range st.User.Roles {
+		rc := ui.RoleChoice{ID: r.ID, JobRole: r.JobRole, OrgName: r.OrgName, OrgCode: r.OrgCode, Codes: joinCodes(r.Activity)}
+		if err := cpis.UsableHere(r); err != nil {
+			rc.Why = messageFor(err).Body
+		} else {
+			rc.Usable = true
+		}
+		sv.Roles = append(sv.Roles, rc)
+	}
+	return sv
+}
+
+// sessionMessage says why the session stands where it does.
+func sessionMessage(problem error) *ui.Message {
+	var ce *cardsession.CardError
+	var se *cardsession.SignInError
+	switch {
+	case problem == nil:
+		return nil
+	case errors.As(problem, &ce):
+		return cardMessage(ce.Err)
+	case errors.As(problem, &se):
+		return signInMessage(se.Err)
+	}
+	return messageFor(problem)
+}
+
+// sessionHost connects the card session to the controller.
+type sessionHost struct{ *Kiosk }
+
+var _ cardsession.Host = sessionHost{}
+
+func (h sessionHost) SetSession(st cardsession.State, problem error) {
+	h.Kiosk.SetSession(sessionView(st), sessionMessage(problem))
+}
+func (h sessionHost) Lock(st cardsession.State)    { h.Kiosk.Lock(sessionView(st)) }
+func (h sessionHost) SignOut(st cardsession.State) { h.Kiosk.SignOut(sessionView(st)) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -45,7 +46,7 @@ func storeCardRig(t *testing.T) (*cardRig, *store.DB) {
 	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
 	v := newViews()
 	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, 0, v.show, quiet())
-	g := &Gatekeeper{Reader: r, Identity: c, Audit: db, Host: k, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
+	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: db, Host: sessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
 	k.UseGate(g)
 	g.Start(ctx)
 	t.Cleanup(func() {

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -40,7 +41,7 @@ func (p *Program) runWindow() error {
 	if err := reader.Start(ctx); err != nil {
 		return fmt.Errorf("starting the smartcard reader: %w", err)
 	}
-	gate := &Gatekeeper{Reader: reader, Identity: p.client, Audit: p.db, Host: k, Setting: p.setting,
+	gate := &cardsession.Gatekeeper{Reader: reader, Identity: p.client, Audit: p.db, Host: sessionHost{k}, Setting: p.setting,
 		Log: p.log.WithField("component", "session"), Now: time.Now}
 	k.UseGate(gate)
 	gate.Start(ctx)

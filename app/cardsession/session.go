@@ -1,10 +1,13 @@
-package app
+// Package cardsession is the smartcard session: the reader as the presence
+// gate, the passcode, the choice of role, the idle lock, and sign-in. One
+// goroutine owns the session's state; the passcode is handed on and
+// dropped, never stored, logged or audited.
+package cardsession
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,7 +18,6 @@ import (
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/store"
-	"github.com/nhs-cpis/kiosk/ui"
 )
 
 // CardReader is what sign-in needs of the smartcard reader.
@@ -37,13 +39,53 @@ var (
 )
 
 // SessionHost is what the gatekeeper drives: the window's controller.
-type SessionHost interface {
-	SetSession(sv ui.SessionView, msg *ui.Message)
+// problem, when not nil, is why the session stands where it does: a
+// *CardError, a *SignInError, or a refusal from the domain (cpis).
+type Host interface {
+	SetSession(st State, problem error)
 	SignIn(s check.Session)
 	Renewed(s check.Session)
-	Lock(sv ui.SessionView)
-	SignOut(sv ui.SessionView)
+	Lock(st State)
+	SignOut(st State)
 }
+
+// Gate is where the session stands between the user and the check: while
+// it is not GateOpen, no patient is ever shown.
+type Gate int
+
+// The gates, in the order a member of staff meets them.
+const (
+	GateOpen       Gate = iota // signed in with a role: the check flow
+	GateStarting               // the kiosk is starting (reader, Spine)
+	GateNoReader               // no smartcard reader attached, or the PC/SC service is down
+	GateInsertCard             // a reader, no card
+	GatePasscode               // a card: asking for its passcode
+	GateChooseRole             // several roles: pick one
+	GateLocked                 // idle: the same card's passcode unlocks
+	GateRefused                // the card cannot be used here (blocked, no usable role)
+)
+
+// SessionState is what the session screens show.
+type State struct {
+	Gate      Gate
+	Reader    string     // the reader's name, for "Insert your card in …"
+	TriesLeft int        // after a wrong passcode; 0 when not known
+	User      *cpis.User // known after sign-in, with the roles to choose from
+}
+
+// CardError is a card that could not be used: blocked, pulled out during
+// sign-in, or unreadable. Err is the device's typed error.
+type CardError struct{ Err error }
+
+func (e *CardError) Error() string { return "using the card: " + e.Err.Error() }
+func (e *CardError) Unwrap() error { return e.Err }
+
+// SignInError is a sign-in that failed after the passcode: the identity
+// service refused the card or could not be reached.
+type SignInError struct{ Err error }
+
+func (e *SignInError) Error() string { return "signing in: " + e.Err.Error() }
+func (e *SignInError) Unwrap() error { return e.Err }
 
 // Gatekeeper runs the smartcard session: no reader, insert card, passcode,
 // choose role, ready, locked. One goroutine owns the session's state; the
@@ -53,7 +95,7 @@ type Gatekeeper struct {
 	Reader   CardReader
 	Identity Identity
 	Audit    check.Audit
-	Host     SessionHost
+	Host     Host
 	Setting  cpis.Setting
 	Log      logrus.FieldLogger
 	Now      func() time.Time
@@ -79,7 +121,7 @@ type loginResult struct {
 
 // sessionState is the gatekeeper's state, owned by its goroutine.
 type sessionState struct {
-	gate      ui.Gate
+	gate      Gate
 	reader    string
 	card      bool
 	userID    string
@@ -145,7 +187,7 @@ func (g *Gatekeeper) Lock() {
 
 func (g *Gatekeeper) loop(ctx context.Context) {
 	defer close(g.done)
-	st := &sessionState{gate: ui.GateNoReader}
+	st := &sessionState{gate: GateNoReader}
 	g.show(st, nil)
 	var renew <-chan time.Time
 	for {
@@ -165,8 +207,8 @@ func (g *Gatekeeper) loop(ctx context.Context) {
 		case id := <-g.roles:
 			g.onRole(st, id)
 		case <-g.locks:
-			if st.gate == ui.GateOpen {
-				st.gate = ui.GateLocked
+			if st.gate == GateOpen {
+				st.gate = GateLocked
 				g.audit(st, cpis.EventLock, cpis.ResultDone, "idle timeout")
 				g.Host.Lock(g.view(st))
 			}
@@ -198,12 +240,12 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 			return err
 		})
 		if err != nil {
-			st.gate = ui.GateRefused
+			st.gate = GateRefused
 			g.Log.WithError(err).Warn("reading the inserted card")
-			g.show(st, cardMessage(err))
+			g.show(st, &CardError{err})
 			return
 		}
-		st.userID, st.gate = uid, ui.GatePasscode
+		st.userID, st.gate = uid, GatePasscode
 		g.Log.WithField("user", uid).Info("card inserted")
 		g.show(st, nil)
 	case device.EventCardRemoved:
@@ -211,7 +253,7 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 		g.endLogin(st)
 		st.gen++
 		st.card, st.login, st.role, st.triesLeft = false, nil, nil, 0
-		st.gate = ui.GateInsertCard
+		st.gate = GateInsertCard
 		if wasIn {
 			g.audit(st, cpis.EventCardRemoved, cpis.ResultDone, "session ended")
 		}
@@ -220,7 +262,7 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 		g.Log.Info("card removed: screen wiped")
 	case device.EventReaderAdded:
 		if !st.card {
-			st.reader, st.gate = ev.Reader, ui.GateInsertCard
+			st.reader, st.gate = ev.Reader, GateInsertCard
 			g.show(st, nil)
 		}
 	case device.EventReaderRemoved, device.EventServiceDown:
@@ -231,20 +273,20 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 		g.endLogin(st)
 		st.gen++
 		st.card, st.login, st.role, st.userID = false, nil, nil, ""
-		st.gate = ui.GateNoReader
+		st.gate = GateNoReader
 		if wasIn {
 			g.audit(st, cpis.EventCardRemoved, cpis.ResultDone, "reader gone")
 		}
 		g.Host.SignOut(g.view(st))
 	case device.EventServiceUp:
-		if st.gate == ui.GateNoReader {
+		if st.gate == GateNoReader {
 			g.show(st, nil)
 		}
 	}
 }
 
 func (g *Gatekeeper) onPasscode(ctx context.Context, st *sessionState, p string) {
-	if !st.card || (st.gate != ui.GatePasscode && st.gate != ui.GateLocked) {
+	if !st.card || (st.gate != GatePasscode && st.gate != GateLocked) {
 		return
 	}
 	err := g.Reader.Do(ctx, func(c *device.Card) error { return c.Verify([]byte(p)) })
@@ -257,23 +299,23 @@ func (g *Gatekeeper) onPasscode(ctx context.Context, st *sessionState, p string)
 		g.show(st, nil)
 		return
 	case errors.Is(err, device.ErrBlocked):
-		st.gate = ui.GateRefused
+		st.gate = GateRefused
 		g.audit(st, cpis.EventPasscodeFailed, cpis.ResultFailed, "card blocked")
-		g.show(st, cardMessage(err))
+		g.show(st, &CardError{err})
 		return
 	default:
 		g.Log.WithError(err).Warn("verifying the passcode")
-		g.show(st, cardMessage(err))
+		g.show(st, &CardError{err})
 		return
 	}
 	st.triesLeft = 0
-	if st.gate == ui.GateLocked {
-		st.gate = ui.GateOpen
+	if st.gate == GateLocked {
+		st.gate = GateOpen
 		g.audit(st, cpis.EventUnlock, cpis.ResultDone, "passcode")
 		g.Host.SignIn(g.session(st))
 		return
 	}
-	st.gate = ui.GateStarting
+	st.gate = GateStarting
 	g.show(st, nil)
 	g.startLogin(ctx, st, false)
 }
@@ -286,7 +328,7 @@ func (g *Gatekeeper) startLogin(ctx context.Context, st *sessionState, renew boo
 	st.cancelLogin = cancel
 	gen, user := st.gen, st.userID
 	go func() {
-		l, err := proveCard(lctx, g.Reader, g.Identity, user)
+		l, err := ProveCard(lctx, g.Reader, g.Identity, user)
 		select {
 		case g.results <- loginResult{gen: gen, login: l, renew: renew, err: err}:
 		case <-ctx.Done():
@@ -297,7 +339,7 @@ func (g *Gatekeeper) startLogin(ctx context.Context, st *sessionState, renew boo
 // proveCard runs the challenge-response: the identity service's nonce,
 // signed by the card's private key (INTERNAL AUTHENTICATE, after VERIFY),
 // exchanged for a token and the user's role profiles.
-func proveCard(ctx context.Context, r CardReader, id Identity, user string) (spine.Login, error) {
+func ProveCard(ctx context.Context, r CardReader, id Identity, user string) (spine.Login, error) {
 	ch, err := id.Challenge(ctx)
 	if err != nil {
 		return spine.Login{}, fmt.Errorf("getting a challenge: %w", err)
@@ -329,8 +371,8 @@ func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
 			st.renew = time.NewTimer(15 * time.Second)
 			return
 		}
-		st.gate = ui.GatePasscode
-		g.show(st, signInMessage(r.err))
+		st.gate = GatePasscode
+		g.show(st, &SignInError{r.err})
 		return
 	}
 	l := r.login
@@ -353,7 +395,7 @@ func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
 	}
 	switch {
 	case usable == 0:
-		st.gate = ui.GateRefused
+		st.gate = GateRefused
 		err := cpis.ErrSilentReadOnly
 		for _, r := range l.User.Roles {
 			if e := cpis.UsableHere(r); !errors.Is(e, cpis.ErrSilentReadOnly) {
@@ -361,17 +403,17 @@ func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
 			}
 		}
 		g.audit(st, cpis.EventLogin, cpis.ResultRefused, "refused: "+err.Error())
-		g.show(st, messageFor(err))
+		g.show(st, err)
 	case usable == 1 && len(l.User.Roles) == 1:
 		g.selectRole(st, only)
 	default:
-		st.gate = ui.GateChooseRole
+		st.gate = GateChooseRole
 		g.show(st, nil)
 	}
 }
 
 func (g *Gatekeeper) onRole(st *sessionState, id string) {
-	if st.gate != ui.GateChooseRole || st.login == nil {
+	if st.gate != GateChooseRole || st.login == nil {
 		return
 	}
 	for _, r := range st.login.User.Roles {
@@ -384,7 +426,7 @@ func (g *Gatekeeper) onRole(st *sessionState, id string) {
 
 func (g *Gatekeeper) selectRole(st *sessionState, r cpis.Role) {
 	st.role = &r
-	st.gate = ui.GateOpen
+	st.gate = GateOpen
 	g.audit(st, cpis.EventLogin, cpis.ResultDone, "signed in")
 	g.Log.WithFields(logrus.Fields{"user": st.userID, "role": r.ID}).Info("signed in")
 	g.Host.SignIn(g.session(st))
@@ -405,25 +447,16 @@ func (g *Gatekeeper) session(st *sessionState) check.Session {
 	return check.Session{User: st.login.User, Role: *st.role, Token: st.login.Token, Expires: st.login.Expires}
 }
 
-func (g *Gatekeeper) view(st *sessionState) ui.SessionView {
-	sv := ui.SessionView{Gate: st.gate, Reader: st.reader, TriesLeft: st.triesLeft}
+func (g *Gatekeeper) view(st *sessionState) State {
+	v := State{Gate: st.gate, Reader: st.reader, TriesLeft: st.triesLeft}
 	if st.login != nil {
-		sv.UserName = st.login.User.Name
-		for _, r := range st.login.User.Roles {
-			rc := ui.RoleChoice{ID: r.ID, JobRole: r.JobRole, OrgName: r.OrgName, OrgCode: r.OrgCode, Codes: joinCodes(r.Activity)}
-			if err := cpis.UsableHere(r); err != nil {
-				rc.Why = messageFor(err).Body
-			} else {
-				rc.Usable = true
-			}
-			sv.Roles = append(sv.Roles, rc)
-		}
+		v.User = &st.login.User
 	}
-	return sv
+	return v
 }
 
-func (g *Gatekeeper) show(st *sessionState, msg *ui.Message) {
-	g.Host.SetSession(g.view(st), msg)
+func (g *Gatekeeper) show(st *sessionState, problem error) {
+	g.Host.SetSession(g.view(st), problem)
 }
 
 func (g *Gatekeeper) audit(st *sessionState, kind cpis.EventKind, r cpis.Result, outcome string) {
@@ -437,35 +470,4 @@ func (g *Gatekeeper) audit(st *sessionState, kind cpis.EventKind, r cpis.Result,
 	if _, err := g.Audit.Append(e); err != nil {
 		g.Log.WithError(err).WithField("event", kind).Error("writing audit record")
 	}
-}
-
-// cardMessage says in plain words what went wrong with the card.
-func cardMessage(err error) *ui.Message {
-	switch {
-	case errors.Is(err, device.ErrBlocked):
-		return &ui.Message{Title: "Your smartcard is locked",
-			Body: "The passcode was entered wrongly too many times, so the card has locked itself.",
-			Next: "Take your card out. Your registration authority (RA) can unlock it."}
-	case errors.Is(err, device.ErrCardRemoved), errors.Is(err, device.ErrNoCard):
-		return &ui.Message{Title: "The card was taken out", Body: "The card left the reader before sign-in finished.",
-			Next: "Insert your smartcard again.", Warn: true}
-	}
-	return &ui.Message{Title: "This card cannot be read",
-		Body: "The card in the reader is not an NHS smartcard this kiosk can use, or it did not answer.",
-		Next: "Take the card out and insert it again, chip first and facing up. If it happens again, call the IT service desk."}
-}
-
-// signInMessage explains a sign-in that failed after the passcode.
-func signInMessage(err error) *ui.Message {
-	if errors.Is(err, spine.ErrAccessDenied) {
-		return &ui.Message{Title: "The identity service did not accept your card",
-			Body: "Your card was read, but the NHS identity service refused it.",
-			Next: "Call your registration authority: the card may be revoked or not yet registered."}
-	}
-	if m := messageFor(err); m != nil && !strings.HasPrefix(m.Title, "Something") {
-		return m
-	}
-	return &ui.Message{Title: "Sign-in did not finish",
-		Body: "The kiosk could not prove your card to the NHS identity service.",
-		Next: "Enter your passcode again. If it keeps happening, follow the downtime process and call the IT service desk."}
 }
