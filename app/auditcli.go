@@ -72,20 +72,10 @@ func openStore(cfg config.Config, log logrus.FieldLogger) (*store.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("making data folder: %w", err)
 	}
-	db, err := openDB(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
+	db, err := accountability.OpenStore(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
 	if err != nil {
 		return nil, fmt.Errorf("opening the kiosk database: %w", err)
 	}
-	return db, nil
-}
-
-// openDB opens a database with the kiosk's rule for the staff records.
-func openDB(path, keyPath string, log logrus.FieldLogger) (*store.DB, error) {
-	db, err := store.Open(path, keyPath, log)
-	if err != nil {
-		return nil, err
-	}
-	db.UseStaffRule(accountability.StaffRule{})
 	return db, nil
 }
 

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/build"
 	"github.com/nhs-cpis/kiosk/app/check"
-	"github.com/nhs-cpis/kiosk/app/config"
-	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -374,18 +371,3 @@ func readinessRows(items []accountability.ReadinessItem) []ui.ReadinessRow {
 }
 
 // ---- at start ----
-
-// StartAccountability is what the kiosk does for accountability as it
-// starts: it audits a configuration that differs from the last start,
-// purges audit records past their retention, and returns the service for
-// the lead's screens (Kiosk.UseAccountability). Nothing here stops the
-// kiosk: failures are logged.
-func (p *Program) StartAccountability() *accountability.Accountability {
-	a := accountability.NewAccountability(p.db, p.cfg, p.setting, p.log.WithField("component", "audit"))
-	a.Baseline = itstatus.BaselineEvidence(p.cfg.DataDir, time.Now)
-	if err := config.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
-		p.log.WithError(err).Error("auditing the configuration")
-	}
-	a.PurgeAtStart()
-	return a
-}

@@ -21,20 +21,8 @@ import (
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/spine"
-	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/store"
 )
-
-// registerCards tells the sandbox's identity service about the virtual
-// cards, so that their signatures verify against the keys it holds.
-func registerCards(s *sandbox.Server) {
-	for _, u := range vcard.Users {
-		s.RegisterCard(u.ID, u.PublicKey(), cpis.User{ID: u.ID, Name: u.Name, Roles: u.Roles})
-	}
-}
-
-// vpcdAddr is where vsmartcard's vpcd listens for reader n (00 00 is 35963).
-func vpcdAddr(n int) string { return fmt.Sprintf("127.0.0.1:%d", 35963+n) }
 
 // runVCard is `cpis-kiosk vcard`: a virtual smartcard in a vpcd reader.
 func runVCard(args []string, stdout, stderr io.Writer) int {
@@ -51,7 +39,7 @@ func runVCard(args []string, stdout, stderr io.Writer) int {
 		for _, u := range vcard.Users {
 			var roles []string
 			for _, r := range u.Roles {
-				roles = append(roles, fmt.Sprintf("%s at %s (%s)", r.JobRole, r.OrgCode, joinCodes(r.Activity)))
+				roles = append(roles, fmt.Sprintf("%s at %s (%s)", r.JobRole, r.OrgCode, cpis.JoinCodes(r.Activity)))
 			}
 			pass := u.Passcode
 			if u.Blocked {
@@ -73,7 +61,7 @@ func runVCard(args []string, stdout, stderr io.Writer) int {
 	log := logrus.New()
 	log.SetOutput(stderr)
 	fmt.Fprintf(stdout, "virtual card for %s inserted in vpcd reader %d; Ctrl-C (or SIGTERM) pulls it out\n", *user, *n)
-	if err := vcard.Run(ctx, *user, vpcdAddr(*n), log.WithField("component", "vcard")); err != nil && !errors.Is(err, context.Canceled) {
+	if err := vcard.Run(ctx, *user, vcard.Addr(*n), log.WithField("component", "vcard")); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "cpis-kiosk vcard: %v\n", err)
 		return 1
 	}
@@ -133,7 +121,7 @@ func runCard(p *Program, sub string, stdin io.Reader, stdout io.Writer) error {
 			if err := cpis.UsableHere(role); err != nil {
 				usable = "NOT usable here: " + messageFor(err).Body
 			}
-			fmt.Fprintf(stdout, "  role %s: %s at %s %s, codes %s; %s\n", role.ID, role.JobRole, role.OrgName, role.OrgCode, joinCodes(role.Activity), usable)
+			fmt.Fprintf(stdout, "  role %s: %s at %s %s, codes %s; %s\n", role.ID, role.JobRole, role.OrgName, role.OrgCode, cpis.JoinCodes(role.Activity), usable)
 		}
 		return nil
 	}

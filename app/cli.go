@@ -18,6 +18,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
+	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 
@@ -211,7 +212,7 @@ func runSandbox(c common, addr, state string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer s.Close()
-	registerCards(s)
+	vcard.Register(s)
 	pds, cp, id := s.Bases()
 	fmt.Fprintf(stdout, "Spine sandbox listening.\n  PDS:      %s\n  CP-IS:    %s\n  Identity: %s\n  CA:       %s\nPress Ctrl-C to stop.\n", pds, cp, id, s.CAFile())
 	sig := make(chan os.Signal, 1)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -79,7 +80,7 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 		t.Fatalf("the replay finished after %d kills, want 5", kills)
 	}
 
-	db, err := openDB(filepath.Join(data, "kiosk.db"), filepath.Join(data, "keys", "kiosk.key"), quiet())
+	db, err := accountability.OpenStore(filepath.Join(data, "kiosk.db"), filepath.Join(data, "keys", "kiosk.key"), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestCrashChild(t *testing.T) {
 // Enqueue has returned.
 func crashEnqueue(data string) error {
 	dbPath, keyPath := waiting.DrillPaths(data)
-	db, err := openDB(dbPath, keyPath, quiet())
+	db, err := accountability.OpenStore(dbPath, keyPath, quiet())
 	if err != nil {
 		return err
 	}

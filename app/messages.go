@@ -53,7 +53,7 @@ func messageFor(err error) *ui.Message {
 		return &ui.Message{Title: "The Spine gave an answer the kiosk cannot read",
 			Body: "The national service answered, but not in a form the kiosk understands.",
 			Next: "Try again in a minute. If it keeps happening, follow the downtime process and call the IT service desk."}
-	case errors.Is(err, ErrNoCardSignIn):
+	case errors.Is(err, cardsession.ErrNoCardSignIn):
 		return &ui.Message{Title: "Smartcard sign-in is not available yet",
 			Body: "This kiosk is set up for a real Spine, where only an NHS smartcard can sign in.",
 			Next: "Use the embedded sandbox for training, or call the IT service desk."}
@@ -147,7 +147,7 @@ func sessionView(st cardsession.State) ui.SessionView {
 	}
 	sv.UserName = st.User.Name
 	for _, r := range st.User.Roles {
-		rc := ui.RoleChoice{ID: r.ID, JobRole: r.JobRole, OrgName: r.OrgName, OrgCode: r.OrgCode, Codes: joinCodes(r.Activity)}
+		rc := ui.RoleChoice{ID: r.ID, JobRole: r.JobRole, OrgName: r.OrgName, OrgCode: r.OrgCode, Codes: cpis.JoinCodes(r.Activity)}
 		if err := cpis.UsableHere(r); err != nil {
 			rc.Why = messageFor(err).Body
 		} else {

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -11,9 +10,14 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/cpis"
+	"github.com/nhs-cpis/kiosk/device"
+	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/store"
@@ -61,7 +65,7 @@ func openProgram(cfg config.Config, setting cpis.Setting, log *logrus.Logger) (p
 			return nil, fmt.Errorf("starting the embedded Spine sandbox: %w", err)
 		}
 		p.closers = append(p.closers, p.sandbox)
-		registerCards(p.sandbox)
+		vcard.Register(p.sandbox)
 		sc.PDSBase, sc.CPISBase, sc.IdentityBase = p.sandbox.Bases()
 		caFile = p.sandbox.CAFile()
 	}
@@ -91,15 +95,11 @@ func (p *Program) Close() {
 	p.closers = nil
 }
 
-// ErrNoCardSignIn means a real Spine is configured, and signing in to it
-// needs a smartcard; the sandbox's demo identity is refused there.
-var ErrNoCardSignIn = errors.New("a real Spine is configured: sign-in needs an NHS smartcard, and the demo identity is refused")
-
 // signIn gets the session. Until the smartcard reader is wired in, only the
 // embedded sandbox's clearly labelled demo user can sign in.
 func (p *Program) signIn(ctx context.Context) (check.Session, error) {
 	if !p.cfg.Embedded() {
-		return check.Session{}, ErrNoCardSignIn
+		return check.Session{}, cardsession.ErrNoCardSignIn
 	}
 	l, err := p.client.DemoLogin(ctx)
 	if err != nil {
@@ -120,4 +120,30 @@ func (p *Program) banner() ui.Banner {
 		org += " (" + p.cfg.Organisation.ODS + ")"
 	}
 	return ui.Banner{Setting: p.setting.Name(), Organisation: org}
+}
+
+// StartAccountability is what the kiosk does for accountability as it
+// starts: it audits a configuration that differs from the last start,
+// purges audit records past their retention, and returns the service for
+// the lead's screens (Kiosk.UseAccountability). Nothing here stops the
+// kiosk: failures are logged.
+func (p *Program) StartAccountability() *accountability.Accountability {
+	a := accountability.NewAccountability(p.db, p.cfg, p.setting, p.log.WithField("component", "audit"))
+	a.Baseline = itstatus.BaselineEvidence(p.cfg.DataDir, time.Now)
+	if err := config.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
+		p.log.WithError(err).Error("auditing the configuration")
+	}
+	a.PurgeAtStart()
+	return a
+}
+
+// statusMonitor prepares the running kiosk's status checks.
+func (p *Program) statusMonitor(r *device.Reader) (*itstatus.Monitor, error) {
+	pds, cp, id := p.cfg.Spine.PDS, p.cfg.Spine.CPIS, p.cfg.Spine.Identity
+	ca := ""
+	if p.sandbox != nil {
+		pds, cp, id = p.sandbox.Bases()
+		ca = p.sandbox.CAFile()
+	}
+	return itstatus.NewMonitor(p.cfg, r, p.db, pds, cp, id, ca, p.log.WithField("component", "status"))
 }

@@ -169,14 +169,14 @@ func TestReadinessPDFAndCSV(t *testing.T) {
 func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 	dir := t.TempDir()
 	dbPath, keyPath := filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key")
-	db, err := openDB(dbPath, keyPath, nil)
+	db, err := accountability.OpenStore(dbPath, keyPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	appendEvents(t, db, auditHistory())
 	db.Close()
 	flipAuditByte(t, dbPath, 3)
-	db, err = openDB(dbPath, keyPath, nil)
+	db, err = accountability.OpenStore(dbPath, keyPath, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

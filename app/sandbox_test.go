@@ -13,6 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/logging"
@@ -163,7 +164,7 @@ func TestSelftestCommandLogsNoPatient(t *testing.T) {
 	if nhsDigits.Match(raw) {
 		t.Error("the database holds an NHS number in clear")
 	}
-	db, err := openDB(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func (p *Program) selftest(out io.Writer, o selftestOptions) error {
 		return err
 	}
 	fmt.Fprintf(out, "selftest: signed in as %s, %s (%s), codes %s\n", sess.User.Name, sess.Role.JobRole,
-		sess.Role.OrgCode, joinCodes(sess.Role.Activity))
+		sess.Role.OrgCode, cpis.JoinCodes(sess.Role.Activity))
 	failures := 0
 	for _, nhs := range TestPatients {
 		if line, err := p.checkOne(ctx, sess, nhs); err != nil {
@@ -161,14 +161,6 @@ func residentMemory() string {
 		}
 	}
 	return "n/a"
-}
-
-func joinCodes(cs []cpis.ActivityCode) string {
-	s := make([]string, len(cs))
-	for i, c := range cs {
-		s[i] = string(c)
-	}
-	return strings.Join(s, ", ")
 }
 
 // cardSession signs in with the card in the reader and picks the role.

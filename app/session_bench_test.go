@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -67,7 +68,7 @@ func benchCards(b *testing.B, cycle func(*cardRig, vcard.User) (time.Duration, t
 func BenchmarkQueued100k(b *testing.B) {
 	const n = 100_000
 	dir := b.TempDir()
-	db, err := openDB(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
 	}
 	s, c, _ := startSandboxWith(t, sandbox.Options{TokenTTL: tokenTTL})
-	registerCards(s)
+	vcard.Register(s)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := device.NewReader(device.Options{Reader: readerName(n), Log: testLog(t)})
 	if err := r.Start(ctx); err != nil {
@@ -109,7 +109,7 @@ func (rig *cardRig) insert(id string) (pull func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		vcard.Insert(ctx, vpcdAddr(rig.n), vcard.NewCard(u))
+		vcard.Insert(ctx, vcard.Addr(rig.n), vcard.NewCard(u))
 	}()
 	return func() { cancel(); <-done }
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
+	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
 )
@@ -29,7 +30,7 @@ func storeCardRig(t *testing.T) (*cardRig, *store.DB) {
 		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
 	}
 	s, c, _ := startSandbox(t)
-	registerCards(s)
+	vcard.Register(s)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := device.NewReader(device.Options{Reader: readerName(testReader), Log: testLog(t)})
 	if err := r.Start(ctx); err != nil {

@@ -125,7 +125,7 @@ func TestRefusalNamesTheMissingCodes(t *testing.T) {
 // mustOpenDB opens a real database with the staff rule, as the kiosk does.
 func mustOpenDB(t testing.TB, dbPath, keyPath string) *store.DB {
 	t.Helper()
-	db, err := openDB(dbPath, keyPath, nil)
+	db, err := accountability.OpenStore(dbPath, keyPath, nil)
 	if err != nil {
 		t.Fatalf("opening database: %v", err)
 	}

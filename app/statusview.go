@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/nhs-cpis/kiosk/app/itstatus"
-	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -117,15 +116,4 @@ func level(s itstatus.StatusState) ui.StatusLevel {
 		return ui.StatusAmber
 	}
 	return ui.StatusGreen
-}
-
-// statusMonitor prepares the running kiosk's status checks.
-func (p *Program) statusMonitor(r *device.Reader) (*itstatus.Monitor, error) {
-	pds, cp, id := p.cfg.Spine.PDS, p.cfg.Spine.CPIS, p.cfg.Spine.Identity
-	ca := ""
-	if p.sandbox != nil {
-		pds, cp, id = p.sandbox.Bases()
-		ca = p.sandbox.CAFile()
-	}
-	return itstatus.NewMonitor(p.cfg, r, p.db, pds, cp, id, ca, p.log.WithField("component", "status"))
 }

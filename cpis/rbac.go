@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // ActivityCode is a national RBAC activity code on a smartcard role.
@@ -96,4 +97,13 @@ func UsableHere(r Role) error {
 		return ErrSilentReadOnly
 	}
 	return &PermissionError{Action: ActTrace, Missing: PerformTrace}
+}
+
+// JoinCodes lists codes for people: "B0264, B0107".
+func JoinCodes(cs []ActivityCode) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
 }

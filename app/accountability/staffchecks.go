@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/nhs-cpis/kiosk/cpis"
 
 	"github.com/nhs-cpis/kiosk/store"
@@ -213,3 +215,14 @@ func codesOrUnknown(c []string) string {
 
 // since30 is the readiness evidence window: a month of routine use.
 const EvidenceWindow = 30 * 24 * time.Hour
+
+// OpenStore opens the kiosk's database with the rule for the staff records:
+// every opener that may append to the audit uses it.
+func OpenStore(path, keyPath string, log logrus.FieldLogger) (*store.DB, error) {
+	db, err := store.Open(path, keyPath, log)
+	if err != nil {
+		return nil, err
+	}
+	db.UseStaffRule(StaffRule{})
+	return db, nil
+}

@@ -73,6 +73,10 @@ type State struct {
 	User      *cpis.User // known after sign-in, with the roles to choose from
 }
 
+// ErrNoCardSignIn means a real Spine is configured, and signing in to it
+// needs a smartcard; the sandbox's demo identity is refused there.
+var ErrNoCardSignIn = errors.New("a real Spine is configured: sign-in needs an NHS smartcard, and the demo identity is refused")
+
 // CardError is a card that could not be used: blocked, pulled out during
 // sign-in, or unreadable. Err is the device's typed error.
 type CardError struct{ Err error }

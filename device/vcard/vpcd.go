@@ -16,6 +16,10 @@ import (
 // a card. The second, "Virtual PCD 00 01", is on port 35964.
 const DefaultAddr = "127.0.0.1:35963"
 
+// Addr is where vpcd listens for reader n: "Virtual PCD 00 00" is 35963,
+// "Virtual PCD 00 01" 35964.
+func Addr(n int) string { return fmt.Sprintf("127.0.0.1:%d", 35963+n) }
+
 // ErrReaderClosed means the virtual reader hung up: pcscd stopped or
 // restarted, or another card took the slot.
 var ErrReaderClosed = errors.New("the virtual reader closed the connection")
