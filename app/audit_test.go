@@ -16,32 +16,12 @@ import (
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// testDB is a real database in a temporary folder.
-func testDB(t testing.TB) *store.DB {
-	t.Helper()
-	dir := t.TempDir()
-	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func testAccountability(t testing.TB, db *store.DB) *accountability.Accountability {
-	t.Helper()
-	cfg := config.Defaults()
-	cfg.DataDir = t.TempDir()
-	a := accountability.NewAccountability(db, cfg, cpis.EmergencyDepartment, quiet())
-	a.Loc = time.UTC
-	return a
-}
 
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
@@ -64,70 +44,10 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-var (
-	tDay  = time.Date(2026, 6, 20, 0, 0, 0, 0, time.UTC)
-	alex  = store.Event{UserID: "555000000010", UserName: "Alex Morgan", RoleID: "555000000010-01", JobRole: "Staff Nurse", OrgCode: "RXX01", Setting: "emergency-department", Codes: []string{"B0264", "B0107"}}
-	samP  = store.Event{UserID: "555000000011", UserName: "Sam Patel", RoleID: "555000000011-01", JobRole: "Receptionist", OrgCode: "RXX01", Setting: "emergency-department", Codes: []string{"B0264"}}
-	chris = store.Event{UserID: "555000000013", UserName: "Chris Taylor", RoleID: "555000000013-02", JobRole: "Paramedic", OrgCode: "RX9", Setting: "emergency-department", Codes: []string{"B0264", "B0107"}}
-)
-
-// ev is an audit record by who at hh:mm on tDay (plus days).
-func ev(who store.Event, days, hh, mm int, kind, nhs, outcome string) store.Event {
-	e := who
-	e.At = tDay.AddDate(0, 0, days).Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
-	e.Kind, e.NHS, e.Outcome = cpis.EventKind(kind), nhs, outcome
-	switch {
-	case outcome == "found":
-		e.Result = cpis.ResultFound
-	case outcome == "signed in":
-		e.Result = cpis.ResultDone
-	case kind == "alert-opened" && outcome == "opened":
-		e.Notified, e.Result = true, cpis.ResultNoAlert
-	case strings.HasPrefix(outcome, "refused"):
-		e.Result = cpis.ResultRefused
-	}
-	return e
-}
-
-// auditHistory is a day of a kiosk's audit: sign-ins, a check with the
-// alert opened, a refusal, downtime with a replay, a review sign-off.
-func auditHistory() []store.Event {
-	replay := ev(chris, 0, 11, 5, "replay", "9990300011", "alert (presented 2026-06-20T10:40:00Z)")
-	replay.Notified, replay.Replayed = true, true
-	queued := ev(chris, 0, 10, 40, "queued", "9990300011", "queued: nhs-number")
-	signed := store.Event{At: tDay.Add(12 * time.Hour), Kind: "review-signed-off", UserName: "Sam Lead", JobRole: "Named Nurse (RXX01)",
-		OrgCode: "RXX01", Setting: "emergency-department", NHS: "9990300011", Outcome: "alert"}
-	login := ev(alex, 0, 9, 0, "login", "", "signed in")
-	login.NHS = "9990276579" // not a patient event: never exported with a number
-	return []store.Event{
-		login,
-		ev(alex, 0, 9, 2, "trace", "9990276579", "found"),
-		ev(alex, 0, 9, 2, "silent-check", "9990276579", "alert present"),
-		ev(alex, 0, 9, 3, "alert-opened", "9990276579", "opened"),
-		ev(samP, 0, 9, 30, "login", "", "signed in"),
-		ev(samP, 0, 9, 31, "trace", "9990275831", "found"),
-		ev(samP, 0, 9, 32, "alert-opened", "9990275831", "refused: your role does not have code B0107, needed to open a Child Care Alert; your registration authority can add it to your smartcard"),
-		ev(chris, 0, 10, 39, "trace", "9990300011", "spine unavailable"),
-		queued,
-		replay,
-		signed,
-		ev(alex, 1, 8, 0, "card-removed", "", "session ended"),
-	}
-}
-
-func appendEvents(t testing.TB, db *store.DB, events []store.Event) {
-	t.Helper()
-	for _, e := range events {
-		if _, err := db.Append(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func TestAuditExportGolden(t *testing.T) {
-	db := testDB(t)
-	appendEvents(t, db, auditHistory())
-	a := testAccountability(t, db)
+	db := kiosktest.DB(t)
+	kiosktest.Append(t, db, kiosktest.AuditHistory())
+	a := kiosktest.Accountability(t, db)
 
 	rows, _, err := a.Rows(accountability.AuditFilter{})
 	if err != nil {
@@ -170,9 +90,9 @@ func TestAuditExportGolden(t *testing.T) {
 // The export after a real check against the sandbox, the times
 // normalised: every trace and opened alert is there.
 func TestAuditExportAfterSandboxCheck(t *testing.T) {
-	_, c, sess := startSandbox(t)
-	db := testDB(t)
-	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	_, c, sess := kiosktest.StartSandbox(t)
+	db := kiosktest.DB(t)
+	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	ctx := context.Background()
 	for _, nhs := range TestPatients {
 		p := check.NewPresentation(time.Now())
@@ -183,7 +103,7 @@ func TestAuditExportAfterSandboxCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a := testAccountability(t, db)
+	a := kiosktest.Accountability(t, db)
 	rows, _, err := a.Rows(accountability.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -200,10 +120,10 @@ func TestFlags(t *testing.T) {
 		var out []store.Event
 		for i := 0; i < n; i++ {
 			at := from + time.Duration(i)*step
-			out = append(out, ev(who, 0, 0, 0, "trace", fmt.Sprintf("99903%05d", i), "found"))
-			out[len(out)-1].At = tDay.Add(at)
-			o := ev(who, 0, 0, 0, "alert-opened", fmt.Sprintf("99903%05d", i), "opened")
-			o.At = tDay.Add(at + time.Minute)
+			out = append(out, kiosktest.Ev(who, 0, 0, 0, "trace", fmt.Sprintf("99903%05d", i), "found"))
+			out[len(out)-1].At = kiosktest.Day.Add(at)
+			o := kiosktest.Ev(who, 0, 0, 0, "alert-opened", fmt.Sprintf("99903%05d", i), "opened")
+			o.At = kiosktest.Day.Add(at + time.Minute)
 			out = append(out, o)
 		}
 		return out
@@ -218,45 +138,45 @@ func TestFlags(t *testing.T) {
 		want   []string // kind@hh:mm by user
 	}{
 		{"trace then open: nothing", []store.Event{
-			ev(alex, 0, 9, 0, "trace", nhsA, "found"), ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day, nil},
+			kiosktest.Ev(kiosktest.Alex, 0, 9, 0, "trace", nhsA, "found"), kiosktest.Ev(kiosktest.Alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day, nil},
 		{"open with no trace", []store.Event{
-			ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day, []string{"no-presentation@09:05 Alex Morgan"}},
+			kiosktest.Ev(kiosktest.Alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day, []string{"no-presentation@09:05 Alex Morgan"}},
 		{"trace by someone else", []store.Event{
-			ev(chris, 0, 9, 0, "trace", nhsA, "found"), ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day,
+			kiosktest.Ev(kiosktest.Chris, 0, 9, 0, "trace", nhsA, "found"), kiosktest.Ev(kiosktest.Alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day,
 			[]string{"no-presentation@09:05 Alex Morgan"}},
 		{"trace of another patient", []store.Event{
-			ev(alex, 0, 9, 0, "trace", nhsB, "found"), ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day,
+			kiosktest.Ev(kiosktest.Alex, 0, 9, 0, "trace", nhsB, "found"), kiosktest.Ev(kiosktest.Alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day,
 			[]string{"no-presentation@09:05 Alex Morgan"}},
 		{"trace more than 4 hours before", []store.Event{
-			ev(alex, 0, 4, 0, "trace", nhsA, "found"), ev(alex, 0, 8, 1, "alert-opened", nhsA, "opened")}, day,
+			kiosktest.Ev(kiosktest.Alex, 0, 4, 0, "trace", nhsA, "found"), kiosktest.Ev(kiosktest.Alex, 0, 8, 1, "alert-opened", nhsA, "opened")}, day,
 			[]string{"no-presentation@08:01 Alex Morgan"}},
 		{"trace exactly 4 hours before", []store.Event{
-			ev(alex, 0, 4, 0, "trace", nhsA, "found"), ev(alex, 0, 8, 0, "alert-opened", nhsA, "opened")}, day, nil},
+			kiosktest.Ev(kiosktest.Alex, 0, 4, 0, "trace", nhsA, "found"), kiosktest.Ev(kiosktest.Alex, 0, 8, 0, "alert-opened", nhsA, "opened")}, day, nil},
 		{"a trace that found no one is no presentation", []store.Event{
-			ev(alex, 0, 9, 0, "trace", nhsA, "spine unavailable"), ev(alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day,
+			kiosktest.Ev(kiosktest.Alex, 0, 9, 0, "trace", nhsA, "spine unavailable"), kiosktest.Ev(kiosktest.Alex, 0, 9, 5, "alert-opened", nhsA, "opened")}, day,
 			[]string{"no-presentation@09:05 Alex Morgan"}},
 		{"a refused open is not an open", []store.Event{
-			ev(samP, 0, 9, 5, "alert-opened", nhsA, "refused: your role does not have code B0107")}, day, nil},
-		{"10 opens in an hour: not many", opens(alex, 10, 9*time.Hour, 5*time.Minute), day, nil},
-		{"11 opens in an hour: flagged once", opens(alex, 11, 9*time.Hour, 5*time.Minute), day,
+			kiosktest.Ev(kiosktest.SamP, 0, 9, 5, "alert-opened", nhsA, "refused: your role does not have code B0107")}, day, nil},
+		{"10 opens in an hour: not many", opens(kiosktest.Alex, 10, 9*time.Hour, 5*time.Minute), day, nil},
+		{"11 opens in an hour: flagged once", opens(kiosktest.Alex, 11, 9*time.Hour, 5*time.Minute), day,
 			[]string{"many-opens@09:01 Alex Morgan (11 alerts opened)"}},
-		{"14 opens in an hour: one flag, counting all", opens(alex, 14, 9*time.Hour, 4*time.Minute), day,
+		{"14 opens in an hour: one flag, counting all", opens(kiosktest.Alex, 14, 9*time.Hour, 4*time.Minute), day,
 			[]string{"many-opens@09:01 Alex Morgan (14 alerts opened)"}},
-		{"12 opens spread over 2 hours: not many", opens(alex, 12, 9*time.Hour, 11*time.Minute), day, nil},
-		{"two bursts: two flags", append(opens(alex, 11, 9*time.Hour, 5*time.Minute), opens(alex, 11, 13*time.Hour, 5*time.Minute)...), day,
+		{"12 opens spread over 2 hours: not many", opens(kiosktest.Alex, 12, 9*time.Hour, 11*time.Minute), day, nil},
+		{"two bursts: two flags", append(opens(kiosktest.Alex, 11, 9*time.Hour, 5*time.Minute), opens(kiosktest.Alex, 11, 13*time.Hour, 5*time.Minute)...), day,
 			[]string{"many-opens@09:01 Alex Morgan (11 alerts opened)", "many-opens@13:01 Alex Morgan (11 alerts opened)"}},
 		{"opening hours: before, at opening, at closing", []store.Event{
-			ev(alex, 0, 7, 59, "trace", nhsA, "found"), ev(alex, 0, 8, 0, "trace", nhsA, "found"),
-			ev(alex, 0, 19, 59, "search", "", "1 matches"), ev(alex, 0, 20, 0, "trace", nhsB, "found")}, open8to8,
+			kiosktest.Ev(kiosktest.Alex, 0, 7, 59, "trace", nhsA, "found"), kiosktest.Ev(kiosktest.Alex, 0, 8, 0, "trace", nhsA, "found"),
+			kiosktest.Ev(kiosktest.Alex, 0, 19, 59, "search", "", "1 matches"), kiosktest.Ev(kiosktest.Alex, 0, 20, 0, "trace", nhsB, "found")}, open8to8,
 			[]string{"out-of-hours@07:59 Alex Morgan", "out-of-hours@20:00 Alex Morgan"}},
 		{"overnight hours", []store.Event{
-			ev(alex, 0, 7, 59, "trace", nhsA, "found"), ev(alex, 0, 12, 0, "trace", nhsA, "found"),
-			ev(alex, 0, 23, 0, "trace", nhsB, "found")}, night,
+			kiosktest.Ev(kiosktest.Alex, 0, 7, 59, "trace", nhsA, "found"), kiosktest.Ev(kiosktest.Alex, 0, 12, 0, "trace", nhsA, "found"),
+			kiosktest.Ev(kiosktest.Alex, 0, 23, 0, "trace", nhsB, "found")}, night,
 			[]string{"out-of-hours@12:00 Alex Morgan"}},
-		{"24 hours: never out of hours", []store.Event{ev(alex, 0, 3, 0, "trace", nhsA, "found")}, day, nil},
-		{"sign-ins are not access to records", []store.Event{ev(alex, 0, 3, 0, "login", "", "signed in")}, open8to8, nil},
+		{"24 hours: never out of hours", []store.Event{kiosktest.Ev(kiosktest.Alex, 0, 3, 0, "trace", nhsA, "found")}, day, nil},
+		{"sign-ins are not access to records", []store.Event{kiosktest.Ev(kiosktest.Alex, 0, 3, 0, "login", "", "signed in")}, open8to8, nil},
 		{"replayed checks are the kiosk's own", func() []store.Event {
-			r := ev(chris, 0, 3, 0, "alert-opened", nhsA, "opened")
+			r := kiosktest.Ev(kiosktest.Chris, 0, 3, 0, "alert-opened", nhsA, "opened")
 			r.Replayed = true
 			return []store.Event{r}
 		}(), open8to8, nil},
@@ -312,7 +232,7 @@ func TestAccountabilityConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h := c.Hours(); h.String() != "08:00-20:00" || h.Open(tDay.Add(7*time.Hour)) || !h.Open(tDay.Add(8*time.Hour)) {
+	if h := c.Hours(); h.String() != "08:00-20:00" || h.Open(kiosktest.Day.Add(7*time.Hour)) || !h.Open(kiosktest.Day.Add(8*time.Hour)) {
 		t.Errorf("hours %v", h)
 	}
 	nurse := cpis.Role{ID: "555000000010-01", JobRole: "Staff Nurse", Activity: []cpis.ActivityCode{cpis.PerformTrace, cpis.ViewFlag}}
@@ -331,7 +251,7 @@ func TestAccountabilityConfig(t *testing.T) {
 // A change of configuration between starts is audited once, naming the
 // settings that changed.
 func TestConfigChangeAudited(t *testing.T) {
-	db := testDB(t)
+	db := kiosktest.DB(t)
 	cfg := config.Defaults()
 	cfg.DataDir = "/var/lib/cpis-kiosk"
 	for i, step := range []struct {
@@ -344,14 +264,14 @@ func TestConfigChangeAudited(t *testing.T) {
 		{func(c *config.Config) {}, ""},
 	} {
 		step.change(&cfg)
-		if err := config.RecordConfig(db, cfg, cpis.EmergencyDepartment, tDay.Add(time.Duration(i)*time.Hour)); err != nil {
+		if err := config.RecordConfig(db, cfg, cpis.EmergencyDepartment, kiosktest.Day.Add(time.Duration(i)*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		var last store.Event
 		n := 0
 		db.Events(func(e store.Event) error { last = e; n++; return nil })
 		switch {
-		case step.want == "" && last.At.Equal(tDay.Add(time.Duration(i)*time.Hour)):
+		case step.want == "" && last.At.Equal(kiosktest.Day.Add(time.Duration(i)*time.Hour)):
 			t.Errorf("step %d: an unchanged configuration was audited: %s", i, last.Outcome)
 		case step.want != "" && (last.Kind != cpis.EventConfigChanged || !strings.HasPrefix(last.Outcome, step.want)):
 			t.Errorf("step %d: audit %q, want %q", i, last.Outcome, step.want)

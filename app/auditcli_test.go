@@ -14,6 +14,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 )
 
 // flipAuditByte changes one byte of audit record seq in the closed
@@ -123,11 +124,11 @@ func TestAuditPurgeCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("CPIS_DATA_DIR", dir)
 	t.Setenv("CPIS_CONFIG", "")
-	db, err := openStore(config.Config{DataDir: dir, KeyDir: filepath.Join(dir, "keys")}, quiet())
+	db, err := openStore(config.Config{DataDir: dir, KeyDir: filepath.Join(dir, "keys")}, kiosktest.Quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendEvents(t, db, auditHistory()) // June 2026
+	kiosktest.Append(t, db, kiosktest.AuditHistory()) // June 2026
 	db.Close()
 	code, out, errOut := cli(t, "audit", "purge")
 	if code != 0 || !strings.Contains(out, "no record is older") {

@@ -13,6 +13,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -24,12 +25,12 @@ func leadKiosk(t *testing.T, s check.Session) (*Kiosk, *views, *store.DB, *accou
 	f := newFakeSpine()
 	f.patients[child.NHS] = child
 	f.plans[child.NHS] = []cpis.Plan{cpp}
-	db := testDB(t)
-	a := testAccountability(t, db)
+	db := kiosktest.DB(t)
+	a := kiosktest.Accountability(t, db)
 	a.Loc = time.Local
-	c := &check.Checker{Spine: f, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	c := &check.Checker{Spine: f, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
-	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, config.DefaultRoute, 0, v.show, quiet())
+	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, config.DefaultRoute, 0, v.show, kiosktest.Quiet())
 	k.UseAccountability(a)
 	k.Start()
 	k.SignIn(s)
@@ -151,9 +152,9 @@ func TestLeadScreensRefusedToOthers(t *testing.T) {
 // The audit screen reports a chain that breaks instead of the rows.
 func TestAuditScreenShowsBreak(t *testing.T) {
 	k, v, db, a := leadKiosk(t, nurse)
-	appendEvents(t, db, auditHistory())
+	kiosktest.Append(t, db, kiosktest.AuditHistory())
 	a.Log = brokenLog{db}
-	k.ShowAudit(ui.AuditFilter{From: tDay, To: tDay})
+	k.ShowAudit(ui.AuditFilter{From: kiosktest.Day, To: kiosktest.Day})
 	av := waitFor(t, v, "the audit", func(v ui.View) bool { return v.Screen == ui.ScreenAudit && !v.Busy.Active })
 	if !strings.HasPrefix(av.Account.Audit.Broken, "Audit record 4 has been removed") || len(av.Account.Audit.Rows) != 0 {
 		t.Errorf("audit of a broken log: %+v", av.Account.Audit)
@@ -170,9 +171,9 @@ func (b brokenLog) Verify() (store.Report, error) {
 // At start the kiosk audits its configuration and purges what is past
 // the retention, and the chain still verifies.
 func TestStartAccountability(t *testing.T) {
-	db := testDB(t)
-	old := auditHistory() // June 2026
-	appendEvents(t, db, old)
+	db := kiosktest.DB(t)
+	old := kiosktest.AuditHistory() // June 2026
+	kiosktest.Append(t, db, old)
 	cfg := config.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.AuditRetention = config.RetentionDays(30)

@@ -7,67 +7,17 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
-
-// startSandbox runs the real sandbox over HTTPS on loopback and returns a
-// client that trusts its CA and a signed-in demo session.
-func startSandbox(tb testing.TB) (*sandbox.Server, *spine.Client, check.Session) {
-	tb.Helper()
-	return startSandboxWith(tb, sandbox.Options{})
-}
-
-// startSandboxWith is startSandbox with options (a short token life, say).
-func startSandboxWith(tb testing.TB, o sandbox.Options) (*sandbox.Server, *spine.Client, check.Session) {
-	tb.Helper()
-	o.StateDir, o.Log = tb.TempDir(), quiet()
-	s, err := sandbox.New(o)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	c, sess := clientFor(tb, s)
-	return s, c, sess
-}
-
-// clientFor is a Spine client trusting the sandbox's CA, and a signed-in
-// demo session.
-func clientFor(tb testing.TB, s *sandbox.Server) (*spine.Client, check.Session) {
-	tb.Helper()
-	pool, err := spine.LoadCA(s.CAFile())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	pds, cp, id := s.Bases()
-	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool, Log: quiet()})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	l, err := c.DemoLogin(context.Background())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c, check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: true}
-}
-
-// reportLatency adds p50 and p99 in milliseconds to the benchmark's output.
-func reportLatency(b *testing.B, d []time.Duration) {
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	b.ReportMetric(ms(percentile(d, 50)), "p50-ms")
-	b.ReportMetric(ms(percentile(d, 99)), "p99-ms")
-}
 
 // latencies are the network delays each benchmark runs under: loopback,
 // and a delay per request like a Spine across the country.
@@ -76,7 +26,7 @@ var latencies = []time.Duration{0, 20 * time.Millisecond}
 func withLatency(b *testing.B, fn func(b *testing.B, s *sandbox.Server)) {
 	for _, d := range latencies {
 		b.Run("latency="+d.String(), func(b *testing.B) {
-			s, _, _ := startSandbox(b)
+			s, _, _ := kiosktest.StartSandbox(b)
 			if d > 0 {
 				s.SetFault(sandbox.Fault{Mode: sandbox.FaultSlow, Delay: d})
 			}
@@ -95,8 +45,8 @@ func BenchmarkCheck(b *testing.B) { withLatency(b, benchCheck) }
 func BenchmarkPlainSequential(b *testing.B) { withLatency(b, benchPlain) }
 
 func benchCheck(b *testing.B, s *sandbox.Server) {
-	c, sess := clientFor(b, s)
-	chk := &check.Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	c, sess := kiosktest.ClientFor(b, s)
+	chk := &check.Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	ctx := context.Background()
 	d := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
@@ -113,11 +63,11 @@ func benchCheck(b *testing.B, s *sandbox.Server) {
 		}
 		d = append(d, time.Since(start))
 	}
-	reportLatency(b, d)
+	kiosktest.ReportLatency(b, d)
 }
 
 func benchPlain(b *testing.B, s *sandbox.Server) {
-	_, sess := clientFor(b, s)
+	_, sess := kiosktest.ClientFor(b, s)
 	pool, _ := spine.LoadCA(s.CAFile())
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
 	pds, cp, _ := s.Bases()
@@ -152,5 +102,5 @@ func benchPlain(b *testing.B, s *sandbox.Server) {
 		get(cp+"/AuditEvent?patient:identifier="+id, map[string]string{"TraceID": uuid.NewString(), "IsUnscheduledAccessEvent": "false"})
 		d = append(d, time.Since(start))
 	}
-	reportLatency(b, d)
+	kiosktest.ReportLatency(b, d)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -36,7 +37,7 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-runs the test binary")
 	}
-	sb, _, _ := startSandbox(t)
+	sb, _, _ := kiosktest.StartSandbox(t)
 	data := t.TempDir()
 	env := []string{"CPIS_CRASH_CHILD=1", "CPIS_CRASH_DATA=" + data, "CPIS_CRASH_URL=" + sb.URL(), "CPIS_CRASH_CA=" + sb.CAFile()}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -80,7 +81,7 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 		t.Fatalf("the replay finished after %d kills, want 5", kills)
 	}
 
-	db, err := accountability.OpenStore(filepath.Join(data, "kiosk.db"), filepath.Join(data, "keys", "kiosk.key"), quiet())
+	db, err := accountability.OpenStore(filepath.Join(data, "kiosk.db"), filepath.Join(data, "keys", "kiosk.key"), kiosktest.Quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestCrashChild(t *testing.T) {
 	case "enqueue":
 		err = crashEnqueue(data)
 	case "replay":
-		err = waiting.DrillReplay(context.Background(), os.Stdout, quiet(), data,
+		err = waiting.DrillReplay(context.Background(), os.Stdout, kiosktest.Quiet(), data,
 			base+sandbox.PDSPath, base+sandbox.CPISPath, base+sandbox.IdentityPath, ca, -1)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Getenv("CPIS_CRASH_MODE"))
@@ -150,7 +151,7 @@ func TestCrashChild(t *testing.T) {
 // Enqueue has returned.
 func crashEnqueue(data string) error {
 	dbPath, keyPath := waiting.DrillPaths(data)
-	db, err := accountability.OpenStore(dbPath, keyPath, quiet())
+	db, err := accountability.OpenStore(dbPath, keyPath, kiosktest.Quiet())
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -81,14 +82,14 @@ func TestLinkFollowsTheSandbox(t *testing.T) {
 		{Mode: sandbox.FaultMalformed},
 	} {
 		t.Run(f.Mode.String(), func(t *testing.T) {
-			s, _, _ := startSandbox(t)
+			s, _, _ := kiosktest.StartSandbox(t)
 			c, sess := shortClient(t, s, 300*time.Millisecond)
 			var probes atomic.Int32
 			link := waiting.NewLink(func(ctx context.Context) error {
 				probes.Add(1)
 				_, err := c.Patient(ctx, sess.Spine(), "9990276579")
 				return err
-			}, quiet())
+			}, kiosktest.Quiet())
 			link.Backoff = waiting.Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond}
 			ch := newChanges()
 			link.OnChange = ch.on
@@ -122,7 +123,7 @@ func TestLinkFollowsTheSandbox(t *testing.T) {
 // A refusal with an OperationOutcome is the Spine working: it neither
 // puts the link down nor keeps a probe from bringing it back.
 func TestLinkRefusalIsNotDowntime(t *testing.T) {
-	_, c, sess := startSandbox(t)
+	_, c, sess := kiosktest.StartSandbox(t)
 	_, err := c.Patient(context.Background(), sess.Spine(), "9111231130")
 	if !errors.Is(err, spine.ErrNotFound) {
 		t.Fatalf("unknown patient: %v", err)
@@ -130,7 +131,7 @@ func TestLinkRefusalIsNotDowntime(t *testing.T) {
 	link := waiting.NewLink(func(ctx context.Context) error {
 		_, err := c.Patient(ctx, sess.Spine(), "9111231130") // 404: the Spine answered
 		return err
-	}, quiet())
+	}, kiosktest.Quiet())
 	link.Backoff = waiting.Backoff{Min: time.Millisecond, Max: time.Millisecond}
 	if link.Failed(err) || link.Failed(nil) || link.Failed(context.Canceled) {
 		t.Fatal("a refusal, nil or a cancellation counted as downtime")
@@ -154,7 +155,7 @@ func TestLinkProbesOnTheBackoffSchedule(t *testing.T) {
 	fire := make(chan time.Time)
 	link := waiting.NewLink(func(context.Context) error {
 		return &spine.Error{Op: "probe", Err: spine.ErrUnavailable}
-	}, quiet())
+	}, kiosktest.Quiet())
 	link.Backoff.Rand = func() float64 { return 0 }
 	link.After = func(d time.Duration) <-chan time.Time {
 		waits <- d
@@ -193,7 +194,7 @@ func shortClient(t *testing.T, s *sandbox.Server, timeout time.Duration) (*spine
 		t.Fatal(err)
 	}
 	pds, cp, id := s.Bases()
-	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool, Timeout: timeout, Log: quiet()})
+	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool, Timeout: timeout, Log: kiosktest.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	logtest "github.com/sirupsen/logrus/hooks/test"
 
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 )
 
@@ -63,7 +64,7 @@ func TestDrillKill(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	_, err := waiting.Drill(ctx, &out, waiting.DrillOptions{Patients: 30, Kill: true, Exe: os.Args[0],
-		ExeArgs: []string{"-test.run=^TestDrillChild$", "--"}, Log: quiet()})
+		ExeArgs: []string{"-test.run=^TestDrillChild$", "--"}, Log: kiosktest.Quiet()})
 	if err != nil {
 		t.Fatalf("Drill: %v (printed %q)", err, out.String())
 	}

@@ -2,16 +2,14 @@ package app
 
 import (
 	"errors"
-	"io"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -33,18 +31,12 @@ var (
 		Authority: cpis.LocalAuthority{Name: "Leeds City Council", OfficeHours: "01632 960001", OutOfHours: "01632 960002"}}
 )
 
-func quiet() logrus.FieldLogger {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return l
-}
-
 func newTestKiosk(t *testing.T, f *fakeSpine, s check.Session) (*Kiosk, *views, *memAudit) {
 	t.Helper()
 	a := &memAudit{}
-	c := &check.Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	c := &check.Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
-	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, config.DefaultRoute, 0, v.show, quiet())
+	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, config.DefaultRoute, 0, v.show, kiosktest.Quiet())
 	k.Start()
 	k.SignIn(s)
 	t.Cleanup(k.Shutdown)
@@ -210,9 +202,9 @@ func TestKioskIdleWipes(t *testing.T) {
 	f := newFakeSpine()
 	f.patients[child.NHS] = child
 	a := &memAudit{}
-	c := &check.Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	c := &check.Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
-	k := NewKiosk(c, ui.Banner{}, config.DefaultRoute, 50*time.Millisecond, v.show, quiet())
+	k := NewKiosk(c, ui.Banner{}, config.DefaultRoute, 50*time.Millisecond, v.show, kiosktest.Quiet())
 	t.Cleanup(k.Shutdown)
 	k.SignIn(nurse)
 	k.TraceNHS("9990276579")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
@@ -26,9 +27,9 @@ func statuses(items []accountability.ReadinessItem) map[string]string {
 }
 
 func TestReadinessFromEvidence(t *testing.T) {
-	db := testDB(t)
-	a := testAccountability(t, db)
-	now := tDay.AddDate(0, 0, 40)
+	db := kiosktest.DB(t)
+	a := kiosktest.Accountability(t, db)
+	now := kiosktest.Day.AddDate(0, 0, 40)
 	a.Now = func() time.Time { return now }
 
 	// Nothing yet, on the embedded sandbox.
@@ -49,13 +50,13 @@ func TestReadinessFromEvidence(t *testing.T) {
 	// a week ago, a drill passed, two items recorded, a real Spine.
 	week := now.AddDate(0, 0, -7)
 	at := func(e store.Event, d time.Duration) store.Event { e.At = week.Add(d); return e }
-	appendEvents(t, db, []store.Event{
-		at(ev(alex, 0, 0, 0, "login", "", "signed in"), 0),
-		at(ev(alex, 0, 0, 0, "trace", "9990276579", "found"), time.Minute),
-		at(ev(alex, 0, 0, 0, "alert-opened", "9990276579", "opened"), 2*time.Minute),
-		at(ev(alex, 0, 0, 0, "trace", "9990275831", "found"), 3*time.Minute),
-		at(ev(alex, 0, 0, 0, "alert-opened", "9990275831", "opened"), 4*time.Minute),
-		at(ev(samP, 0, 0, 0, "login", "", "signed in"), 5*time.Minute),
+	kiosktest.Append(t, db, []store.Event{
+		at(kiosktest.Ev(kiosktest.Alex, 0, 0, 0, "login", "", "signed in"), 0),
+		at(kiosktest.Ev(kiosktest.Alex, 0, 0, 0, "trace", "9990276579", "found"), time.Minute),
+		at(kiosktest.Ev(kiosktest.Alex, 0, 0, 0, "alert-opened", "9990276579", "opened"), 2*time.Minute),
+		at(kiosktest.Ev(kiosktest.Alex, 0, 0, 0, "trace", "9990275831", "found"), 3*time.Minute),
+		at(kiosktest.Ev(kiosktest.Alex, 0, 0, 0, "alert-opened", "9990275831", "opened"), 4*time.Minute),
+		at(kiosktest.Ev(kiosktest.SamP, 0, 0, 0, "login", "", "signed in"), 5*time.Minute),
 		// An old drill that failed, then one that passed: the last counts.
 		{At: week.AddDate(0, 0, -20), Kind: cpis.EventDrill, Result: cpis.ResultFailed, Outcome: "failed: presented 10, queued 10, replayed 9, lost 1"},
 		{At: week, Kind: cpis.EventDrill, Result: cpis.ResultPassed, Outcome: "passed: presented 100, queued 100, replayed 100, lost 0, duplicate notifications 0, review items 31"},
@@ -117,7 +118,7 @@ func TestReadinessPDFAndCSV(t *testing.T) {
 		{ID: "baseline", Steps: "Steps 13, 14", Title: "Environment baseline (WES) passed", Status: accountability.StatusNotChecked,
 			Evidence: "Not checked: the IT status's baseline check is not wired in to this page."},
 		{ID: "go-no-go", Steps: "Step 25", Title: "Go/no go call held with the implementation manager", Status: accountability.StatusReady, Manual: true,
-			By: "Pat Lead", At: tDay, Evidence: "Recorded by Pat Lead, 20 Jun 2026 00:00. Call with Jo Smith – minutes ref. CPIS/25"},
+			By: "Pat Lead", At: kiosktest.Day, Evidence: "Recorded by Pat Lead, 20 Jun 2026 00:00. Call with Jo Smith – minutes ref. CPIS/25"},
 	}
 	for i := 0; i < 12; i++ { // enough to need a second page
 		items = append(items, accountability.ReadinessItem{ID: "filler", Steps: "Step 99", Title: "Another item", Status: accountability.StatusNotReady,
@@ -127,7 +128,7 @@ func TestReadinessPDFAndCSV(t *testing.T) {
 	pdfPath := filepath.Join(dir, "readiness.pdf")
 	var buf bytes.Buffer
 	if err := accountability.WriteReadinessPDF(&buf, items, accountability.ReadinessHeader{Organisation: "Sandbox General Hospital (RXX01)",
-		Setting: "Emergency department", At: tDay}); err != nil {
+		Setting: "Emergency department", At: kiosktest.Day}); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")) {
@@ -173,7 +174,7 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appendEvents(t, db, auditHistory())
+	kiosktest.Append(t, db, kiosktest.AuditHistory())
 	db.Close()
 	flipAuditByte(t, dbPath, 3)
 	db, err = accountability.OpenStore(dbPath, keyPath, nil)
@@ -181,7 +182,7 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	a := accountability.NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, quiet())
+	a := accountability.NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, kiosktest.Quiet())
 	items, err := a.Readiness()
 	if err != nil {
 		t.Fatal(err)
@@ -205,12 +206,12 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 // kiosk keeps (status.go).
 func TestReadinessBaselineFromStatus(t *testing.T) {
 	dir := t.TempDir()
-	now := tDay
+	now := kiosktest.Day
 	check := itstatus.BaselineEvidence(dir, func() time.Time { return now })
 	if ok, why := check(); ok || !strings.Contains(why, "No IT status check found") {
 		t.Errorf("no snapshot: %v %q", ok, why)
 	}
-	st := itstatus.Status{Checked: tDay.Add(-time.Hour), Lines: []itstatus.StatusLine{
+	st := itstatus.Status{Checked: kiosktest.Day.Add(-time.Hour), Lines: []itstatus.StatusLine{
 		{ID: "reader", Title: "Smartcard reader", State: itstatus.StateGreen},
 		{ID: "baseline.os", Title: "Operating system", Result: itstatus.ResultPass},
 		{ID: "baseline.tz", Title: "Time zone", Result: itstatus.ResultWarn},

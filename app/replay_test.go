@@ -19,6 +19,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -43,7 +44,7 @@ func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *r
 	t.Helper()
 	opts.StateDir = t.TempDir()
 	if opts.Log == nil {
-		opts.Log = quiet()
+		opts.Log = kiosktest.Quiet()
 	}
 	sb, err := sandbox.New(opts)
 	if err != nil {
@@ -284,7 +285,7 @@ func TestReplayDemographics(t *testing.T) {
 // An NHS number PDS does not know is moved aside for review; the entries
 // behind it are replayed.
 func TestReplayDeadLetterDoesNotBlock(t *testing.T) {
-	e := newReplayEnv(t, sandbox.Options{}, quiet())
+	e := newReplayEnv(t, sandbox.Options{}, kiosktest.Quiet())
 	first := e.present(t, "9990276579", cpis.SearchQuery{})
 	bad := e.present(t, "9111231130", cpis.SearchQuery{})
 	last := e.present(t, "9990275831", cpis.SearchQuery{})
@@ -326,7 +327,7 @@ func (r *recordingAfter) after(d time.Duration) <-chan time.Time {
 // A 429 is waited out for as long as Retry-After says, without calling
 // the Spine down; nothing is lost.
 func TestReplayObeysRetryAfter(t *testing.T) {
-	e := newReplayEnv(t, sandbox.Options{}, quiet())
+	e := newReplayEnv(t, sandbox.Options{}, kiosktest.Quiet())
 	rec := &recordingAfter{asked: make(chan time.Duration, 100)}
 	e.rep.After = rec.after
 	e.rep.Poll = time.Hour
@@ -370,7 +371,7 @@ func TestReplayObeysRetryAfter(t *testing.T) {
 // The Spine fails mid-drain: the replayer backs off, the link goes down
 // and comes back, and the drain resumes where it stopped.
 func TestReplayResumesAfter5xx(t *testing.T) {
-	e := newReplayEnv(t, sandbox.Options{}, quiet())
+	e := newReplayEnv(t, sandbox.Options{}, kiosktest.Quiet())
 	ch := newChanges()
 	e.link.OnChange = ch.on
 	var ps []store.Presentation
@@ -419,7 +420,7 @@ func TestReplayPacesPDS(t *testing.T) {
 		paced    bool
 	}{{"paced", 0, true}, {"unpaced", -1, false}} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newReplayEnv(t, sandbox.Options{RateLimit: true}, quiet())
+			e := newReplayEnv(t, sandbox.Options{RateLimit: true}, kiosktest.Quiet())
 			e.rep.PDSInterval = tc.interval
 			var ps []store.Presentation
 			for i := 0; i < 12; i++ {
@@ -446,7 +447,7 @@ func TestReplayPacesPDS(t *testing.T) {
 // An expired or refused kiosk session is renewed, not held against the
 // entries.
 func TestReplayRenewsADeniedSession(t *testing.T) {
-	e := newReplayEnv(t, sandbox.Options{}, quiet())
+	e := newReplayEnv(t, sandbox.Options{}, kiosktest.Quiet())
 	p := e.present(t, "9990276579", cpis.SearchQuery{})
 	signIns := 0
 	real := e.rep.SignIn
@@ -472,7 +473,7 @@ func TestReplayRenewsADeniedSession(t *testing.T) {
 // no rate limit and no pacing: trace, silent check and notifying query
 // per entry, with the durable Complete.
 func BenchmarkReplay(b *testing.B) {
-	e := newReplayEnv(b, sandbox.Options{}, quiet())
+	e := newReplayEnv(b, sandbox.Options{}, kiosktest.Quiet())
 	e.rep.PDSInterval = -1
 	for i := 0; i < b.N; i++ {
 		e.present(b, withAlert[i%len(withAlert)], cpis.SearchQuery{})
@@ -487,7 +488,7 @@ func BenchmarkReplay(b *testing.B) {
 // making the same three requests per entry one after another, with no
 // store and no checks.
 func BenchmarkReplayPlainClient(b *testing.B) {
-	e := newReplayEnv(b, sandbox.Options{}, quiet())
+	e := newReplayEnv(b, sandbox.Options{}, kiosktest.Quiet())
 	pool, _ := spine.LoadCA(e.sb.CAFile())
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
 	pds, cp, _ := e.sb.Bases()

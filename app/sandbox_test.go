@@ -16,6 +16,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -26,9 +27,9 @@ import (
 // The check against the real sandbox over real HTTPS, one row per seed
 // patient kind.
 func TestCheckerAgainstSandbox(t *testing.T) {
-	s, c, sess := startSandbox(t)
+	s, c, sess := kiosktest.StartSandbox(t)
 	audit := &memAudit{}
-	chk := &check.Checker{Spine: c, Audit: audit, Setting: cpis.PaediatricWard, Now: time.Now, Log: quiet()}
+	chk := &check.Checker{Spine: c, Audit: audit, Setting: cpis.PaediatricWard, Now: time.Now, Log: kiosktest.Quiet()}
 	ctx := context.Background()
 	for _, tc := range []struct {
 		nhs        cpis.NHSNumber
@@ -99,8 +100,8 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 // Each way the Spine can fail reaches the nurse as plain words with a next
 // step, and nothing is left half-done.
 func TestCheckerSpineFaults(t *testing.T) {
-	s, c, sess := startSandbox(t)
-	chk := &check.Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.PaediatricWard, Now: time.Now, Log: quiet()}
+	s, c, sess := kiosktest.StartSandbox(t)
+	chk := &check.Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.PaediatricWard, Now: time.Now, Log: kiosktest.Quiet()}
 	for _, tc := range []struct {
 		fault sandbox.Fault
 		title string
@@ -164,7 +165,7 @@ func TestSelftestCommandLogsNoPatient(t *testing.T) {
 	if nhsDigits.Match(raw) {
 		t.Error("the database holds an NHS number in clear")
 	}
-	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), kiosktest.Quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

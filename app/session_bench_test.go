@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -59,7 +60,7 @@ func benchCards(b *testing.B, cycle func(*cardRig, vcard.User) (time.Duration, t
 		in, out := cycle(rig, u)
 		d = append(d, in+out)
 	}
-	reportLatency(b, d)
+	kiosktest.ReportLatency(b, d)
 }
 
 // BenchmarkQueued100k is the memory of a kiosk whose offline queue holds
@@ -68,7 +69,7 @@ func benchCards(b *testing.B, cycle func(*cardRig, vcard.User) (time.Duration, t
 func BenchmarkQueued100k(b *testing.B) {
 	const n = 100_000
 	dir := b.TempDir()
-	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), quiet())
+	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), kiosktest.Quiet())
 	if err != nil {
 		b.Fatal(err)
 	}

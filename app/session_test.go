@@ -13,6 +13,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
@@ -50,7 +51,7 @@ func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 	if os.Getenv("CPIS_NO_PCSCD") == "1" {
 		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
 	}
-	s, c, _ := startSandboxWith(t, sandbox.Options{TokenTTL: tokenTTL})
+	s, c, _ := kiosktest.StartSandboxWith(t, sandbox.Options{TokenTTL: tokenTTL})
 	vcard.Register(s)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := device.NewReader(device.Options{Reader: readerName(n), Log: testLog(t)})
@@ -65,9 +66,9 @@ func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 		t.Fatal("pcscd is not running: start it (scripts/test does) or set CPIS_NO_PCSCD=1 where it cannot run")
 	}
 	a := &memAudit{}
-	chk := &check.Checker{Spine: c, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	chk := &check.Checker{Spine: c, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
-	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, idle, v.show, quiet())
+	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, idle, v.show, kiosktest.Quiet())
 	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: a, Host: sessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
 	if tokenTTL > 0 {
 		g.RenewBefore = tokenTTL / 2

@@ -13,6 +13,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
@@ -29,7 +30,7 @@ func storeCardRig(t *testing.T) (*cardRig, *store.DB) {
 	if os.Getenv("CPIS_NO_PCSCD") == "1" {
 		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
 	}
-	s, c, _ := startSandbox(t)
+	s, c, _ := kiosktest.StartSandbox(t)
 	vcard.Register(s)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := device.NewReader(device.Options{Reader: readerName(testReader), Log: testLog(t)})
@@ -43,10 +44,10 @@ func storeCardRig(t *testing.T) (*cardRig, *store.DB) {
 	if !r.Status().ServiceUp {
 		t.Fatal("pcscd is not running: start it (scripts/test does)")
 	}
-	db := testDB(t)
-	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: quiet()}
+	db := kiosktest.DB(t)
+	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
-	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, 0, v.show, quiet())
+	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, 0, v.show, kiosktest.Quiet())
 	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: db, Host: sessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
 	k.UseGate(g)
 	g.Start(ctx)
@@ -152,7 +153,7 @@ func TestStaffAccessProvenWithCard(t *testing.T) {
 		t.Errorf("the audit does not verify: %v", err)
 	}
 
-	a := accountability.NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, quiet())
+	a := accountability.NewAccountability(db, config.Defaults(), cpis.EmergencyDepartment, kiosktest.Quiet())
 	var out bytes.Buffer
 	if err := a.PrintStaffChecks(&out); err != nil {
 		t.Fatal(err)

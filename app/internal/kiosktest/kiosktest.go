@@ -1,0 +1,173 @@
+// Package kiosktest holds what the kiosk's tests share: the real sandbox
+// over HTTPS with a signed-in demo session, a real database in a temporary
+// folder, a day of audit records, and a logger that writes nowhere. Only
+// tests import it.
+package kiosktest
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/cpis"
+	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+// Quiet is a logger that writes nowhere.
+func Quiet() logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
+
+// StartSandbox runs the real sandbox over HTTPS on loopback and returns a
+// client that trusts its CA and a signed-in demo session.
+func StartSandbox(tb testing.TB) (*sandbox.Server, *spine.Client, check.Session) {
+	tb.Helper()
+	return StartSandboxWith(tb, sandbox.Options{})
+}
+
+// StartSandboxWith is StartSandbox with options (a short token life, say).
+func StartSandboxWith(tb testing.TB, o sandbox.Options) (*sandbox.Server, *spine.Client, check.Session) {
+	tb.Helper()
+	o.StateDir, o.Log = tb.TempDir(), Quiet()
+	s, err := sandbox.New(o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	c, sess := ClientFor(tb, s)
+	return s, c, sess
+}
+
+// ClientFor is a Spine client trusting the sandbox's CA, and a signed-in
+// demo session.
+func ClientFor(tb testing.TB, s *sandbox.Server) (*spine.Client, check.Session) {
+	tb.Helper()
+	pool, err := spine.LoadCA(s.CAFile())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pds, cp, id := s.Bases()
+	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool, Log: Quiet()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l, err := c.DemoLogin(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c, check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: true}
+}
+
+// ReportLatency adds p50 and p99 in milliseconds to the benchmark's output.
+func ReportLatency(b *testing.B, d []time.Duration) {
+	slices.Sort(d)
+	at := func(p int) float64 {
+		if len(d) == 0 {
+			return 0
+		}
+		return float64(d[(len(d)-1)*p/100].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(50), "p50-ms")
+	b.ReportMetric(at(99), "p99-ms")
+}
+
+// DB is a real database, with the staff rule, in a temporary folder.
+func DB(t testing.TB) *store.DB {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Accountability reads db with the default configuration, in UTC.
+func Accountability(t testing.TB, db *store.DB) *accountability.Accountability {
+	t.Helper()
+	cfg := config.Defaults()
+	cfg.DataDir = t.TempDir()
+	a := accountability.NewAccountability(db, cfg, cpis.EmergencyDepartment, Quiet())
+	a.Loc = time.UTC
+	return a
+}
+
+// The audit fixtures' day and people.
+var (
+	Day   = time.Date(2026, 6, 20, 0, 0, 0, 0, time.UTC)
+	Alex  = store.Event{UserID: "555000000010", UserName: "Alex Morgan", RoleID: "555000000010-01", JobRole: "Staff Nurse", OrgCode: "RXX01", Setting: "emergency-department", Codes: []string{"B0264", "B0107"}}
+	SamP  = store.Event{UserID: "555000000011", UserName: "Sam Patel", RoleID: "555000000011-01", JobRole: "Receptionist", OrgCode: "RXX01", Setting: "emergency-department", Codes: []string{"B0264"}}
+	Chris = store.Event{UserID: "555000000013", UserName: "Chris Taylor", RoleID: "555000000013-02", JobRole: "Paramedic", OrgCode: "RX9", Setting: "emergency-department", Codes: []string{"B0264", "B0107"}}
+)
+
+// Ev is an audit record by who at hh:mm on Day (plus days), with the
+// result its words stand for.
+func Ev(who store.Event, days, hh, mm int, kind, nhs, outcome string) store.Event {
+	e := who
+	e.At = Day.AddDate(0, 0, days).Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
+	e.Kind, e.NHS, e.Outcome = cpis.EventKind(kind), nhs, outcome
+	switch {
+	case outcome == "found":
+		e.Result = cpis.ResultFound
+	case outcome == "signed in":
+		e.Result = cpis.ResultDone
+	case kind == "alert-opened" && outcome == "opened":
+		e.Notified, e.Result = true, cpis.ResultNoAlert
+	case strings.HasPrefix(outcome, "refused"):
+		e.Result = cpis.ResultRefused
+	}
+	return e
+}
+
+// AuditHistory is a day of a kiosk's audit: sign-ins, a check with the
+// alert opened, a refusal, downtime with a replay, a review sign-off.
+func AuditHistory() []store.Event {
+	replay := Ev(Chris, 0, 11, 5, "replay", "9990300011", "alert (presented 2026-06-20T10:40:00Z)")
+	replay.Notified, replay.Replayed = true, true
+	queued := Ev(Chris, 0, 10, 40, "queued", "9990300011", "queued: nhs-number")
+	signed := store.Event{At: Day.Add(12 * time.Hour), Kind: "review-signed-off", UserName: "Sam Lead", JobRole: "Named Nurse (RXX01)",
+		OrgCode: "RXX01", Setting: "emergency-department", NHS: "9990300011", Outcome: "alert"}
+	login := Ev(Alex, 0, 9, 0, "login", "", "signed in")
+	login.NHS = "9990276579" // not a patient event: never exported with a number
+	return []store.Event{
+		login,
+		Ev(Alex, 0, 9, 2, "trace", "9990276579", "found"),
+		Ev(Alex, 0, 9, 2, "silent-check", "9990276579", "alert present"),
+		Ev(Alex, 0, 9, 3, "alert-opened", "9990276579", "opened"),
+		Ev(SamP, 0, 9, 30, "login", "", "signed in"),
+		Ev(SamP, 0, 9, 31, "trace", "9990275831", "found"),
+		Ev(SamP, 0, 9, 32, "alert-opened", "9990275831", "refused: your role does not have code B0107, needed to open a Child Care Alert; your registration authority can add it to your smartcard"),
+		Ev(Chris, 0, 10, 39, "trace", "9990300011", "spine unavailable"),
+		queued,
+		replay,
+		signed,
+		Ev(Alex, 1, 8, 0, "card-removed", "", "session ended"),
+	}
+}
+
+// Append writes events to db.
+func Append(t testing.TB, db *store.DB, events []store.Event) {
+	t.Helper()
+	for _, e := range events {
+		if _, err := db.Append(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
