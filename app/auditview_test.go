@@ -1,14 +1,10 @@
 package app
 
 import (
-	"io"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
@@ -166,33 +162,4 @@ type brokenLog struct{ *store.DB }
 
 func (b brokenLog) Verify() (store.Report, error) {
 	return store.Report{Records: 3}, &store.Break{Seq: 4, Kind: store.BreakMissing}
-}
-
-// At start the kiosk audits its configuration and purges what is past
-// the retention, and the chain still verifies.
-func TestStartAccountability(t *testing.T) {
-	db := kiosktest.DB(t)
-	old := kiosktest.AuditHistory() // June 2026
-	kiosktest.Append(t, db, old)
-	cfg := config.Defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.AuditRetention = config.RetentionDays(30)
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	p := &Program{cfg: cfg, setting: cpis.EmergencyDepartment, log: log, db: db}
-	a := p.StartAccountability()
-	if a == nil || a.Baseline == nil {
-		t.Fatal("no accountability")
-	}
-	var kinds []cpis.EventKind
-	if err := db.Events(func(e store.Event) error { kinds = append(kinds, e.Kind); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if want := []cpis.EventKind{cpis.EventConfigChanged, cpis.EventAuditPurged}; !slices.Equal(kinds, want) {
-		t.Errorf("after start: %v, want %v", kinds, want)
-	}
-	rep, err := db.Verify()
-	if err != nil || rep.Checkpoint != uint64(len(old)) {
-		t.Errorf("after start: %+v %v", rep, err)
-	}
 }

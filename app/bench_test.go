@@ -46,7 +46,7 @@ func BenchmarkPlainSequential(b *testing.B) { withLatency(b, benchPlain) }
 
 func benchCheck(b *testing.B, s *sandbox.Server) {
 	c, sess := kiosktest.ClientFor(b, s)
-	chk := &check.Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
+	chk := &check.Checker{Spine: c, Audit: &kiosktest.MemAudit{}, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	ctx := context.Background()
 	d := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

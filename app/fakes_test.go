@@ -7,7 +7,6 @@ import (
 
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
-	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -83,29 +82,6 @@ func (f *fakeSpine) History(context.Context, spine.Session, cpis.NHSNumber) ([]c
 		return f.historyFn()
 	}
 	return []cpis.Access{{When: time.Now(), Who: "Demo Nurse", Role: "Staff Nurse", Organisation: "Sandbox General Hospital"}}, nil
-}
-
-// memAudit keeps audit events in memory.
-type memAudit struct {
-	mu     sync.Mutex
-	events []store.Event
-}
-
-func (m *memAudit) Append(e store.Event) (uint64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.events = append(m.events, e)
-	return uint64(len(m.events)), nil
-}
-
-func (m *memAudit) kinds() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var k []string
-	for _, e := range m.events {
-		k = append(k, string(e.Kind))
-	}
-	return k
 }
 
 // views records every View the kiosk publishes.

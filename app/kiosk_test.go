@@ -31,9 +31,9 @@ var (
 		Authority: cpis.LocalAuthority{Name: "Leeds City Council", OfficeHours: "01632 960001", OutOfHours: "01632 960002"}}
 )
 
-func newTestKiosk(t *testing.T, f *fakeSpine, s check.Session) (*Kiosk, *views, *memAudit) {
+func newTestKiosk(t *testing.T, f *fakeSpine, s check.Session) (*Kiosk, *views, *kiosktest.MemAudit) {
 	t.Helper()
-	a := &memAudit{}
+	a := &kiosktest.MemAudit{}
 	c := &check.Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
 	k := NewKiosk(c, ui.Banner{Setting: "Emergency department"}, config.DefaultRoute, 0, v.show, kiosktest.Quiet())
@@ -92,7 +92,7 @@ func TestKioskCheckFlow(t *testing.T) {
 	if len(f.opened) != 1 || f.opened[0].IdempotencyKey == "" {
 		t.Fatalf("want one notifying access with a key, got %+v", f.opened)
 	}
-	if got := audit.kinds(); !slices.Equal(got, []string{"trace", "silent-check", "alert-opened"}) {
+	if got := audit.Kinds(); !slices.Equal(got, []string{"trace", "silent-check", "alert-opened"}) {
 		t.Errorf("audit kinds %v", got)
 	}
 
@@ -131,7 +131,7 @@ func TestKioskBadNHSNumberKeepsText(t *testing.T) {
 	if view.EntryText != "999 027 6578" || !strings.Contains(view.Message.Body, "check digit") {
 		t.Fatalf("entry %q message %+v", view.EntryText, view.Message)
 	}
-	if len(audit.kinds()) != 0 {
+	if len(audit.Kinds()) != 0 {
 		t.Error("a malformed number reached the audit as a trace")
 	}
 }
@@ -201,7 +201,7 @@ func TestKioskWipeDropsLateAnswer(t *testing.T) {
 func TestKioskIdleWipes(t *testing.T) {
 	f := newFakeSpine()
 	f.patients[child.NHS] = child
-	a := &memAudit{}
+	a := &kiosktest.MemAudit{}
 	c := &check.Checker{Spine: f, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
 	k := NewKiosk(c, ui.Banner{}, config.DefaultRoute, 50*time.Millisecond, v.show, kiosktest.Quiet())

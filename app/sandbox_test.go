@@ -28,7 +28,7 @@ import (
 // patient kind.
 func TestCheckerAgainstSandbox(t *testing.T) {
 	s, c, sess := kiosktest.StartSandbox(t)
-	audit := &memAudit{}
+	audit := &kiosktest.MemAudit{}
 	chk := &check.Checker{Spine: c, Audit: audit, Setting: cpis.PaediatricWard, Now: time.Now, Log: kiosktest.Quiet()}
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -101,7 +101,7 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 // step, and nothing is left half-done.
 func TestCheckerSpineFaults(t *testing.T) {
 	s, c, sess := kiosktest.StartSandbox(t)
-	chk := &check.Checker{Spine: c, Audit: &memAudit{}, Setting: cpis.PaediatricWard, Now: time.Now, Log: kiosktest.Quiet()}
+	chk := &check.Checker{Spine: c, Audit: &kiosktest.MemAudit{}, Setting: cpis.PaediatricWard, Now: time.Now, Log: kiosktest.Quiet()}
 	for _, tc := range []struct {
 		fault sandbox.Fault
 		title string

@@ -34,7 +34,7 @@ type cardRig struct {
 	t      testing.TB
 	k      *Kiosk
 	views  *views
-	audit  *memAudit
+	audit  *kiosktest.MemAudit
 	reader *device.Reader
 	n      int // the vpcd reader
 	cancel context.CancelFunc
@@ -65,7 +65,7 @@ func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 	if !r.Status().ServiceUp {
 		t.Fatal("pcscd is not running: start it (scripts/test does) or set CPIS_NO_PCSCD=1 where it cannot run")
 	}
-	a := &memAudit{}
+	a := &kiosktest.MemAudit{}
 	chk := &check.Checker{Spine: c, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
 	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, idle, v.show, kiosktest.Quiet())
@@ -177,7 +177,7 @@ func TestSessionCardLifecycle(t *testing.T) {
 		t.Fatal("the card came out but the patient or the user is still in the View")
 	}
 	// Guide step 27, routine audit: logins, failed passcodes and removals are recorded.
-	kinds := strings.Join(rig.audit.kinds(), ",")
+	kinds := strings.Join(rig.audit.Kinds(), ",")
 	for _, want := range []string{"passcode-failed", "login", "trace", "card-removed"} {
 		if !strings.Contains(kinds, want) {
 			t.Errorf("audit %s lacks %s", kinds, want)
@@ -256,8 +256,8 @@ func TestSessionIdleLocksAndPasscodeUnlocks(t *testing.T) {
 	}
 	rig.k.SubmitPasscode("1234")
 	rig.gate(ui.GateOpen)
-	if !strings.Contains(strings.Join(rig.audit.kinds(), ","), "lock,unlock") {
-		t.Errorf("audit %v lacks lock then unlock", rig.audit.kinds())
+	if !strings.Contains(strings.Join(rig.audit.Kinds(), ","), "lock,unlock") {
+		t.Errorf("audit %v lacks lock then unlock", rig.audit.Kinds())
 	}
 }
 

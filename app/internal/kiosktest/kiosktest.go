@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -170,4 +171,28 @@ func Append(t testing.TB, db *store.DB, events []store.Event) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// MemAudit keeps audit events in memory: a fake where the test is about
+// what was recorded, not how.
+type MemAudit struct {
+	mu     sync.Mutex
+	events []store.Event
+}
+
+func (m *MemAudit) Append(e store.Event) (uint64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.events = append(m.events, e)
+	return uint64(len(m.events)), nil
+}
+
+func (m *MemAudit) Kinds() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var k []string
+	for _, e := range m.events {
+		k = append(k, string(e.Kind))
+	}
+	return k
 }
