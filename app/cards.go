@@ -17,6 +17,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/controller"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
@@ -119,7 +120,7 @@ func runCard(p *Program, sub string, stdin io.Reader, stdout io.Writer) error {
 		for _, role := range l.User.Roles {
 			usable := "usable here"
 			if err := cpis.UsableHere(role); err != nil {
-				usable = "NOT usable here: " + messageFor(err).Body
+				usable = "NOT usable here: " + controller.MessageFor(err).Body
 			}
 			fmt.Fprintf(stdout, "  role %s: %s at %s %s, codes %s; %s\n", role.ID, role.JobRole, role.OrgName, role.OrgCode, cpis.JoinCodes(role.Activity), usable)
 		}

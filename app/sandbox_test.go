@@ -16,6 +16,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/controller"
 	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -116,10 +117,10 @@ func TestCheckerSpineFaults(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%v: no error", tc.fault.Mode)
 		}
-		if m := messageFor(err); m == nil || m.Title != tc.title || m.Next == "" {
+		if m := controller.MessageFor(err); m == nil || m.Title != tc.title || m.Next == "" {
 			t.Errorf("%v: message %+v, want %q", tc.fault.Mode, m, tc.title)
 		}
-		if strings.Contains(messageFor(err).Body, "9990276579") {
+		if strings.Contains(controller.MessageFor(err).Body, "9990276579") {
 			t.Errorf("%v: the message repeats the NHS number", tc.fault.Mode)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/controller"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 )
@@ -82,9 +83,9 @@ func (p *Program) checkOne(ctx context.Context, sess check.Session, nhs cpis.NHS
 	t, err := p.check.Trace(ctx, sess, nhs, pres)
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("trace: %s", messageFor(err).Title)
+		return "", fmt.Errorf("trace: %s", controller.MessageFor(err).Title)
 	case t.CheckErr != nil:
-		return "", fmt.Errorf("silent check: %s", messageFor(t.CheckErr).Title)
+		return "", fmt.Errorf("silent check: %s", controller.MessageFor(t.CheckErr).Title)
 	case !t.Present:
 		return "", errors.New("no Child Care Alert found, but the test patient has one")
 	}
@@ -95,7 +96,7 @@ func (p *Program) checkOne(ctx context.Context, sess check.Session, nhs cpis.NHS
 	}
 	alert, err := p.check.Open(ctx, sess, nhs, pres)
 	if err != nil {
-		return "", fmt.Errorf("open: %s", messageFor(err).Title)
+		return "", fmt.Errorf("open: %s", controller.MessageFor(err).Title)
 	}
 	if len(alert.Plans) == 0 {
 		return "", errors.New("the alert opened with no visible plan")

@@ -12,6 +12,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/nhs-cpis/kiosk/app/cardsession"
+	"github.com/nhs-cpis/kiosk/app/controller"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -30,7 +31,7 @@ func (p *Program) runWindow() error {
 	w.SetFullScreen(p.cfg.Fullscreen)
 
 	var bind *ui.Binding
-	k := NewKiosk(p.check, p.banner(), p.cfg.SafeguardingRoute, p.cfg.IdleTimeout.Duration,
+	k := controller.NewKiosk(p.check, p.banner(), p.cfg.SafeguardingRoute, p.cfg.IdleTimeout.Duration,
 		func(v ui.View) { bind.Show(v) }, p.log.WithField("component", "kiosk"))
 	bind = ui.NewBinding(ui.New(w, k))
 	k.Start()
@@ -41,7 +42,7 @@ func (p *Program) runWindow() error {
 	if err := reader.Start(ctx); err != nil {
 		return fmt.Errorf("starting the smartcard reader: %w", err)
 	}
-	gate := &cardsession.Gatekeeper{Reader: reader, Identity: p.client, Audit: p.db, Host: sessionHost{k}, Setting: p.setting,
+	gate := &cardsession.Gatekeeper{Reader: reader, Identity: p.client, Audit: p.db, Host: controller.SessionHost{Kiosk: k}, Setting: p.setting,
 		Log: p.log.WithField("component", "session"), Now: time.Now}
 	k.UseGate(gate)
 	gate.Start(ctx)

@@ -1,4 +1,4 @@
-package app
+package controller
 
 import (
 	"context"
@@ -69,7 +69,7 @@ func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 	chk := &check.Checker{Spine: c, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
 	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, idle, v.show, kiosktest.Quiet())
-	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: a, Host: sessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
+	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: a, Host: SessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
 	if tokenTTL > 0 {
 		g.RenewBefore = tokenTTL / 2
 	}

@@ -1,4 +1,4 @@
-package app
+package controller
 
 import (
 	"bytes"
@@ -48,7 +48,7 @@ func storeCardRig(t *testing.T) (*cardRig, *store.DB) {
 	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
 	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, 0, v.show, kiosktest.Quiet())
-	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: db, Host: sessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
+	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: db, Host: SessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
 	k.UseGate(g)
 	g.Start(ctx)
 	t.Cleanup(func() {

@@ -1,4 +1,9 @@
-package app
+// Package controller maps the kiosk's use cases to its screens: it turns what
+// the user asks for into work on the capabilities (the check, the card
+// session, the checks that wait, IT status, accountability) off the UI
+// goroutine, and answers with a whole new ui.View. It is the one package
+// beside the composition root that imports ui.
+package controller
 
 import (
 	"context"
@@ -111,7 +116,7 @@ func (k *Kiosk) SignIn(s check.Session) {
 	k.v.Session = ui.SessionView{Gate: ui.GateOpen, UserName: s.User.Name}
 	k.v.Message = nil
 	if err := cpis.UsableHere(s.Role); err != nil {
-		k.v.Message = messageFor(err)
+		k.v.Message = MessageFor(err)
 	}
 	k.touch()
 	k.publish()
@@ -191,7 +196,7 @@ func (k *Kiosk) TraceNHS(text string) {
 	k.touch()
 	nhs, err := cpis.ParseNHSNumber(text)
 	if err != nil {
-		k.v.EntryText, k.v.Message = text, messageFor(err)
+		k.v.EntryText, k.v.Message = text, MessageFor(err)
 		k.publish()
 		return
 	}
@@ -218,7 +223,7 @@ func (k *Kiosk) traceLocked(nhs cpis.NHSNumber) {
 			k.v.Busy = ui.Busy{}
 			if err != nil {
 				k.v.EntryText = nhs.String()
-				k.v.Message = messageFor(err)
+				k.v.Message = MessageFor(err)
 				return
 			}
 			k.showPatient(t)
@@ -234,7 +239,7 @@ func (k *Kiosk) showPatient(t check.Traced) {
 	switch {
 	case t.CheckErr != nil:
 		k.v.Alert = ui.AlertUnknown
-		k.v.Message = messageFor(t.CheckErr)
+		k.v.Message = MessageFor(t.CheckErr)
 	case t.Present:
 		k.v.Alert = ui.AlertPresent
 	default:
@@ -290,7 +295,7 @@ func (k *Kiosk) Search(q cpis.SearchQuery) {
 			k.v.Busy = ui.Busy{}
 			switch {
 			case err != nil:
-				k.v.Message = messageFor(err)
+				k.v.Message = MessageFor(err)
 			case len(pts) == 0:
 				k.v.Message = &ui.Message{Title: "No patient found",
 					Body: "Nobody on the national register matches these details.",
@@ -342,7 +347,7 @@ func (k *Kiosk) AskOpenAlert() {
 	}
 	if k.sess != nil {
 		if err := cpis.Permit(k.sess.Role, cpis.ActOpenAlert); err != nil {
-			k.v.Message = messageFor(err)
+			k.v.Message = MessageFor(err)
 			k.publish()
 			return
 		}
@@ -373,7 +378,7 @@ func (k *Kiosk) ConfirmOpenAlert() {
 			}
 			k.v.Busy = ui.Busy{}
 			if err != nil && len(alert.Plans) == 0 {
-				k.v.Message = messageFor(err)
+				k.v.Message = MessageFor(err)
 				if spine.Retryable(err) && k.recordLocked(k.presentation(sess, p)) == nil {
 					// The query may have reached the Spine before the answer
 					// was lost: the replay uses the same key, so the local

@@ -1,4 +1,4 @@
-package app
+package controller
 
 import (
 	"context"
@@ -69,7 +69,7 @@ func (k *Kiosk) RecordPresentation(nhsText string, q cpis.SearchQuery) {
 		return
 	}
 	if err := cpis.Permit(sess.Role, cpis.ActTrace); err != nil {
-		k.v.Message = messageFor(err)
+		k.v.Message = MessageFor(err)
 		k.publish()
 		return
 	}
@@ -77,7 +77,7 @@ func (k *Kiosk) RecordPresentation(nhsText string, q cpis.SearchQuery) {
 	if nhsText != "" {
 		nhs, err := cpis.ParseNHSNumber(nhsText)
 		if err != nil {
-			k.v.EntryText, k.v.Message = nhsText, messageFor(err)
+			k.v.EntryText, k.v.Message = nhsText, MessageFor(err)
 			k.publish()
 			return
 		}

@@ -1,4 +1,4 @@
-package app
+package controller
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // messageFor turns an error into plain words: what happened and what to do
 // next. It decides by error type, never by reading the text, and never shows
 // a Go error string.
-func messageFor(err error) *ui.Message {
+func MessageFor(err error) *ui.Message {
 	var nhsErr *cpis.NHSError
 	var perm *cpis.PermissionError
 	switch {
@@ -126,7 +126,7 @@ func signInMessage(err error) *ui.Message {
 			Body: "Your card was read, but the NHS identity service refused it.",
 			Next: "Call your registration authority: the card may be revoked or not yet registered."}
 	}
-	if m := messageFor(err); m != nil && !strings.HasPrefix(m.Title, "Something") {
+	if m := MessageFor(err); m != nil && !strings.HasPrefix(m.Title, "Something") {
 		return m
 	}
 	return &ui.Message{Title: "Sign-in did not finish",
@@ -149,7 +149,7 @@ func sessionView(st cardsession.State) ui.SessionView {
 	for _, r := range st.User.Roles {
 		rc := ui.RoleChoice{ID: r.ID, JobRole: r.JobRole, OrgName: r.OrgName, OrgCode: r.OrgCode, Codes: cpis.JoinCodes(r.Activity)}
 		if err := cpis.UsableHere(r); err != nil {
-			rc.Why = messageFor(err).Body
+			rc.Why = MessageFor(err).Body
 		} else {
 			rc.Usable = true
 		}
@@ -170,16 +170,16 @@ func sessionMessage(problem error) *ui.Message {
 	case errors.As(problem, &se):
 		return signInMessage(se.Err)
 	}
-	return messageFor(problem)
+	return MessageFor(problem)
 }
 
 // sessionHost connects the card session to the controller.
-type sessionHost struct{ *Kiosk }
+type SessionHost struct{ *Kiosk }
 
-var _ cardsession.Host = sessionHost{}
+var _ cardsession.Host = SessionHost{}
 
-func (h sessionHost) SetSession(st cardsession.State, problem error) {
+func (h SessionHost) SetSession(st cardsession.State, problem error) {
 	h.Kiosk.SetSession(sessionView(st), sessionMessage(problem))
 }
-func (h sessionHost) Lock(st cardsession.State)    { h.Kiosk.Lock(sessionView(st)) }
-func (h sessionHost) SignOut(st cardsession.State) { h.Kiosk.SignOut(sessionView(st)) }
+func (h SessionHost) Lock(st cardsession.State)    { h.Kiosk.Lock(sessionView(st)) }
+func (h SessionHost) SignOut(st cardsession.State) { h.Kiosk.SignOut(sessionView(st)) }
