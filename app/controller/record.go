@@ -164,30 +164,37 @@ func (k *Kiosk) ShowQueue() {
 		return
 	}
 	k.dropPatient()
-	k.loadQueue()
 	k.screen(ui.ScreenQueue)
-	k.publish()
+	k.busy("Reading the queue…")
+	k.loadQueue()
 }
 
+// loadQueue reads the queue off the calling goroutine and shows it.
 func (k *Kiosk) loadQueue() {
-	rows, err := k.offline.QueueInfo()
-	dead, derr := k.offline.DeadLetters()
-	if err = errors.Join(err, derr); err != nil {
-		k.log.WithError(err).Error("reading the offline queue")
-		k.v.Message = storeMessage()
-		return
-	}
-	k.v.Queue = k.v.Queue[:0:0]
-	for _, r := range rows {
-		state := "waiting"
-		if r.Attempts > 0 {
-			state = "retrying (" + r.LastError + ")"
+	o := k.offline
+	k.run(func(context.Context) func() {
+		rows, err := o.QueueInfo()
+		dead, derr := o.DeadLetters()
+		return func() {
+			k.v.Busy = ui.Busy{}
+			if err = errors.Join(err, derr); err != nil {
+				k.log.WithError(err).Error("reading the offline queue")
+				k.v.Message = storeMessage()
+				return
+			}
+			k.v.Queue = k.v.Queue[:0:0]
+			for _, r := range rows {
+				state := "waiting"
+				if r.Attempts > 0 {
+					state = "retrying (" + r.LastError + ")"
+				}
+				k.v.Queue = append(k.v.Queue, queueRow(r, state))
+			}
+			for _, r := range dead {
+				k.v.Queue = append(k.v.Queue, queueRow(r, "moved aside: "+r.LastError))
+			}
 		}
-		k.v.Queue = append(k.v.Queue, queueRow(r, state))
-	}
-	for _, r := range dead {
-		k.v.Queue = append(k.v.Queue, queueRow(r, "moved aside: "+r.LastError))
-	}
+	})
 }
 
 func queueRow(r store.QueueRow, state string) ui.QueueRow {
@@ -207,10 +214,10 @@ func (k *Kiosk) ShowReview() {
 		return
 	}
 	k.dropPatient()
-	k.loadReviews()
 	k.v.Review = nil
 	k.screen(ui.ScreenReview)
-	k.publish()
+	k.busy("Reading the review list…")
+	k.loadReviews(nil)
 }
 
 // OpenReview opens one review item.
@@ -221,18 +228,21 @@ func (k *Kiosk) OpenReview(id uint64) {
 	if !k.mayReview() {
 		return
 	}
-	items, err := k.offline.Reviews(false)
-	if err != nil {
-		k.v.Message = storeMessage()
-		k.publish()
-		return
-	}
-	for _, it := range items {
-		if it.ID == id {
-			k.v.Review = reviewDetail(it, k.sess.Role.Has(cpis.ViewFlag))
+	o, canSign := k.offline, k.sess.Role.Has(cpis.ViewFlag)
+	k.run(func(context.Context) func() {
+		items, err := o.Reviews(false)
+		return func() {
+			if err != nil {
+				k.v.Message = storeMessage()
+				return
+			}
+			for _, it := range items {
+				if it.ID == id {
+					k.v.Review = reviewDetail(it, canSign)
+				}
+			}
 		}
-	}
-	k.publish()
+	})
 }
 
 // SignOff records the lead's action and signs the item off.
@@ -248,20 +258,19 @@ func (k *Kiosk) SignOff(id uint64, note string) {
 		k.publish()
 		return
 	}
-	err := k.offline.SignOff(id, k.sess.User.Name, k.sess.Role.JobRole+" ("+k.sess.Role.OrgCode+")", note, k.check.Now())
-	switch {
-	case errors.Is(err, store.ErrAlreadySignedOff):
-		k.v.Message = &ui.Message{Title: "Already signed off", Body: "Someone signed this item off already.", Next: "Check the note on the item.", Warn: true}
-	case err != nil:
-		k.log.WithError(err).Error("signing off a review item")
-		k.v.Message = storeMessage()
-	default:
-		k.v.Message = &ui.Message{Title: "Signed off", Body: "The review item is signed off and kept in the audit.", Next: "Open the next item.", Good: true}
-	}
-	k.loadReviews()
-	k.v.Review = nil
-	k.countsLocked()
-	k.publish()
+	o, by, role, at := k.offline, k.sess.User.Name, k.sess.Role.JobRole+" ("+k.sess.Role.OrgCode+")", k.check.Now()
+	k.busy("Signing off…")
+	k.loadReviews(func() *ui.Message {
+		err := o.SignOff(id, by, role, note, at)
+		switch {
+		case errors.Is(err, store.ErrAlreadySignedOff):
+			return &ui.Message{Title: "Already signed off", Body: "Someone signed this item off already.", Next: "Check the note on the item.", Warn: true}
+		case err != nil:
+			k.log.WithError(err).Error("signing off a review item")
+			return storeMessage()
+		}
+		return &ui.Message{Title: "Signed off", Body: "The review item is signed off and kept in the audit.", Next: "Open the next item.", Good: true}
+	})
 }
 
 func (k *Kiosk) mayReview() bool {
@@ -279,17 +288,37 @@ func (k *Kiosk) mayReview() bool {
 	return true
 }
 
-func (k *Kiosk) loadReviews() {
-	items, err := k.offline.Reviews(false)
-	if err != nil {
-		k.log.WithError(err).Error("reading the review list")
-		k.v.Message = storeMessage()
-		return
-	}
-	k.v.Reviews = k.v.Reviews[:0:0]
-	for _, it := range items {
-		k.v.Reviews = append(k.v.Reviews, reviewRow(it))
-	}
+// loadReviews runs change, when given, then reads the review list and the
+// counts, all off the calling goroutine, and shows them with change's
+// message.
+func (k *Kiosk) loadReviews(change func() *ui.Message) {
+	o := k.offline
+	k.run(func(context.Context) func() {
+		var msg *ui.Message
+		if change != nil {
+			msg = change()
+		}
+		items, err := o.Reviews(false)
+		c, cerr := o.Counts()
+		return func() {
+			k.v.Busy, k.v.Review = ui.Busy{}, nil
+			if msg != nil {
+				k.v.Message = msg
+			}
+			if err != nil {
+				k.log.WithError(err).Error("reading the review list")
+				k.v.Message = storeMessage()
+				return
+			}
+			k.v.Reviews = k.v.Reviews[:0:0]
+			for _, it := range items {
+				k.v.Reviews = append(k.v.Reviews, reviewRow(it))
+			}
+			if cerr == nil {
+				k.v.Banner.Queued, k.v.Banner.Review = c.Queued+c.Dead, c.OpenReview
+			}
+		}
+	})
 }
 
 func reviewRow(it store.ReviewItem) ui.ReviewRow {

@@ -57,7 +57,7 @@ func TestRecordWhileDownThenReview(t *testing.T) {
 
 	// The queue screen shows no patient details.
 	k.ShowQueue()
-	qv := k.View()
+	qv := waitFor(t, v, "the queue", func(v ui.View) bool { return v.Screen == ui.ScreenQueue && !v.Busy.Active })
 	if qv.Screen != ui.ScreenQueue || len(qv.Queue) != 2 {
 		t.Fatalf("queue screen %v rows %d", qv.Screen, len(qv.Queue))
 	}
@@ -69,17 +69,17 @@ func TestRecordWhileDownThenReview(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.ShowReview()
-	rl := k.View()
+	rl := waitFor(t, v, "the review list", func(v ui.View) bool { return v.Screen == ui.ScreenReview && !v.Busy.Active })
 	if rl.Screen != ui.ScreenReview || len(rl.Reviews) != 1 || !rl.Reviews[0].AlertFound {
 		t.Fatalf("review list %+v", rl.Reviews)
 	}
 	k.OpenReview(rl.Reviews[0].ID)
-	d := k.View().Review
+	d := waitFor(t, v, "the review item", func(v ui.View) bool { return v.Review != nil }).Review
 	if d == nil || d.Alert == nil || d.NHS != "9990276579" || !d.CanSignOff {
 		t.Fatalf("review item %+v", d)
 	}
 	k.SignOff(d.Row.ID, "Called Leeds duty social worker")
-	sv := k.View()
+	sv := waitFor(t, v, "the sign-off", func(v ui.View) bool { return v.Message != nil && !v.Busy.Active })
 	if sv.Message == nil || !sv.Message.Good || !sv.Reviews[0].SignedOff || sv.Banner.Review != 0 {
 		t.Fatalf("after sign-off: %+v %+v", sv.Message, sv.Reviews)
 	}
