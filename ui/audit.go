@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // Routine audit (guide step 27), the first of the lead's screens
@@ -44,10 +46,10 @@ func newAuditForm(w *Window, act LeadActions) *auditForm {
 // the session closes.
 func (w *Window) keepAuditForm(v View) {
 	f := w.audit
-	on := v.Session.Gate == GateOpen && v.Screen == ScreenAudit && v.Account != nil
+	on := v.Session.Gate == cpis.GateOpen && v.Screen == ScreenAudit && v.Account != nil
 	switch {
 	case !on:
-		if f.shown || v.Session.Gate != GateOpen {
+		if f.shown || v.Session.Gate != cpis.GateOpen {
 			f.load(AuditFilter{})
 		}
 		f.shown = false
@@ -74,7 +76,7 @@ func sameFilter(a, b AuditFilter) bool {
 // submit reads the fields and asks for the audit, or its export.
 func (f *auditForm) submit(export bool) {
 	w := f.w
-	if w.view.Screen != ScreenAudit || w.view.Busy.Active || w.view.Session.Gate != GateOpen {
+	if w.view.Screen != ScreenAudit || w.view.Busy.Active || w.view.Session.Gate != cpis.GateOpen {
 		return
 	}
 	var a AuditFilter

@@ -7,6 +7,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // The lead's screens' fixtures.
@@ -192,7 +194,7 @@ func TestCardOutEmptiesAuditFilter(t *testing.T) {
 	w, _, _ := newTestWindow(t)
 	w.Render(leadView(ScreenAudit))
 	w.audit.user.SetText("555000000011")
-	w.Render(sessionView(GateInsertCard))
+	w.Render(sessionView(cpis.GateInsertCard))
 	if w.audit.user.Text != "" || w.audit.from.Text != "" {
 		t.Errorf("after the card came out the filter holds %q %q", w.audit.from.Text, w.audit.user.Text)
 	}

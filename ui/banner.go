@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // banner is the strip across the top of every screen: where the kiosk is,
@@ -64,11 +66,11 @@ func (w *Window) banner(v View, act ReviewActions) fyne.CanvasObject {
 
 // signInStep is what the banner asks of someone not yet signed in: with
 // a card already in the reader, "insert your smartcard" would be wrong.
-func signInStep(g Gate) string {
+func signInStep(g cpis.Gate) string {
 	switch g {
-	case GatePasscode, GateChooseRole, GateLocked:
+	case cpis.GatePasscode, cpis.GateChooseRole, cpis.GateLocked:
 		return "Signing in"
-	case GateRefused:
+	case cpis.GateRefused:
 		return "Take your card out"
 	}
 	return "Insert your smartcard"
@@ -102,7 +104,7 @@ const bannerTarget = 48
 // tell IT whether the queue drains.
 func (w *Window) count(id, label string, n int, open func()) fyne.CanvasObject {
 	s := label + ": " + strconv.Itoa(n)
-	if w.view.Session.Gate != GateOpen {
+	if w.view.Session.Gate != cpis.GateOpen {
 		if n == 0 {
 			return pill(s, color.Transparent, nhsWhite, nhsWhite)
 		}

@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 func TestDowntimePanelSaysWhatToDo(t *testing.T) {
@@ -109,7 +111,7 @@ func TestBannerCountsOpenQueueAndReview(t *testing.T) {
 	want(t, rec, "ShowQueue; ShowReview")
 
 	// Before sign-in they are counts only.
-	s := sessionView(GateInsertCard)
+	s := sessionView(cpis.GateInsertCard)
 	s.Banner.Queued = 3
 	w.Render(s)
 	walk(win.Content(), func(o fyne.CanvasObject) {

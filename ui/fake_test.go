@@ -167,7 +167,7 @@ func alertView(a cpis.Alert) View {
 	return v
 }
 
-func sessionView(g Gate) View {
+func sessionView(g cpis.Gate) View {
 	v := baseView()
 	v.Banner.User, v.Banner.Role = "", ""
 	v.Session = SessionView{Gate: g, Reader: "Gemalto USB Smart Card Reader 00 00"}

@@ -6,6 +6,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // columnWidth is the widest the screens' content grows: on a full HD
@@ -34,7 +36,7 @@ func (w *Window) body(v View) fyne.CanvasObject {
 	}
 	// While the session is not open the session screen is all there is:
 	// nothing of the check flow is drawn, whatever the View still holds.
-	if v.Session.Gate != GateOpen {
+	if v.Session.Gate != cpis.GateOpen {
 		return w.frame(v, w.sessionPage(v, w.act))
 	}
 	var p page
@@ -56,7 +58,7 @@ func (w *Window) body(v View) fyne.CanvasObject {
 
 func (w *Window) frame(v View, p page) fyne.CanvasObject {
 	var top []fyne.CanvasObject
-	if v.Downtime != nil && v.Session.Gate == GateOpen {
+	if v.Downtime != nil && v.Session.Gate == cpis.GateOpen {
 		top = append(top, downtimePanel(v))
 	}
 	if messageOnTop(v) {
@@ -142,8 +144,8 @@ func messageOnTop(v View) bool {
 	switch {
 	case v.Message == nil:
 		return false
-	case v.Session.Gate != GateOpen:
-		return v.Session.Gate != GateRefused
+	case v.Session.Gate != cpis.GateOpen:
+		return v.Session.Gate != cpis.GateRefused
 	}
 	return !(v.Screen == ScreenPatient && v.Patient != nil && v.Alert == AlertUnknown)
 }

@@ -143,29 +143,29 @@ func goldenViews() map[string]View {
 // sessionGoldenViews are the smartcard sign-in's screens.
 func sessionGoldenViews() map[string]View {
 	views := map[string]View{}
-	views["gate_starting"] = sessionView(GateStarting)
-	views["gate_no_reader"] = sessionView(GateNoReader)
-	views["gate_insert_card"] = sessionView(GateInsertCard)
-	views["gate_passcode"] = sessionView(GatePasscode)
+	views["gate_starting"] = sessionView(cpis.GateStarting)
+	views["gate_no_reader"] = sessionView(cpis.GateNoReader)
+	views["gate_insert_card"] = sessionView(cpis.GateInsertCard)
+	views["gate_passcode"] = sessionView(cpis.GatePasscode)
 
-	v := sessionView(GatePasscode)
+	v := sessionView(cpis.GatePasscode)
 	v.Session.TriesLeft = 2
 	views["gate_passcode_2_tries"] = v
 
-	v = sessionView(GatePasscode)
+	v = sessionView(cpis.GatePasscode)
 	v.Session.TriesLeft = 1
 	views["gate_passcode_1_try"] = v
 
-	v = sessionView(GateChooseRole)
+	v = sessionView(cpis.GateChooseRole)
 	v.Session.UserName = "Jane SMITH"
 	v.Session.Roles = roles()
 	views["gate_choose_role"] = v
 
-	v = sessionView(GateLocked)
+	v = sessionView(cpis.GateLocked)
 	v.Session.UserName = "Jane SMITH"
 	views["gate_locked"] = v
 
-	v = sessionView(GateRefused)
+	v = sessionView(cpis.GateRefused)
 	v.Message = &Message{
 		Title: "Your smartcard is locked after too many wrong passcodes.",
 		Body:  "Your registration authority can unlock it.",
@@ -259,7 +259,7 @@ func TestGoldenSearchInvalidDate(t *testing.T) {
 // The passcode field shows a dot per digit, never the digits.
 func TestGoldenPasscodeTyped(t *testing.T) {
 	w, win, _ := newTestWindow(t)
-	w.Render(sessionView(GatePasscode))
+	w.Render(sessionView(cpis.GatePasscode))
 	typeOn(win.Canvas(), "1357")
 	test.AssertImageMatches(t, "gate_passcode_typed.png", win.Canvas().Capture())
 }

@@ -1,6 +1,10 @@
 package ui
 
-import "fyne.io/fyne/v2"
+import (
+	"fyne.io/fyne/v2"
+
+	"github.com/nhs-cpis/kiosk/cpis"
+)
 
 // Keys reach the focused control only, so each control offers them to the
 // window first (key); with nothing focused they come to the canvas.
@@ -31,7 +35,7 @@ func (w *Window) escape() {
 		w.act.Back()
 		return
 	}
-	if v.Session.Gate != GateOpen {
+	if v.Session.Gate != cpis.GateOpen {
 		if passcodeGate(v.Session.Gate) {
 			w.pass.clear()
 		}
@@ -66,7 +70,7 @@ func (w *Window) canvasRune(r rune) {
 	switch {
 	case passcodeGate(w.view.Session.Gate):
 		w.passcodeRune(r)
-	case w.view.Session.Gate == GateOpen && w.view.Screen == ScreenEntry && !w.nhs.Disabled():
+	case w.view.Session.Gate == cpis.GateOpen && w.view.Screen == ScreenEntry && !w.nhs.Disabled():
 		w.win.Canvas().Focus(w.nhs)
 		w.nhs.Entry.TypedRune(r)
 	}

@@ -203,22 +203,6 @@ type View struct {
 	Help              string // help for the current screen
 }
 
-// Gate is the smartcard session's state when it stands between the user
-// and the check: while it is not GateOpen, no patient is ever shown.
-type Gate int
-
-// The session states of the smartcard sign-in, in the order a nurse meets them.
-const (
-	GateOpen       Gate = iota // signed in with a role: the check flow
-	GateStarting               // the kiosk is starting (reader, Spine)
-	GateNoReader               // no smartcard reader attached, or the PC/SC service is down
-	GateInsertCard             // a reader, no card
-	GatePasscode               // a card: asking for its passcode
-	GateChooseRole             // several roles: pick one
-	GateLocked                 // idle: the same card's passcode unlocks
-	GateRefused                // the card cannot be used here (blocked, no usable role)
-)
-
 // RoleChoice is one of the card holder's roles on the role picker.
 type RoleChoice struct {
 	ID      string
@@ -232,7 +216,7 @@ type RoleChoice struct {
 
 // SessionView is what the session screens show.
 type SessionView struct {
-	Gate     Gate
+	Gate     cpis.Gate
 	Reader   string // the reader's name, for "Insert your card in …"
 	UserName string // known after sign-in; on the lock screen
 	// TriesLeft after a wrong passcode (0 = not known or no failure yet).

@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // The passcode screen: the field (passcodefield.go), the keypad beside it,
@@ -18,7 +20,7 @@ import (
 var keypadTarget = fyne.NewSize(96, 72)
 
 // passcodeGate reports whether the session screen asks for the passcode.
-func passcodeGate(g Gate) bool { return g == GatePasscode || g == GateLocked }
+func passcodeGate(g cpis.Gate) bool { return g == cpis.GatePasscode || g == cpis.GateLocked }
 
 // passcodePage asks for the passcode, on first sign-in and on the lock
 // screen alike: the field on the left, where a keyboard user looks, and a
@@ -32,7 +34,7 @@ func (w *Window) passcodePage(v View, act SessionActions) page {
 		parts = append(parts, large(s.UserName, theme.ColorNameForeground))
 	}
 	head, about := "Enter your passcode", "The passcode of the smartcard in the reader."
-	if s.Gate == GateLocked {
+	if s.Gate == cpis.GateLocked {
 		head, about = "Locked", "The kiosk locked after a period of no use. Enter your passcode to carry on, or take your card out."
 	}
 	parts = append(parts, para(about))
@@ -41,7 +43,7 @@ func (w *Window) passcodePage(v View, act SessionActions) page {
 	}
 	w.passHint = text("", theme.SizeNameText, colorSecondary, false)
 	parts = append(parts, gap(4), w.pass, w.passHint)
-	if s.Gate == GatePasscode {
+	if s.Gate == cpis.GatePasscode {
 		parts = append(parts, gap(8), secondary("Not you? Take your card out."))
 	}
 

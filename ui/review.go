@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // reviewPage is the retrospective review: the list, or the item opened
@@ -119,7 +121,7 @@ func (w *Window) reviewDetailPage(v View, d ReviewDetail, act ReviewActions) pag
 // on screen, or has been signed off.
 func (w *Window) keepNote(v View) {
 	d := v.Review
-	if v.Session.Gate != GateOpen || v.Screen != ScreenReview || d == nil || d.Row.SignedOff || d.Row.ID != w.noteFor {
+	if v.Session.Gate != cpis.GateOpen || v.Screen != ScreenReview || d == nil || d.Row.SignedOff || d.Row.ID != w.noteFor {
 		w.note.SetText("")
 	}
 	if d != nil {
@@ -140,7 +142,7 @@ func (w *Window) noteChanged() {
 func (w *Window) submitSignOff(act ReviewActions) {
 	v := w.view
 	d := v.Review
-	if v.Session.Gate != GateOpen || v.Screen != ScreenReview || d == nil || d.Row.SignedOff || !d.CanSignOff || v.Busy.Active {
+	if v.Session.Gate != cpis.GateOpen || v.Screen != ScreenReview || d == nil || d.Row.SignedOff || !d.CanSignOff || v.Busy.Active {
 		return
 	}
 	note := strings.TrimSpace(w.note.Text)

@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // sessionPage is the screen of the smartcard sign-in that stands in for
@@ -15,7 +17,7 @@ import (
 func (w *Window) sessionPage(v View, act SessionActions) page {
 	s := v.Session
 	switch s.Gate {
-	case GateNoReader:
+	case cpis.GateNoReader:
 		return page{
 			heading: "Connect the smartcard reader",
 			content: container.NewVBox(
@@ -25,7 +27,7 @@ func (w *Window) sessionPage(v View, act SessionActions) page {
 					"The smartcard service on this computer may be stopped."),
 			),
 		}
-	case GateInsertCard:
+	case cpis.GateInsertCard:
 		parts := []fyne.CanvasObject{
 			text("Insert your NHS smartcard", sizeHuge, theme.ColorNameForeground, true),
 			para("Put it in the reader, chip first. You will then be asked for your passcode."),
@@ -34,14 +36,14 @@ func (w *Window) sessionPage(v View, act SessionActions) page {
 			parts = append(parts, secondary("Reader: "+s.Reader))
 		}
 		return page{content: container.NewVBox(inset(container.NewVBox(parts...), nhsBlue, nhsWhite))}
-	case GatePasscode, GateLocked:
+	case cpis.GatePasscode, cpis.GateLocked:
 		return w.passcodePage(v, act)
-	case GateChooseRole:
+	case cpis.GateChooseRole:
 		return w.rolePage(v, act)
-	case GateRefused:
+	case cpis.GateRefused:
 		return refusedPage(v)
 	}
-	// GateStarting, and any state this window does not know: a wait.
+	// cpis.GateStarting, and any state this window does not know: a wait.
 	bar := widget.NewProgressBarInfinite()
 	return page{
 		heading: "Starting the kiosk…",

@@ -43,7 +43,7 @@ func noPasscodeKept(t *testing.T, w *Window, win fyne.Window, passcode string) {
 
 func TestKeypadDigitsAndSignIn(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	w.Render(sessionView(GatePasscode))
+	w.Render(sessionView(cpis.GatePasscode))
 	if win.Canvas().Focused() != w.pass {
 		t.Fatalf("focus on the passcode screen = %T, want the passcode field", win.Canvas().Focused())
 	}
@@ -69,7 +69,7 @@ func TestKeypadDigitsAndSignIn(t *testing.T) {
 
 func TestPasscodeFromKeyboardEnterSubmits(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	w.Render(sessionView(GatePasscode))
+	w.Render(sessionView(cpis.GatePasscode))
 
 	typeOn(win.Canvas(), "135799")
 	press(win.Canvas(), fyne.KeyBackspace)
@@ -87,7 +87,7 @@ func TestPasscodeFromKeyboardEnterSubmits(t *testing.T) {
 // The keypad's Clear, and Escape, empty the field.
 func TestPasscodeClearAndEscape(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	w.Render(sessionView(GatePasscode))
+	w.Render(sessionView(cpis.GatePasscode))
 	typeOn(win.Canvas(), "1234")
 	tapControl(t, w, "key-clear")
 	typeOn(win.Canvas(), "5678")
@@ -103,7 +103,7 @@ func TestPasscodeClearAndEscape(t *testing.T) {
 // the lock screen must not cost the card one of its three tries.
 func TestPasscodeLengthGuards(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	v := sessionView(GateLocked)
+	v := sessionView(cpis.GateLocked)
 	v.Session.UserName = "Jane SMITH"
 	w.Render(v)
 
@@ -137,9 +137,9 @@ func TestPasscodeLengthGuards(t *testing.T) {
 // A passcode half typed goes when the card comes out.
 func TestPasscodeGoesWithTheCard(t *testing.T) {
 	w, win, _ := newTestWindow(t)
-	w.Render(sessionView(GatePasscode))
+	w.Render(sessionView(cpis.GatePasscode))
 	typeOn(win.Canvas(), "12")
-	w.Render(sessionView(GateInsertCard))
+	w.Render(sessionView(cpis.GateInsertCard))
 	if len(w.pass.chars) != 0 {
 		t.Errorf("the field still holds %d characters", len(w.pass.chars))
 	}
@@ -151,7 +151,7 @@ func TestTriesLeftWarning(t *testing.T) {
 		1: "Wrong passcode. 1 try left before the card is locked.",
 	} {
 		w, win, _ := newTestWindow(t)
-		v := sessionView(GatePasscode)
+		v := sessionView(cpis.GatePasscode)
 		v.Session.TriesLeft = n
 		w.Render(v)
 		if !strings.Contains(screenText(win), s) {
@@ -162,7 +162,7 @@ func TestTriesLeftWarning(t *testing.T) {
 
 func TestChooseRole(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	v := sessionView(GateChooseRole)
+	v := sessionView(cpis.GateChooseRole)
 	v.Session.Roles = roles()
 	w.Render(v)
 
@@ -180,8 +180,8 @@ func TestChooseRole(t *testing.T) {
 // Whatever else the View holds, a session screen draws nothing of a
 // patient, and no field keeps it for later.
 func TestSessionScreensShowNoPatient(t *testing.T) {
-	for _, g := range []Gate{GateStarting, GateNoReader, GateInsertCard, GatePasscode,
-		GateChooseRole, GateLocked, GateRefused} {
+	for _, g := range []cpis.Gate{cpis.GateStarting, cpis.GateNoReader, cpis.GateInsertCard, cpis.GatePasscode,
+		cpis.GateChooseRole, cpis.GateLocked, cpis.GateRefused} {
 		for name, v := range map[string]View{
 			"patient": patientView(child, AlertPresent),
 			"alert": alertView(cpis.Alert{NHS: child.NHS, Plans: []cpis.Plan{{Type: cpis.CPP, Start: date(2024, 6, 12),
@@ -223,7 +223,7 @@ func TestSessionScreensShowNoPatient(t *testing.T) {
 // Every key and every tap restarts the idle timer.
 func TestActivity(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	w.Render(sessionView(GatePasscode))
+	w.Render(sessionView(cpis.GatePasscode))
 	typeOn(win.Canvas(), "12")
 	press(win.Canvas(), fyne.KeyBackspace)
 	tapControl(t, w, "key-5")
@@ -245,14 +245,14 @@ func TestActivity(t *testing.T) {
 
 // The session screens say what to do, in the words the nurse needs.
 func TestSessionWords(t *testing.T) {
-	for g, s := range map[Gate]string{
-		GateStarting:   "Starting the kiosk",
-		GateNoReader:   "call IT",
-		GateInsertCard: "Insert your NHS smartcard",
-		GatePasscode:   "Enter your passcode",
-		GateChooseRole: "Choose your role for this session",
-		GateLocked:     "The kiosk locked after a period of no use.",
-		GateRefused:    "Take your card out",
+	for g, s := range map[cpis.Gate]string{
+		cpis.GateStarting:   "Starting the kiosk",
+		cpis.GateNoReader:   "call IT",
+		cpis.GateInsertCard: "Insert your NHS smartcard",
+		cpis.GatePasscode:   "Enter your passcode",
+		cpis.GateChooseRole: "Choose your role for this session",
+		cpis.GateLocked:     "The kiosk locked after a period of no use.",
+		cpis.GateRefused:    "Take your card out",
 	} {
 		w, win, _ := newTestWindow(t)
 		w.Render(sessionView(g))
@@ -266,7 +266,7 @@ func TestSessionWords(t *testing.T) {
 // after a wrong one the field has the focus again for the next try.
 func TestPasscodeWhileChecking(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	v := sessionView(GatePasscode)
+	v := sessionView(cpis.GatePasscode)
 	w.Render(v)
 	typeOn(win.Canvas(), "1234")
 	press(win.Canvas(), fyne.KeyReturn)
@@ -298,7 +298,7 @@ func TestPasscodeWhileChecking(t *testing.T) {
 // Sign in, and Space presses a key as a finger would.
 func TestPasscodeTabOrder(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	w.Render(sessionView(GatePasscode))
+	w.Render(sessionView(cpis.GatePasscode))
 	c := win.Canvas()
 	typeOn(c, "2580") // Sign in is skipped while it is disabled
 	if got := tabOrder(t, c, 14); got != "passcode key-1 key-2 key-3 key-4 key-5 key-6 key-7 key-8 key-9 key-clear key-0 key-delete signin" {

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // statusPage lists the kiosk's health for IT, worst first, with the next
@@ -109,9 +111,9 @@ func showsStatusButton(v View) bool {
 		return false
 	}
 	switch v.Session.Gate {
-	case GateOpen:
+	case cpis.GateOpen:
 		return v.Screen == ScreenEntry || v.Screen == ScreenQueue
-	case GateStarting, GateNoReader, GateInsertCard, GateRefused:
+	case cpis.GateStarting, cpis.GateNoReader, cpis.GateInsertCard, cpis.GateRefused:
 		return true
 	}
 	return false

@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // statusFixture is an IT status with each level and the kinds of line the
@@ -61,7 +63,7 @@ func TestGoldenStatus(t *testing.T) {
 	views["status_checking"] = v
 
 	// IT reaches it before anyone can sign in, which is when it is needed.
-	v = sessionView(GateNoReader)
+	v = sessionView(cpis.GateNoReader)
 	v.Screen = ScreenStatus
 	v.Status = statusFixture()
 	views["status_no_reader"] = v
@@ -84,13 +86,13 @@ func TestStatusButtonWhere(t *testing.T) {
 	}{
 		{"entry", baseView(), true},
 		{"queue", onScreen(ScreenQueue), true},
-		{"no reader", sessionView(GateNoReader), true},
-		{"insert card", sessionView(GateInsertCard), true},
-		{"starting", sessionView(GateStarting), true},
-		{"refused", sessionView(GateRefused), true},
-		{"passcode", sessionView(GatePasscode), false},
-		{"choose role", sessionView(GateChooseRole), false},
-		{"locked", sessionView(GateLocked), false},
+		{"no reader", sessionView(cpis.GateNoReader), true},
+		{"insert card", sessionView(cpis.GateInsertCard), true},
+		{"starting", sessionView(cpis.GateStarting), true},
+		{"refused", sessionView(cpis.GateRefused), true},
+		{"passcode", sessionView(cpis.GatePasscode), false},
+		{"choose role", sessionView(cpis.GateChooseRole), false},
+		{"locked", sessionView(cpis.GateLocked), false},
 		{"patient", patientView(child, AlertPresent), false},
 		{"search", onScreen(ScreenSearch), false},
 		{"alert", alertView(*reviewAlert().Alert), false},

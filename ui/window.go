@@ -78,7 +78,7 @@ func (w *Window) Render(v View) {
 		prev.Session.Gate != gate
 
 	switch {
-	case gate != GateOpen:
+	case gate != cpis.GateOpen:
 		// Behind the session screens no field may keep a patient's details
 		// to show them to whoever signs in next.
 		w.nhs.SetText("")
@@ -137,7 +137,7 @@ func (w *Window) Render(v View) {
 // blocked is when the entry screen's controls must not take input: during
 // a wait, and with no smartcard, since a trace needs the card's role.
 func (w *Window) blocked() bool {
-	return w.view.Session.Gate != GateOpen || w.view.Busy.Active ||
+	return w.view.Session.Gate != cpis.GateOpen || w.view.Busy.Active ||
 		(w.view.Screen == ScreenEntry && w.view.Banner.User == "")
 }
 
@@ -167,7 +167,7 @@ func (w *Window) settleFocus(id string, fresh bool) {
 		if !w.pass.Disabled() {
 			c.Focus(w.pass)
 		}
-	case w.view.Session.Gate == GateOpen && w.view.Screen == ScreenEntry && !w.nhs.Disabled():
+	case w.view.Session.Gate == cpis.GateOpen && w.view.Screen == ScreenEntry && !w.nhs.Disabled():
 		c.Focus(w.nhs)
 	}
 }

@@ -363,8 +363,8 @@ func TestEscape(t *testing.T) {
 			v.Review = reviewAlert()
 			return v
 		}, "note", "Back"},
-		{"passcode clears, never leaves", func() View { return sessionView(GatePasscode) }, "passcode", ""},
-		{"role picker does nothing", func() View { v := sessionView(GateChooseRole); v.Session.Roles = roles(); return v }, "", ""},
+		{"passcode clears, never leaves", func() View { return sessionView(cpis.GatePasscode) }, "passcode", ""},
+		{"role picker does nothing", func() View { v := sessionView(cpis.GateChooseRole); v.Session.Roles = roles(); return v }, "", ""},
 		{"busy does nothing", func() View {
 			v := baseView()
 			v.Screen = ScreenSearch
@@ -493,7 +493,7 @@ func TestCardOutWipesReviewNote(t *testing.T) {
 	v.Review = reviewAlert()
 	w.Render(v)
 	typeInto(win.Canvas(), w.note, "Called the duty social worker about Ava")
-	w.Render(sessionView(GateInsertCard))
+	w.Render(sessionView(cpis.GateInsertCard))
 	if w.note.Text != "" {
 		t.Errorf("the note field still holds %q", w.note.Text)
 	}

@@ -49,25 +49,9 @@ type Host interface {
 	SignOut(st State)
 }
 
-// Gate is where the session stands between the user and the check: while
-// it is not GateOpen, no patient is ever shown.
-type Gate int
-
-// The gates, in the order a member of staff meets them.
-const (
-	GateOpen       Gate = iota // signed in with a role: the check flow
-	GateStarting               // the kiosk is starting (reader, Spine)
-	GateNoReader               // no smartcard reader attached, or the PC/SC service is down
-	GateInsertCard             // a reader, no card
-	GatePasscode               // a card: asking for its passcode
-	GateChooseRole             // several roles: pick one
-	GateLocked                 // idle: the same card's passcode unlocks
-	GateRefused                // the card cannot be used here (blocked, no usable role)
-)
-
 // SessionState is what the session screens show.
 type State struct {
-	Gate      Gate
+	Gate      cpis.Gate
 	Reader    string     // the reader's name, for "Insert your card in …"
 	TriesLeft int        // after a wrong passcode; 0 when not known
 	User      *cpis.User // known after sign-in, with the roles to choose from
@@ -125,7 +109,7 @@ type loginResult struct {
 
 // sessionState is the gatekeeper's state, owned by its goroutine.
 type sessionState struct {
-	gate      Gate
+	gate      cpis.Gate
 	reader    string
 	card      bool
 	userID    string
@@ -191,7 +175,7 @@ func (g *Gatekeeper) Lock() {
 
 func (g *Gatekeeper) loop(ctx context.Context) {
 	defer close(g.done)
-	st := &sessionState{gate: GateNoReader}
+	st := &sessionState{gate: cpis.GateNoReader}
 	g.show(st, nil)
 	var renew <-chan time.Time
 	for {
@@ -211,8 +195,8 @@ func (g *Gatekeeper) loop(ctx context.Context) {
 		case id := <-g.roles:
 			g.onRole(st, id)
 		case <-g.locks:
-			if st.gate == GateOpen {
-				st.gate = GateLocked
+			if st.gate == cpis.GateOpen {
+				st.gate = cpis.GateLocked
 				g.audit(st, cpis.EventLock, cpis.ResultDone, "idle timeout")
 				g.Host.Lock(g.view(st))
 			}
@@ -244,12 +228,12 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 			return err
 		})
 		if err != nil {
-			st.gate = GateRefused
+			st.gate = cpis.GateRefused
 			g.Log.WithError(err).Warn("reading the inserted card")
 			g.show(st, &CardError{err})
 			return
 		}
-		st.userID, st.gate = uid, GatePasscode
+		st.userID, st.gate = uid, cpis.GatePasscode
 		g.Log.WithField("user", uid).Info("card inserted")
 		g.show(st, nil)
 	case device.EventCardRemoved:
@@ -257,7 +241,7 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 		g.endLogin(st)
 		st.gen++
 		st.card, st.login, st.role, st.triesLeft = false, nil, nil, 0
-		st.gate = GateInsertCard
+		st.gate = cpis.GateInsertCard
 		if wasIn {
 			g.audit(st, cpis.EventCardRemoved, cpis.ResultDone, "session ended")
 		}
@@ -266,7 +250,7 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 		g.Log.Info("card removed: screen wiped")
 	case device.EventReaderAdded:
 		if !st.card {
-			st.reader, st.gate = ev.Reader, GateInsertCard
+			st.reader, st.gate = ev.Reader, cpis.GateInsertCard
 			g.show(st, nil)
 		}
 	case device.EventReaderRemoved, device.EventServiceDown:
@@ -277,20 +261,20 @@ func (g *Gatekeeper) onEvent(ctx context.Context, st *sessionState, ev device.Ev
 		g.endLogin(st)
 		st.gen++
 		st.card, st.login, st.role, st.userID = false, nil, nil, ""
-		st.gate = GateNoReader
+		st.gate = cpis.GateNoReader
 		if wasIn {
 			g.audit(st, cpis.EventCardRemoved, cpis.ResultDone, "reader gone")
 		}
 		g.Host.SignOut(g.view(st))
 	case device.EventServiceUp:
-		if st.gate == GateNoReader {
+		if st.gate == cpis.GateNoReader {
 			g.show(st, nil)
 		}
 	}
 }
 
 func (g *Gatekeeper) onPasscode(ctx context.Context, st *sessionState, p string) {
-	if !st.card || (st.gate != GatePasscode && st.gate != GateLocked) {
+	if !st.card || (st.gate != cpis.GatePasscode && st.gate != cpis.GateLocked) {
 		return
 	}
 	err := g.Reader.Do(ctx, func(c *device.Card) error { return c.Verify([]byte(p)) })
@@ -303,7 +287,7 @@ func (g *Gatekeeper) onPasscode(ctx context.Context, st *sessionState, p string)
 		g.show(st, nil)
 		return
 	case errors.Is(err, device.ErrBlocked):
-		st.gate = GateRefused
+		st.gate = cpis.GateRefused
 		g.audit(st, cpis.EventPasscodeFailed, cpis.ResultFailed, "card blocked")
 		g.show(st, &CardError{err})
 		return
@@ -313,13 +297,13 @@ func (g *Gatekeeper) onPasscode(ctx context.Context, st *sessionState, p string)
 		return
 	}
 	st.triesLeft = 0
-	if st.gate == GateLocked {
-		st.gate = GateOpen
+	if st.gate == cpis.GateLocked {
+		st.gate = cpis.GateOpen
 		g.audit(st, cpis.EventUnlock, cpis.ResultDone, "passcode")
 		g.Host.SignIn(g.session(st))
 		return
 	}
-	st.gate = GateStarting
+	st.gate = cpis.GateStarting
 	g.show(st, nil)
 	g.startLogin(ctx, st, false)
 }
@@ -375,7 +359,7 @@ func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
 			st.renew = time.NewTimer(15 * time.Second)
 			return
 		}
-		st.gate = GatePasscode
+		st.gate = cpis.GatePasscode
 		g.show(st, &SignInError{r.err})
 		return
 	}
@@ -399,7 +383,7 @@ func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
 	}
 	switch {
 	case usable == 0:
-		st.gate = GateRefused
+		st.gate = cpis.GateRefused
 		err := cpis.ErrSilentReadOnly
 		for _, r := range l.User.Roles {
 			if e := cpis.UsableHere(r); !errors.Is(e, cpis.ErrSilentReadOnly) {
@@ -411,13 +395,13 @@ func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
 	case usable == 1 && len(l.User.Roles) == 1:
 		g.selectRole(st, only)
 	default:
-		st.gate = GateChooseRole
+		st.gate = cpis.GateChooseRole
 		g.show(st, nil)
 	}
 }
 
 func (g *Gatekeeper) onRole(st *sessionState, id string) {
-	if st.gate != GateChooseRole || st.login == nil {
+	if st.gate != cpis.GateChooseRole || st.login == nil {
 		return
 	}
 	for _, r := range st.login.User.Roles {
@@ -430,7 +414,7 @@ func (g *Gatekeeper) onRole(st *sessionState, id string) {
 
 func (g *Gatekeeper) selectRole(st *sessionState, r cpis.Role) {
 	st.role = &r
-	st.gate = GateOpen
+	st.gate = cpis.GateOpen
 	g.audit(st, cpis.EventLogin, cpis.ResultDone, "signed in")
 	g.Log.WithFields(logrus.Fields{"user": st.userID, "role": r.ID}).Info("signed in")
 	g.Host.SignIn(g.session(st))

@@ -42,7 +42,7 @@ func (k *Kiosk) UseAccountability(a *accountability.Accountability) {
 	show := k.show
 	k.show = func(v ui.View) {
 		// publish runs with k.mu held, so k.sess belongs to this View.
-		v.Lead = v.Session.Gate == ui.GateOpen && k.sess != nil && a.Cfg.IsLead(k.sess.Role)
+		v.Lead = v.Session.Gate == cpis.GateOpen && k.sess != nil && a.Cfg.IsLead(k.sess.Role)
 		if !v.Lead || !leadScreen(v.Screen) {
 			v.Account, k.v.Account = nil, nil
 		}

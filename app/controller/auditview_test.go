@@ -36,7 +36,7 @@ func leadKiosk(t *testing.T, s check.Session) (*Kiosk, *views, *store.DB, *accou
 
 func TestLeadScreens(t *testing.T) {
 	k, v, db, _ := leadKiosk(t, nurse)
-	if ev := waitFor(t, v, "the entry screen", func(v ui.View) bool { return v.Session.Gate == ui.GateOpen }); !ev.Lead {
+	if ev := waitFor(t, v, "the entry screen", func(v ui.View) bool { return v.Session.Gate == cpis.GateOpen }); !ev.Lead {
 		t.Fatal("a role with B0107 is not offered the lead's screens")
 	}
 	// A check first, so the audit has something to show.
@@ -122,8 +122,8 @@ func TestLeadScreens(t *testing.T) {
 	}
 	k.ShowAudit(ui.AuditFilter{})
 	waitFor(t, v, "the audit", func(v ui.View) bool { return v.Screen == ui.ScreenAudit && v.Account != nil })
-	k.SignOut(ui.SessionView{Gate: ui.GateInsertCard})
-	ov := waitFor(t, v, "signed out", func(v ui.View) bool { return v.Session.Gate == ui.GateInsertCard })
+	k.SignOut(ui.SessionView{Gate: cpis.GateInsertCard})
+	ov := waitFor(t, v, "signed out", func(v ui.View) bool { return v.Session.Gate == cpis.GateInsertCard })
 	if ov.Account != nil || ov.Lead || k.View().Account != nil {
 		t.Error("the audit stayed in the View after the card came out")
 	}
@@ -131,7 +131,7 @@ func TestLeadScreens(t *testing.T) {
 
 func TestLeadScreensRefusedToOthers(t *testing.T) {
 	k, v, _, _ := leadKiosk(t, clerk)
-	if ev := waitFor(t, v, "signed in", func(v ui.View) bool { return v.Session.Gate == ui.GateOpen }); ev.Lead {
+	if ev := waitFor(t, v, "signed in", func(v ui.View) bool { return v.Session.Gate == cpis.GateOpen }); ev.Lead {
 		t.Fatal("a role without B0107 is offered the lead's screens")
 	}
 	for _, open := range []func(){func() { k.ShowAudit(ui.AuditFilter{}) }, k.ShowStaff, k.ShowReadiness,

@@ -72,7 +72,7 @@ func NewKiosk(checker *check.Checker, banner ui.Banner, route string, idle time.
 	ctx, cancel := context.WithCancel(context.Background())
 	k := &Kiosk{check: checker, show: show, log: log, idle: idle, ctx: ctx, cancel: cancel}
 	k.v = ui.View{Banner: banner, Screen: ui.ScreenEntry, SafeguardingRoute: route, Help: helpFor(ui.ScreenEntry),
-		Session: ui.SessionView{Gate: ui.GateStarting}}
+		Session: ui.SessionView{Gate: cpis.GateStarting}}
 	k.onIdle = k.Wipe
 	return k
 }
@@ -113,7 +113,7 @@ func (k *Kiosk) SignIn(s check.Session) {
 	defer k.mu.Unlock()
 	k.sess = &s
 	k.v.Banner.User, k.v.Banner.Role, k.v.Banner.Demo = s.User.Name, s.Role.JobRole+" · "+s.Role.OrgName, s.Demo
-	k.v.Session = ui.SessionView{Gate: ui.GateOpen, UserName: s.User.Name}
+	k.v.Session = ui.SessionView{Gate: cpis.GateOpen, UserName: s.User.Name}
 	k.v.Message = nil
 	if err := cpis.UsableHere(s.Role); err != nil {
 		k.v.Message = MessageFor(err)
@@ -136,7 +136,7 @@ func (k *Kiosk) Renewed(s check.Session) {
 func (k *Kiosk) SetSession(sv ui.SessionView, msg *ui.Message) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if sv.Gate != ui.GateOpen {
+	if sv.Gate != cpis.GateOpen {
 		k.wipeLocked()
 	}
 	k.v.Session, k.v.Message = sv, msg
@@ -477,7 +477,7 @@ func (k *Kiosk) busy(label string) {
 
 // session returns the signed-in session, or shows why there is none.
 func (k *Kiosk) session() (check.Session, bool) {
-	if k.sess == nil || k.v.Session.Gate != ui.GateOpen {
+	if k.sess == nil || k.v.Session.Gate != cpis.GateOpen {
 		k.v.Message = &ui.Message{Title: "Nobody is signed in",
 			Body: "The kiosk has no member of staff signed in.",
 			Next: "Insert your smartcard, or wait for sign-in to finish.", Warn: true}
@@ -513,7 +513,7 @@ func (k *Kiosk) touch() {
 		k.idleTimer = time.AfterFunc(k.idle, func() {
 			k.mu.Lock()
 			idle := k.onIdle
-			open := k.v.Session.Gate == ui.GateOpen
+			open := k.v.Session.Gate == cpis.GateOpen
 			k.mu.Unlock()
 			if open {
 				k.log.Info("idle timeout: screen wiped")

@@ -12,12 +12,18 @@ import (
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
-// messageFor turns an error into plain words: what happened and what to do
+// MessageFor turns an error into plain words: what happened and what to do
 // next. It decides by error type, never by reading the text, and never shows
 // a Go error string.
 func MessageFor(err error) *ui.Message {
 	var nhsErr *cpis.NHSError
 	var perm *cpis.PermissionError
+	for _, p := range plainErrors {
+		if errors.Is(err, p.err) {
+			m := p.msg
+			return &m
+		}
+	}
 	switch {
 	case errors.As(err, &nhsErr):
 		return &ui.Message{Title: "That NHS number is not valid", Body: sentence(nhsErr.Error()),
@@ -29,34 +35,6 @@ func MessageFor(err error) *ui.Message {
 	case errors.As(err, &perm):
 		return &ui.Message{Title: "Your role does not allow this", Body: sentence(perm.Error()),
 			Next: "Ask a colleague whose role has the code, and ask your registration authority to add it to your smartcard."}
-	case errors.Is(err, spine.ErrNotFound):
-		return &ui.Message{Title: "Patient not found",
-			Body: "No patient with this NHS number is on the national register (PDS).",
-			Next: "Check the number, or search by name and date of birth.", Warn: true}
-	case errors.Is(err, spine.ErrTooManyMatches):
-		return &ui.Message{Title: "Too many patients match",
-			Body: "More patients match these details than can be listed.",
-			Next: "Add the postcode, gender or given name, or ask for the NHS number.", Warn: true}
-	case errors.Is(err, spine.ErrAccessDenied):
-		return &ui.Message{Title: "The Spine refused access",
-			Body: "Your session was not accepted by the national services. It may have expired.",
-			Next: "Take your smartcard out and insert it again. If this keeps happening, call the IT service desk."}
-	case errors.Is(err, spine.ErrInvalid):
-		return &ui.Message{Title: "The Spine rejected the request",
-			Body: "The national service said the request was not valid.",
-			Next: "Check what you entered and try again. If it happens again, call the IT service desk."}
-	case errors.Is(err, spine.ErrCertificate):
-		return &ui.Message{Title: "The Spine's identity could not be verified",
-			Body: "The connection was stopped because the server's certificate did not verify. No patient data was sent.",
-			Next: "Do not retry on this machine. Follow the downtime process and call the IT service desk."}
-	case errors.Is(err, spine.ErrBadResponse):
-		return &ui.Message{Title: "The Spine gave an answer the kiosk cannot read",
-			Body: "The national service answered, but not in a form the kiosk understands.",
-			Next: "Try again in a minute. If it keeps happening, follow the downtime process and call the IT service desk."}
-	case errors.Is(err, cardsession.ErrNoCardSignIn):
-		return &ui.Message{Title: "Smartcard sign-in is not available yet",
-			Body: "This kiosk is set up for a real Spine, where only an NHS smartcard can sign in.",
-			Next: "Use the embedded sandbox for training, or call the IT service desk."}
 	case errors.Is(err, context.Canceled):
 		return nil
 	case spine.Retryable(err):
@@ -82,6 +60,35 @@ func sentence(s string) string {
 		b = append(b, '.')
 	}
 	return string(b)
+}
+
+// plainErrors are the errors that each have one message, in the order
+// they are tried.
+var plainErrors = []struct {
+	err error
+	msg ui.Message
+}{
+	{spine.ErrNotFound, ui.Message{Title: "Patient not found",
+		Body: "No patient with this NHS number is on the national register (PDS).",
+		Next: "Check the number, or search by name and date of birth.", Warn: true}},
+	{spine.ErrTooManyMatches, ui.Message{Title: "Too many patients match",
+		Body: "More patients match these details than can be listed.",
+		Next: "Add the postcode, gender or given name, or ask for the NHS number.", Warn: true}},
+	{spine.ErrAccessDenied, ui.Message{Title: "The Spine refused access",
+		Body: "Your session was not accepted by the national services. It may have expired.",
+		Next: "Take your smartcard out and insert it again. If this keeps happening, call the IT service desk."}},
+	{spine.ErrInvalid, ui.Message{Title: "The Spine rejected the request",
+		Body: "The national service said the request was not valid.",
+		Next: "Check what you entered and try again. If it happens again, call the IT service desk."}},
+	{spine.ErrCertificate, ui.Message{Title: "The Spine's identity could not be verified",
+		Body: "The connection was stopped because the server's certificate did not verify. No patient data was sent.",
+		Next: "Do not retry on this machine. Follow the downtime process and call the IT service desk."}},
+	{spine.ErrBadResponse, ui.Message{Title: "The Spine gave an answer the kiosk cannot read",
+		Body: "The national service answered, but not in a form the kiosk understands.",
+		Next: "Try again in a minute. If it keeps happening, follow the downtime process and call the IT service desk."}},
+	{cardsession.ErrNoCardSignIn, ui.Message{Title: "Smartcard sign-in is not available yet",
+		Body: "This kiosk is set up for a real Spine, where only an NHS smartcard can sign in.",
+		Next: "Use the embedded sandbox for training, or call the IT service desk."}},
 }
 
 // helpFor is the footer's help for each screen.
@@ -134,14 +141,9 @@ func signInMessage(err error) *ui.Message {
 		Next: "Enter your passcode again. If it keeps happening, follow the downtime process and call the IT service desk."}
 }
 
-// gates are the session's gates as the screens know them.
-var gates = map[cardsession.Gate]ui.Gate{cardsession.GateOpen: ui.GateOpen, cardsession.GateStarting: ui.GateStarting, cardsession.GateNoReader: ui.GateNoReader,
-	cardsession.GateInsertCard: ui.GateInsertCard, cardsession.GatePasscode: ui.GatePasscode, cardsession.GateChooseRole: ui.GateChooseRole,
-	cardsession.GateLocked: ui.GateLocked, cardsession.GateRefused: ui.GateRefused}
-
 // sessionView is the session screens' view of the session's state.
 func sessionView(st cardsession.State) ui.SessionView {
-	sv := ui.SessionView{Gate: gates[st.Gate], Reader: st.Reader, TriesLeft: st.TriesLeft}
+	sv := ui.SessionView{Gate: st.Gate, Reader: st.Reader, TriesLeft: st.TriesLeft}
 	if st.User == nil {
 		return sv
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
+	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -24,12 +25,12 @@ func BenchmarkCardInsertToReady(b *testing.B) {
 	benchCards(b, func(rig *cardRig, u vcard.User) (time.Duration, time.Duration) {
 		start := time.Now()
 		pull := rig.insert(u.ID)
-		rig.gate(ui.GatePasscode)
+		rig.gate(cpis.GatePasscode)
 		rig.k.SubmitPasscode(u.Passcode)
-		rig.gate(ui.GateOpen)
+		rig.gate(cpis.GateOpen)
 		ready := time.Since(start)
 		pull()
-		rig.gate(ui.GateInsertCard)
+		rig.gate(cpis.GateInsertCard)
 		return ready, 0
 	})
 }
@@ -39,14 +40,14 @@ func BenchmarkCardInsertToReady(b *testing.B) {
 func BenchmarkCardRemoveToWiped(b *testing.B) {
 	benchCards(b, func(rig *cardRig, u vcard.User) (time.Duration, time.Duration) {
 		pull := rig.insert(u.ID)
-		rig.gate(ui.GatePasscode)
+		rig.gate(cpis.GatePasscode)
 		rig.k.SubmitPasscode(u.Passcode)
-		rig.gate(ui.GateOpen)
+		rig.gate(cpis.GateOpen)
 		rig.k.TraceNHS("9990276579")
 		waitFor(rig.t, rig.views, "the patient", func(v ui.View) bool { return v.Patient != nil })
 		start := time.Now()
 		pull()
-		rig.gate(ui.GateInsertCard)
+		rig.gate(cpis.GateInsertCard)
 		return 0, time.Since(start)
 	})
 }

@@ -119,10 +119,10 @@ func (rig *cardRig) insert(id string) (pull func()) {
 // the next test starts with an empty reader.
 func (rig *cardRig) pullAndWait(pull func()) {
 	pull()
-	rig.gate(ui.GateInsertCard)
+	rig.gate(cpis.GateInsertCard)
 }
 
-func (rig *cardRig) gate(g ui.Gate) ui.View {
+func (rig *cardRig) gate(g cpis.Gate) ui.View {
 	rig.t.Helper()
 	return waitFor(rig.t, rig.views, "gate "+gateName(g), func(v ui.View) bool { return v.Session.Gate == g })
 }
@@ -142,7 +142,7 @@ func (w tWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func gateName(g ui.Gate) string {
+func gateName(g cpis.Gate) string {
 	return [...]string{"open", "starting", "no reader", "insert card", "passcode", "choose role", "locked", "refused"}[g]
 }
 
@@ -150,9 +150,9 @@ const nurseCard, clerkCard, silentCard, twoRoleCard, blockedCard = "555000000010
 
 func TestSessionCardLifecycle(t *testing.T) {
 	rig := newCardRig(t, 0)
-	rig.gate(ui.GateInsertCard)
+	rig.gate(cpis.GateInsertCard)
 	pull := rig.insert(nurseCard)
-	rig.gate(ui.GatePasscode)
+	rig.gate(cpis.GatePasscode)
 
 	rig.k.SubmitPasscode("0000")
 	v := waitFor(t, rig.views, "tries left", func(v ui.View) bool { return v.Session.TriesLeft > 0 })
@@ -160,7 +160,7 @@ func TestSessionCardLifecycle(t *testing.T) {
 		t.Errorf("tries left %d, want 2", v.Session.TriesLeft)
 	}
 	rig.k.SubmitPasscode("1234")
-	open := rig.gate(ui.GateOpen)
+	open := rig.gate(cpis.GateOpen)
 	if open.Banner.User == "" || !strings.Contains(open.Banner.Role, "Staff Nurse") {
 		t.Fatalf("banner after sign-in: %+v", open.Banner)
 	}
@@ -172,7 +172,7 @@ func TestSessionCardLifecycle(t *testing.T) {
 	}
 
 	pull()
-	wiped := rig.gate(ui.GateInsertCard)
+	wiped := rig.gate(cpis.GateInsertCard)
 	if wiped.Patient != nil || wiped.Opened != nil || wiped.Banner.User != "" {
 		t.Fatal("the card came out but the patient or the user is still in the View")
 	}
@@ -187,9 +187,9 @@ func TestSessionCardLifecycle(t *testing.T) {
 	// A colleague's card starts a clean session.
 	pull = rig.insert(clerkCard)
 	defer rig.pullAndWait(pull)
-	rig.gate(ui.GatePasscode)
+	rig.gate(cpis.GatePasscode)
 	rig.k.SubmitPasscode("2345")
-	v = rig.gate(ui.GateOpen)
+	v = rig.gate(cpis.GateOpen)
 	if v.Patient != nil || !strings.Contains(v.Banner.Role, "Receptionist") {
 		t.Fatalf("the second user's session: %+v", v.Banner)
 	}
@@ -202,39 +202,39 @@ func TestSessionCardLifecycle(t *testing.T) {
 
 func TestSessionRolesAndRefusals(t *testing.T) {
 	rig := newCardRig(t, 0)
-	rig.gate(ui.GateInsertCard)
+	rig.gate(cpis.GateInsertCard)
 
 	pull := rig.insert(twoRoleCard)
-	rig.gate(ui.GatePasscode)
+	rig.gate(cpis.GatePasscode)
 	rig.k.SubmitPasscode("4567")
-	v := rig.gate(ui.GateChooseRole)
+	v := rig.gate(cpis.GateChooseRole)
 	if len(v.Session.Roles) != 2 {
 		t.Fatalf("roles %+v", v.Session.Roles)
 	}
 	chosen := v.Session.Roles[1]
 	rig.k.ChooseRole(chosen.ID)
-	v = rig.gate(ui.GateOpen)
+	v = rig.gate(cpis.GateOpen)
 	if !strings.Contains(v.Banner.Role, chosen.OrgName) {
 		t.Errorf("chose the second role, banner says %q", v.Banner.Role)
 	}
 	pull()
-	rig.gate(ui.GateInsertCard)
+	rig.gate(cpis.GateInsertCard)
 
 	// B0170 only: "CP-IS must not be used in scheduled care settings".
 	pull = rig.insert(silentCard)
-	rig.gate(ui.GatePasscode)
+	rig.gate(cpis.GatePasscode)
 	rig.k.SubmitPasscode("3456")
-	v = rig.gate(ui.GateRefused)
+	v = rig.gate(cpis.GateRefused)
 	if v.Message == nil || !strings.Contains(v.Message.Body, "B0170") {
 		t.Errorf("B0170-only refusal: %+v", v.Message)
 	}
 	pull()
-	rig.gate(ui.GateInsertCard)
+	rig.gate(cpis.GateInsertCard)
 
 	// A blocked card refuses even to be read: the kiosk says so at once.
 	pull = rig.insert(blockedCard)
 	defer rig.pullAndWait(pull)
-	v = rig.gate(ui.GateRefused)
+	v = rig.gate(cpis.GateRefused)
 	if v.Message == nil || !strings.Contains(v.Message.Title, "locked") {
 		t.Errorf("blocked card: %+v", v.Message)
 	}
@@ -242,20 +242,20 @@ func TestSessionRolesAndRefusals(t *testing.T) {
 
 func TestSessionIdleLocksAndPasscodeUnlocks(t *testing.T) {
 	rig := newCardRig(t, 300*time.Millisecond)
-	rig.gate(ui.GateInsertCard)
+	rig.gate(cpis.GateInsertCard)
 	pull := rig.insert(nurseCard)
 	defer rig.pullAndWait(pull)
-	rig.gate(ui.GatePasscode)
+	rig.gate(cpis.GatePasscode)
 	rig.k.SubmitPasscode("1234")
-	rig.gate(ui.GateOpen)
+	rig.gate(cpis.GateOpen)
 	rig.k.TraceNHS("9990276579")
 	waitFor(t, rig.views, "the patient", func(v ui.View) bool { return v.Patient != nil })
-	locked := rig.gate(ui.GateLocked)
+	locked := rig.gate(cpis.GateLocked)
 	if locked.Patient != nil {
 		t.Fatal("the lock left the patient in the View")
 	}
 	rig.k.SubmitPasscode("1234")
-	rig.gate(ui.GateOpen)
+	rig.gate(cpis.GateOpen)
 	if !strings.Contains(strings.Join(rig.audit.Kinds(), ","), "lock,unlock") {
 		t.Errorf("audit %v lacks lock then unlock", rig.audit.Kinds())
 	}
@@ -265,11 +265,11 @@ func TestSessionIdleLocksAndPasscodeUnlocks(t *testing.T) {
 // is out."
 func TestSessionRenewsTokenWhileCardIn(t *testing.T) {
 	rig := newCardRigOn(t, testReader, 0, 2*time.Second)
-	rig.gate(ui.GateInsertCard)
+	rig.gate(cpis.GateInsertCard)
 	pull := rig.insert(nurseCard)
-	rig.gate(ui.GatePasscode)
+	rig.gate(cpis.GatePasscode)
 	rig.k.SubmitPasscode("1234")
-	rig.gate(ui.GateOpen)
+	rig.gate(cpis.GateOpen)
 	first := rig.token()
 	deadline := time.Now().Add(5 * time.Second)
 	for rig.token() == first && time.Now().Before(deadline) {

@@ -65,7 +65,7 @@ func storeCardRig(t *testing.T) (*cardRig, *store.DB) {
 // signIn puts the card in and types its passcode.
 func (rig *cardRig) signIn(card, passcode string) (pull func()) {
 	pull = rig.insert(card)
-	rig.gate(ui.GatePasscode)
+	rig.gate(cpis.GatePasscode)
 	rig.k.SubmitPasscode(passcode)
 	return pull
 }
@@ -93,10 +93,10 @@ func (rig *cardRig) openAlert(nhs string) {
 // with the codes they lack.
 func TestStaffAccessProvenWithCard(t *testing.T) {
 	rig, db := storeCardRig(t)
-	rig.gate(ui.GateInsertCard)
+	rig.gate(cpis.GateInsertCard)
 
 	pull := rig.signIn(nurseCard, "1234")
-	rig.gate(ui.GateOpen)
+	rig.gate(cpis.GateOpen)
 	rig.openAlert("9990276579")
 	checks, err := db.StaffChecks()
 	if err != nil || len(checks) != 1 || checks[0].Verified {
@@ -106,13 +106,13 @@ func TestStaffAccessProvenWithCard(t *testing.T) {
 	rig.pullAndWait(pull)
 
 	pull = rig.signIn(clerkCard, "2345")
-	rig.gate(ui.GateOpen)
+	rig.gate(cpis.GateOpen)
 	rig.k.TraceNHS("9990276579")
 	waitFor(t, rig.views, "the clerk's patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
 	rig.pullAndWait(pull)
 
 	pull = rig.signIn(silentCard, "3456")
-	rig.gate(ui.GateRefused)
+	rig.gate(cpis.GateRefused)
 	rig.pullAndWait(pull)
 
 	checks, err = db.StaffChecks()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/nhs-cpis/kiosk/app/itstatus"
+	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -32,7 +33,7 @@ func (k *Kiosk) ShowStatus() {
 	defer k.mu.Unlock()
 	k.touch()
 	switch k.v.Session.Gate {
-	case ui.GatePasscode, ui.GateChooseRole, ui.GateLocked:
+	case cpis.GatePasscode, cpis.GateChooseRole, cpis.GateLocked:
 		return
 	}
 	if k.v.Busy.Active {

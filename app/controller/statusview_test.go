@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/itstatus"
+	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -56,15 +57,15 @@ func TestKioskStatusScreen(t *testing.T) {
 func TestKioskStatusNotOverPasscode(t *testing.T) {
 	k, v, _ := newTestKiosk(t, newFakeSpine(), nurse)
 	k.UseStatus(&fakeStatus{})
-	k.SetSession(ui.SessionView{Gate: ui.GatePasscode}, nil)
-	waitFor(t, v, "the passcode gate", func(v ui.View) bool { return v.Session.Gate == ui.GatePasscode })
+	k.SetSession(ui.SessionView{Gate: cpis.GatePasscode}, nil)
+	waitFor(t, v, "the passcode gate", func(v ui.View) bool { return v.Session.Gate == cpis.GatePasscode })
 	k.ShowStatus()
 	time.Sleep(50 * time.Millisecond)
 	if vw := k.View(); vw.Screen == ui.ScreenStatus || vw.Busy.Active {
 		t.Fatalf("status opened over the passcode screen: %+v", vw.Screen)
 	}
 	// Without a reader, it is where IT needs it.
-	k.SetSession(ui.SessionView{Gate: ui.GateNoReader}, nil)
+	k.SetSession(ui.SessionView{Gate: cpis.GateNoReader}, nil)
 	k.ShowStatus()
 	waitFor(t, v, "the status without a reader", func(v ui.View) bool { return v.Screen == ui.ScreenStatus && v.Status != nil })
 }

@@ -1,0 +1,17 @@
+package cpis
+
+// Gate is where the smartcard session stands between the user and the
+// check: while it is not GateOpen, no patient is ever shown.
+type Gate int
+
+// The gates of the smartcard session, in the order a nurse meets them.
+const (
+	GateOpen       Gate = iota // signed in with a role: the check flow
+	GateStarting               // the kiosk is starting (reader, Spine)
+	GateNoReader               // no smartcard reader attached, or the PC/SC service is down
+	GateInsertCard             // a reader, no card
+	GatePasscode               // a card: asking for its passcode
+	GateChooseRole             // several roles: pick one
+	GateLocked                 // idle: the same card's passcode unlocks
+	GateRefused                // the card cannot be used here (blocked, no usable role)
+)
