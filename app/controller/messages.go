@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -42,10 +41,14 @@ func MessageFor(err error) *ui.Message {
 			Body: "The national services did not answer in time or are not available.",
 			Next: "Try again in a minute. If it stays down, follow the downtime process and record the presentation on paper."}
 	}
-	return &ui.Message{Title: "Something went wrong",
-		Body: "The kiosk could not finish this step.",
-		Next: "Try again. If it happens again, call the IT service desk and give them the time on the screen."}
+	m := somethingWrong
+	return &m
 }
+
+// somethingWrong is the message for an error the kiosk has no words for.
+var somethingWrong = ui.Message{Title: "Something went wrong",
+	Body: "The kiosk could not finish this step.",
+	Next: "Try again. If it happens again, call the IT service desk and give them the time on the screen."}
 
 // sentence capitalises a domain error's message and ends it with a full stop.
 func sentence(s string) string {
@@ -133,7 +136,7 @@ func signInMessage(err error) *ui.Message {
 			Body: "Your card was read, but the NHS identity service refused it.",
 			Next: "Call your registration authority: the card may be revoked or not yet registered."}
 	}
-	if m := MessageFor(err); m != nil && !strings.HasPrefix(m.Title, "Something") {
+	if m := MessageFor(err); m != nil && *m != somethingWrong {
 		return m
 	}
 	return &ui.Message{Title: "Sign-in did not finish",
