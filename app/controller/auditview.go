@@ -31,11 +31,18 @@ const (
 	readinessHelp = "Record what the kiosk cannot see. Export the page for the go/no go call (guide step 25)."
 )
 
+// leadScreens are the lead's routine audit, staff checks and go-live
+// readiness.
+type leadScreens struct {
+	*desk
+	acct *accountability.Accountability // nil until UseAccountability
+}
+
 // UseAccountability connects the lead's screens. The entry screen offers
 // them to a lead: whether the signed-in role is one is worked out as each
 // View is published, and their content is dropped from the View once
 // neither a lead nor one of their screens is there.
-func (k *Kiosk) UseAccountability(a *accountability.Accountability) {
+func (k *leadScreens) UseAccountability(a *accountability.Accountability) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.acct = a
@@ -57,7 +64,7 @@ func leadScreen(s ui.Screen) bool {
 
 // lead returns the session when it may use the lead's screens, or shows
 // why not. k.mu is held.
-func (k *Kiosk) lead() (check.Session, bool) {
+func (k *leadScreens) lead() (check.Session, bool) {
 	sess, ok := k.session()
 	if !ok {
 		return check.Session{}, false
@@ -79,7 +86,7 @@ func (k *Kiosk) lead() (check.Session, bool) {
 }
 
 // openLead moves to one of the lead's screens and loads it off the lock.
-func (k *Kiosk) openLead(s ui.Screen, help, label string, load func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) error) {
+func (k *leadScreens) openLead(s ui.Screen, help, label string, load func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) error) {
 	sess, ok := k.lead()
 	if !ok || k.v.Busy.Active {
 		return
@@ -116,7 +123,7 @@ func (k *Kiosk) openLead(s ui.Screen, help, label string, load func(a *accountab
 
 // ShowAudit shows routine audit for the filter; with no dates, the last
 // seven days.
-func (k *Kiosk) ShowAudit(f ui.AuditFilter) {
+func (k *leadScreens) ShowAudit(f ui.AuditFilter) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -132,7 +139,7 @@ func (k *Kiosk) ShowAudit(f ui.AuditFilter) {
 
 // ExportAudit writes the filtered audit as CSV to the data folder's
 // exports/ and says where.
-func (k *Kiosk) ExportAudit(f ui.AuditFilter) {
+func (k *leadScreens) ExportAudit(f ui.AuditFilter) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -148,7 +155,7 @@ func (k *Kiosk) ExportAudit(f ui.AuditFilter) {
 }
 
 // ShowStaff lists who has proven their access and who not yet.
-func (k *Kiosk) ShowStaff() {
+func (k *leadScreens) ShowStaff() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -160,7 +167,7 @@ func (k *Kiosk) ShowStaff() {
 }
 
 // ShowReadiness shows go-live readiness from the evidence now.
-func (k *Kiosk) ShowReadiness() {
+func (k *leadScreens) ShowReadiness() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -173,7 +180,7 @@ func (k *Kiosk) ShowReadiness() {
 
 // RecordReadiness records an item the kiosk cannot see as done, by the
 // signed-in lead, now.
-func (k *Kiosk) RecordReadiness(id string) {
+func (k *leadScreens) RecordReadiness(id string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -192,7 +199,7 @@ func (k *Kiosk) RecordReadiness(id string) {
 }
 
 // ExportReadiness writes the page as PDF and CSV to exports/.
-func (k *Kiosk) ExportReadiness() {
+func (k *leadScreens) ExportReadiness() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()

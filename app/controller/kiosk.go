@@ -12,7 +12,6 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -20,8 +19,24 @@ import (
 
 // Kiosk is the window's controller: it turns the user's actions into
 // checks on its own goroutines and answers with a whole new View. It owns
-// the View; the window only draws what it is given.
+// the View; the window only draws what it is given. The check flow and the
+// card session are its own; the checks that wait, IT status and the lead's
+// screens are families of their own, each with its own state, sharing the
+// one View through the desk.
 type Kiosk struct {
+	*desk
+	*waitingScreens
+	*statusScreens
+	*leadScreens
+	// gate receives the passcode and the chosen role; nil when the session
+	// comes from elsewhere (tests, the demo identity).
+	gate SessionGate
+}
+
+// desk is what every screen family shares: the View behind its lock, the
+// member of staff, the patient's generation, and the worker that runs
+// each action's I/O off the UI goroutine.
+type desk struct {
 	check *check.Checker
 	show  func(ui.View)
 	log   logrus.FieldLogger
@@ -39,21 +54,8 @@ type Kiosk struct {
 	// answer for the last patient can never land on the next one's screen.
 	gen       uint64
 	idleTimer *time.Timer
-	// gate receives the passcode and the chosen role; nil when the session
-	// comes from elsewhere (tests, the demo identity).
-	gate SessionGate
 	// onIdle runs when nobody has touched the kiosk for the idle time.
 	onIdle func()
-
-	offline  Offline
-	fallback string
-	kick     func()
-
-	// it feeds the IT status screen (statusview.go); nil until UseStatus.
-	it StatusChecker
-	// acct feeds the lead's audit, staff and readiness screens
-	// (auditview.go); nil until UseAccountability.
-	acct *accountability.Accountability
 }
 
 // SessionGate takes what the user types on the session screens.
@@ -69,7 +71,9 @@ var _ ui.Actions = (*Kiosk)(nil)
 // any goroutine.
 func NewKiosk(checker *check.Checker, banner ui.Banner, route string, idle time.Duration, show func(ui.View), log logrus.FieldLogger) *Kiosk {
 	ctx, cancel := context.WithCancel(context.Background())
-	k := &Kiosk{check: checker, show: show, log: log, idle: idle, ctx: ctx, cancel: cancel}
+	d := &desk{check: checker, show: show, log: log, idle: idle, ctx: ctx, cancel: cancel}
+	k := &Kiosk{desk: d, waitingScreens: &waitingScreens{desk: d}, statusScreens: &statusScreens{desk: d},
+		leadScreens: &leadScreens{desk: d}}
 	k.v = ui.View{Banner: banner, Screen: ui.ScreenEntry, SafeguardingRoute: route, Help: helpFor(ui.ScreenEntry),
 		Session: ui.SessionView{Gate: cpis.GateStarting}}
 	k.onIdle = k.Wipe
@@ -159,7 +163,7 @@ func (k *Kiosk) Wipe() {
 	k.publish()
 }
 
-func (k *Kiosk) wipeLocked() {
+func (k *desk) wipeLocked() {
 	k.dropPatient()
 	k.v.Message = nil
 	k.v.Search = cpis.SearchQuery{}
@@ -168,7 +172,7 @@ func (k *Kiosk) wipeLocked() {
 }
 
 // dropPatient forgets the patient and anything in flight for them.
-func (k *Kiosk) dropPatient() {
+func (k *desk) dropPatient() {
 	k.gen++
 	k.v.Patient, k.v.Opened, k.v.Matches = nil, nil, nil
 	k.v.Alert, k.v.Answers, k.v.Check, k.v.CanOpen = ui.AlertUnknown, nil, cpis.CheckAnswer{}, false
@@ -176,18 +180,18 @@ func (k *Kiosk) dropPatient() {
 	k.present = check.Presentation{}
 }
 
-func (k *Kiosk) screen(s ui.Screen) {
+func (k *desk) screen(s ui.Screen) {
 	k.v.Screen, k.v.Help = s, helpFor(s)
 }
 
-func (k *Kiosk) busy(label string) {
+func (k *desk) busy(label string) {
 	k.v.Message = nil
 	k.v.Busy = ui.Busy{Active: true, Label: label}
 	k.publish()
 }
 
 // session returns the signed-in session, or shows why there is none.
-func (k *Kiosk) session() (check.Session, bool) {
+func (k *desk) session() (check.Session, bool) {
 	if k.sess == nil || k.v.Session.Gate != cpis.GateOpen {
 		k.v.Message = &ui.Message{Title: "Nobody is signed in",
 			Body: "The kiosk has no member of staff signed in.",
@@ -200,7 +204,7 @@ func (k *Kiosk) session() (check.Session, bool) {
 
 // run does work off the UI goroutine; the returned func applies the result
 // under the lock and the new View is published.
-func (k *Kiosk) run(work func(ctx context.Context) func()) {
+func (k *desk) run(work func(ctx context.Context) func()) {
 	k.wg.Add(1)
 	go func() {
 		defer k.wg.Done()
@@ -216,7 +220,7 @@ func (k *Kiosk) run(work func(ctx context.Context) func()) {
 }
 
 // touch restarts the idle timer; when it fires the patient is wiped.
-func (k *Kiosk) touch() {
+func (k *desk) touch() {
 	if k.idle <= 0 {
 		return
 	}
@@ -236,7 +240,7 @@ func (k *Kiosk) touch() {
 	k.idleTimer.Reset(k.idle)
 }
 
-func (k *Kiosk) publish() {
+func (k *desk) publish() {
 	v := k.v
 	v.Now = k.check.Now()
 	k.show(v)

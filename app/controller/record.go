@@ -11,6 +11,15 @@ import (
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
+// waitingScreens are the checks that wait: recording while the Spine is
+// down, the queue and review screens, the banner's counts.
+type waitingScreens struct {
+	*desk
+	offline  Offline
+	fallback string
+	kick     func()
+}
+
 // Offline is what the window needs of the offline queue and review list.
 type Offline interface {
 	Enqueue(p store.Presentation) (uint64, error)
@@ -26,7 +35,7 @@ var _ Offline = (*store.DB)(nil)
 // UseOffline connects the offline queue: recording while the Spine is
 // down, the queue and review screens, the banner's counts. kick is called
 // after each recording so the replayer looks at the queue.
-func (k *Kiosk) UseOffline(o Offline, fallback string, kick func()) {
+func (k *waitingScreens) UseOffline(o Offline, fallback string, kick func()) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.offline, k.fallback, k.kick = o, fallback, kick
@@ -35,7 +44,7 @@ func (k *Kiosk) UseOffline(o Offline, fallback string, kick func()) {
 }
 
 // Downtime shows or clears the downtime panel.
-func (k *Kiosk) Downtime(down bool, since time.Time) {
+func (k *waitingScreens) Downtime(down bool, since time.Time) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.v.Banner.SpineLive, k.v.Banner.SpineDown = !down, since
@@ -47,7 +56,7 @@ func (k *Kiosk) Downtime(down bool, since time.Time) {
 }
 
 // ReplayProgress shows the replay's progress bar and refreshes the counts.
-func (k *Kiosk) ReplayProgress(done, total int) {
+func (k *waitingScreens) ReplayProgress(done, total int) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.v.Replay = ui.Replay{Active: total > 0 && done < total, Done: done, Total: total}
@@ -60,7 +69,7 @@ func (k *Kiosk) ReplayProgress(done, total int) {
 
 // RecordPresentation records a patient who presented while the Spine is
 // down, durably and encrypted, before saying "recorded".
-func (k *Kiosk) RecordPresentation(nhsText string, q cpis.SearchQuery) {
+func (k *waitingScreens) RecordPresentation(nhsText string, q cpis.SearchQuery) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -127,7 +136,7 @@ func (k *Kiosk) RecordPresentation(nhsText string, q cpis.SearchQuery) {
 
 // presentation is what the queue keeps of a presentation: who was on
 // duty, where and when, and the patient once set; never alert content.
-func (k *Kiosk) presentation(sess check.Session, pr check.Presentation) store.Presentation {
+func (k *waitingScreens) presentation(sess check.Session, pr check.Presentation) store.Presentation {
 	p := store.Presentation{Key: pr.Key, At: pr.At, Setting: string(k.check.Setting),
 		OrgCode: sess.Role.OrgCode, OrgName: sess.Role.OrgName,
 		UserID: sess.User.ID, UserName: sess.User.Name, RoleID: sess.Role.ID, JobRole: sess.Role.JobRole,
@@ -140,7 +149,7 @@ func (k *Kiosk) presentation(sess check.Session, pr check.Presentation) store.Pr
 
 // recordLocked enqueues on the calling goroutine; k.mu is held. Used only
 // when a live open failed, where the presentation must not wait.
-func (k *Kiosk) recordLocked(p store.Presentation) error {
+func (k *waitingScreens) recordLocked(p store.Presentation) error {
 	if k.offline == nil {
 		return errors.New("no offline queue")
 	}
@@ -156,7 +165,7 @@ func (k *Kiosk) recordLocked(p store.Presentation) error {
 }
 
 // ShowQueue shows the offline queue: counts and ages, no patient details.
-func (k *Kiosk) ShowQueue() {
+func (k *waitingScreens) ShowQueue() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -170,7 +179,7 @@ func (k *Kiosk) ShowQueue() {
 }
 
 // loadQueue reads the queue off the calling goroutine and shows it.
-func (k *Kiosk) loadQueue() {
+func (k *waitingScreens) loadQueue() {
 	o := k.offline
 	k.run(func(context.Context) func() {
 		rows, err := o.QueueInfo()
@@ -206,7 +215,7 @@ func queueRow(r store.QueueRow, state string) ui.QueueRow {
 }
 
 // ShowReview shows the retrospective review list to a role with B0107.
-func (k *Kiosk) ShowReview() {
+func (k *waitingScreens) ShowReview() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -221,7 +230,7 @@ func (k *Kiosk) ShowReview() {
 }
 
 // OpenReview opens one review item.
-func (k *Kiosk) OpenReview(id uint64) {
+func (k *waitingScreens) OpenReview(id uint64) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -246,7 +255,7 @@ func (k *Kiosk) OpenReview(id uint64) {
 }
 
 // SignOff records the lead's action and signs the item off.
-func (k *Kiosk) SignOff(id uint64, note string) {
+func (k *waitingScreens) SignOff(id uint64, note string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -273,7 +282,7 @@ func (k *Kiosk) SignOff(id uint64, note string) {
 	})
 }
 
-func (k *Kiosk) mayReview() bool {
+func (k *waitingScreens) mayReview() bool {
 	sess, ok := k.session()
 	if !ok || k.offline == nil {
 		return false
@@ -291,7 +300,7 @@ func (k *Kiosk) mayReview() bool {
 // loadReviews runs change, when given, then reads the review list and the
 // counts, all off the calling goroutine, and shows them with change's
 // message.
-func (k *Kiosk) loadReviews(change func() *ui.Message) {
+func (k *waitingScreens) loadReviews(change func() *ui.Message) {
 	o := k.offline
 	k.run(func(context.Context) func() {
 		var msg *ui.Message
@@ -344,7 +353,7 @@ func reviewDetail(it store.ReviewItem, canSign bool) *ui.ReviewDetail {
 }
 
 // countsLocked refreshes the banner's queue and review counts.
-func (k *Kiosk) countsLocked() {
+func (k *waitingScreens) countsLocked() {
 	if k.offline == nil {
 		return
 	}

@@ -8,6 +8,12 @@ import (
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
+// statusScreens are IT's status screen and its diagnostics bundle.
+type statusScreens struct {
+	*desk
+	it StatusChecker // nil until UseStatus
+}
+
 // StatusChecker is what the IT status screen needs: a fresh check, and a
 // diagnostics bundle saved in the data folder.
 type StatusChecker interface {
@@ -19,7 +25,7 @@ type StatusChecker interface {
 const statusHelp = "Quote the version and commit to the service desk. The diagnostics bundle holds no patient details."
 
 // UseStatus connects the IT status screen.
-func (k *Kiosk) UseStatus(s StatusChecker) {
+func (k *statusScreens) UseStatus(s StatusChecker) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.it = s
@@ -28,7 +34,7 @@ func (k *Kiosk) UseStatus(s StatusChecker) {
 // ShowStatus opens the IT status screen and checks everything afresh; on
 // the screen it checks again. It is refused while a card holder is signing
 // in: the passcode screen must keep the keyboard.
-func (k *Kiosk) ShowStatus() {
+func (k *statusScreens) ShowStatus() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
@@ -70,7 +76,7 @@ func (k *Kiosk) ShowStatus() {
 
 // SaveBundle saves a diagnostics bundle in the data folder's bundles/ and
 // says where.
-func (k *Kiosk) SaveBundle() {
+func (k *statusScreens) SaveBundle() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
