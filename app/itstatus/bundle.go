@@ -41,7 +41,7 @@ func bundleName(now time.Time) string {
 	return "cpis-kiosk-diagnostics-" + now.Format("20060102-150405") + ".zip"
 }
 
-// writeBundle writes the bundle to path, mode 0600, replacing nothing: an
+// WriteBundle writes the bundle to path, mode 0600, replacing nothing: an
 // existing file is an error.
 func WriteBundle(path string, st Status, cfg config.Config) (err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

@@ -8,9 +8,9 @@ import (
 	"github.com/nhs-cpis/kiosk/app/accountability"
 )
 
-// statusBaseline is the readiness page's view of the environment baseline
-// (WES, guide step 13): the IT status's baseline lines, from the snapshot
-// the running kiosk keeps of its last status check (status.go). With no
+// BaselineEvidence is the readiness page's view of the environment
+// baseline (WES, guide step 13): the IT status's baseline lines, from the
+// snapshot the running kiosk keeps of its last status check (snapshot.go). With no
 // snapshot, or one older than a month, the baseline counts as not passed:
 // the page says to open the IT status.
 func BaselineEvidence(dataDir string, now func() time.Time) func() (bool, string) {
@@ -32,7 +32,7 @@ func BaselineEvidence(dataDir string, now func() time.Time) func() (bool, string
 				failing = append(failing, l.Title+" ("+l.Result+")")
 			}
 		}
-		when := st.Checked.Local().Format("02 Jan 2006 15:04")
+		when := st.Checked.Local().Format(accountability.EvidenceTime)
 		switch {
 		case total == 0:
 			return false, "The IT status check of " + when + " holds no baseline items."

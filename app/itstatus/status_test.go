@@ -28,6 +28,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -112,14 +113,6 @@ func TestStatusJSONGolden(t *testing.T) {
 
 // Each threshold the README documents, judged from made-up facts.
 func TestStatusJudging(t *testing.T) {
-	state := func(f statusFacts, id string) StatusLine {
-		t.Helper()
-		l, ok := newStatus(f, "test").Line(id)
-		if !ok {
-			t.Fatalf("no line %s", id)
-		}
-		return l
-	}
 	f := fixedFacts(t)
 	for _, tc := range []struct {
 		name  string
@@ -176,7 +169,7 @@ func TestStatusJudging(t *testing.T) {
 			g := fixedFacts(t)
 			g.Spine = slices.Clone(f.Spine)
 			tc.edit(&g)
-			l := state(g, tc.id)
+			l := line(t, newStatus(g, "test"), tc.id)
 			if l.State != tc.state {
 				t.Errorf("%s: %s (%s), want %s", tc.id, l.State, l.Detail, tc.state)
 			}
@@ -243,7 +236,7 @@ func line(t *testing.T, s Status, id string) StatusLine {
 // The real probes against the real sandbox over HTTPS: up, refusing,
 // answering 503, slow, and hanging past the timeout.
 func TestStatusSpineAgainstSandbox(t *testing.T) {
-	s := statusSandbox(t)
+	s, _, _ := kiosktest.StartSandbox(t)
 	pool, err := spine.LoadCA(s.CAFile())
 	if err != nil {
 		t.Fatal(err)
@@ -366,7 +359,7 @@ func TestStatusReaderThroughPCSC(t *testing.T) {
 	time.Sleep(600 * time.Millisecond) // pcscd notices an insertion in about 0.4 s
 
 	cfg := config.Config{Reader: statusReader}
-	rs := briefReader(cfg, statusLog(), readerSettle)(context.Background())
+	rs := briefReader(cfg, kiosktest.Quiet(), readerSettle)(context.Background())
 	b, _ := LoadBaseline("")
 	h := realHost()
 	running, detail := h.pcscd()
@@ -394,8 +387,6 @@ func TestHostFacts(t *testing.T) {
 	write("/etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n")
 	write("/proc/sys/kernel/osrelease", "6.1.0-18-amd64\n")
 	write("/etc/timezone", "Europe/London\n")
-	ca, _ := os.ReadFile(filepath.Join(t.TempDir(), "none"))
-	_ = ca
 	write("/etc/ssl/certs/ca-certificates.crt", strings.Repeat("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 3))
 	write("/opt/nhs/identity-agent/VERSION", "2.4.6.0\n")
 	write("/run/pcscd/pcscd.pid", "999999\n\x00")
@@ -450,7 +441,7 @@ func TestHostFacts(t *testing.T) {
 
 func TestBaselineFile(t *testing.T) {
 	b, err := LoadBaseline("")
-	if err != nil || b.From != builtInBaseline || b.Screen.MinWidth != 1024 || !contains(b.OS.ID, "debian") || b.TLS.MinRoots == 0 {
+	if err != nil || b.From != builtInBaseline || b.Screen.MinWidth != 1024 || !slices.Contains(b.OS.ID, "debian") || b.TLS.MinRoots == 0 {
 		t.Fatalf("built-in baseline: %+v %v", b, err)
 	}
 	dir := t.TempDir()
@@ -487,7 +478,7 @@ func TestBaselineFile(t *testing.T) {
 func TestStatusCommandWhileKioskRuns(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("CPIS_DATA_DIR", dir)
-	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), statusLog())
+	db, err := store.Open(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), kiosktest.Quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -536,26 +527,6 @@ func TestStatusCommandWhileKioskRuns(t *testing.T) {
 
 // The reader the status tests put a card in: vpcd's second slot.
 const statusReader, statusVPCD = "Virtual PCD 00 01", "127.0.0.1:35964"
-
-func statusLog() logrus.FieldLogger {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return l
-}
-
-// statusSandbox is the embedded sandbox on a free loopback port.
-func statusSandbox(t *testing.T) *sandbox.Server {
-	t.Helper()
-	s, err := sandbox.New(sandbox.Options{StateDir: t.TempDir(), Log: statusLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
 
 // statusCommand is what `cpis-kiosk status --json` does, with the
 // configuration from the environment.

@@ -1,7 +1,8 @@
-package app
+package accountability_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"os"
 	"os/exec"
@@ -10,13 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
-	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
+
+// commandLine is who records at the command line.
+var commandLine = check.Session{User: cpis.User{Name: "command line"}}
 
 func statuses(items []accountability.ReadinessItem) map[string]string {
 	m := map[string]string{}
@@ -61,16 +67,16 @@ func TestReadinessFromEvidence(t *testing.T) {
 		{At: week.AddDate(0, 0, -20), Kind: cpis.EventDrill, Result: cpis.ResultFailed, Outcome: "failed: presented 10, queued 10, replayed 9, lost 1"},
 		{At: week, Kind: cpis.EventDrill, Result: cpis.ResultPassed, Outcome: "passed: presented 100, queued 100, replayed 100, lost 0, duplicate notifications 0, review items 31"},
 	})
-	if err := a.RecordReadiness("briefing", "Pat Lead, project lead", "webinar with the implementation manager", commandLine()); err != nil {
+	if err := a.RecordReadiness("briefing", "Pat Lead, project lead", "webinar with the implementation manager", commandLine); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.RecordReadiness("go-no-go", "Pat Lead", "", commandLine()); err != nil {
+	if err := a.RecordReadiness("go-no-go", "Pat Lead", "", commandLine); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.RecordReadiness("lunch", "Pat Lead", "", commandLine()); err == nil {
+	if err := a.RecordReadiness("lunch", "Pat Lead", "", commandLine); err == nil {
 		t.Error("an unknown item was recorded")
 	}
-	if err := a.RecordReadiness("ig", " ", "", commandLine()); err == nil {
+	if err := a.RecordReadiness("ig", " ", "", commandLine); err == nil {
 		t.Error("an item was recorded by nobody")
 	}
 	a.Cfg.Spine.PDS, a.Cfg.Spine.CPIS, a.Cfg.Spine.Identity = "https://pds.example", "https://cpis.example", "https://id.example"
@@ -202,35 +208,23 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 	}
 }
 
-// The baseline item reads the IT status's snapshot, which the running
-// kiosk keeps (status.go).
-func TestReadinessBaselineFromStatus(t *testing.T) {
-	dir := t.TempDir()
-	now := kiosktest.Day
-	check := itstatus.BaselineEvidence(dir, func() time.Time { return now })
-	if ok, why := check(); ok || !strings.Contains(why, "No IT status check found") {
-		t.Errorf("no snapshot: %v %q", ok, why)
-	}
-	st := itstatus.Status{Checked: kiosktest.Day.Add(-time.Hour), Lines: []itstatus.StatusLine{
-		{ID: "reader", Title: "Smartcard reader", State: itstatus.StateGreen},
-		{ID: "baseline.os", Title: "Operating system", Result: itstatus.ResultPass},
-		{ID: "baseline.tz", Title: "Time zone", Result: itstatus.ResultWarn},
-	}}
-	if err := itstatus.WriteSnapshot(dir, st); err != nil {
+// flipAuditByte changes one byte of audit record seq in the closed
+// database, behind the store's back, as someone with the file could.
+func flipAuditByte(t *testing.T, dbPath string, seq uint64) {
+	t.Helper()
+	bdb, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, why := check(); ok || !strings.Contains(why, "1 of 2 baseline items pass; not passing: Time zone (warn)") {
-		t.Errorf("a warning: %v %q", ok, why)
-	}
-	st.Lines[2].Result = itstatus.ResultPass
-	if err := itstatus.WriteSnapshot(dir, st); err != nil {
+	defer bdb.Close()
+	err = bdb.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		k := binary.BigEndian.AppendUint64(nil, seq)
+		v := bytes.Clone(b.Get(k))
+		v[len(v)-10] ^= 0x20
+		return b.Put(k, v)
+	})
+	if err != nil {
 		t.Fatal(err)
-	}
-	if ok, why := check(); !ok || !strings.Contains(why, "all 2 baseline items pass") {
-		t.Errorf("all pass: %v %q", ok, why)
-	}
-	now = now.AddDate(0, 0, 31)
-	if ok, why := check(); ok || !strings.Contains(why, "more than 30 days old") {
-		t.Errorf("a stale check: %v %q", ok, why)
 	}
 }

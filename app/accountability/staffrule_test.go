@@ -1,17 +1,15 @@
-package app
+package accountability
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"errors"
-	"path/filepath"
-
-	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
@@ -90,10 +88,10 @@ func TestStaffAccessProvenInTheSameTransaction(t *testing.T) {
 	}
 	a, s := checks[0], checks[1] // by name: Alex, Sam
 	if !a.Verified || !a.VerifiedAt.Equal(t0.Add(8*time.Minute)) || a.VerifiedRole.ID != nurse.RoleID ||
-		!slices.Equal(a.VerifiedRole.Codes, nurse.Codes) || len(a.Opened) != 2 || accountability.Missing(a) != nil {
+		!slices.Equal(a.VerifiedRole.Codes, nurse.Codes) || len(a.Opened) != 2 || Missing(a) != nil {
 		t.Errorf("the nurse: %+v", a)
 	}
-	if s.Verified || !slices.Equal(accountability.Missing(s), []string{"B0107"}) || s.Refusals[0].Action != "open a Child Care Alert" {
+	if s.Verified || !slices.Equal(Missing(s), []string{"B0107"}) || s.Refusals[0].Action != "open a Child Care Alert" {
 		t.Errorf("the clerk: %+v", s)
 	}
 	if _, err := db.Verify(); err != nil {
@@ -115,7 +113,7 @@ func TestRefusalNamesTheMissingCodes(t *testing.T) {
 		{cpis.EventTrace, errors.New("your role does not have code B0107"), []string{"B0264"}},
 	} {
 		e := check.Refusal(store.Event{Kind: c.kind, UserID: "u", At: time.Now()}, c.err)
-		s, _ := accountability.StaffRule{}.Apply(store.StaffCheck{}, e)
+		s, _ := StaffRule{}.Apply(store.StaffCheck{}, e)
 		if len(s.Refusals) != 1 || !slices.Equal(s.Refusals[0].Missing, c.want) {
 			t.Errorf("%s refused with %v: %+v, want missing %v", c.kind, c.err, s.Refusals, c.want)
 		}
@@ -125,7 +123,7 @@ func TestRefusalNamesTheMissingCodes(t *testing.T) {
 // mustOpenDB opens a real database with the staff rule, as the kiosk does.
 func mustOpenDB(t testing.TB, dbPath, keyPath string) *store.DB {
 	t.Helper()
-	db, err := accountability.OpenStore(dbPath, keyPath, nil)
+	db, err := OpenStore(dbPath, keyPath, nil)
 	if err != nil {
 		t.Fatalf("opening database: %v", err)
 	}
