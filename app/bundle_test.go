@@ -43,19 +43,14 @@ func readZip(t *testing.T, path string) map[string][]byte {
 // and no NHS number, test patient's name or date of birth anywhere in it;
 // never the database or its key.
 func TestBundleHoldsNoPatient(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("CPIS_DATA_DIR", dir)
-	var out, errOut bytes.Buffer
-	if code := run([]string{"selftest", "--log-level", "debug"}, &out, &errOut); code != 0 {
-		t.Fatalf("selftest: %d\n%s", code, errOut.String())
-	}
+	selftestIn(t, "--log-level", "debug")
 	zipPath := filepath.Join(t.TempDir(), "diag.zip")
-	out.Reset()
-	if code := run([]string{"status", "--json", "--bundle", zipPath}, &out, &errOut); code > 1 {
-		t.Fatalf("status --bundle: %d\n%s", code, errOut.String())
+	code, _, errOut := cli(t, "status", "--json", "--bundle", zipPath)
+	if code > 1 {
+		t.Fatalf("status --bundle: %d\n%s", code, errOut)
 	}
-	if !strings.Contains(errOut.String(), "diagnostics bundle written to "+zipPath) {
-		t.Errorf("the command does not say where the bundle is: %s", errOut.String())
+	if !strings.Contains(errOut, "diagnostics bundle written to "+zipPath) {
+		t.Errorf("the command does not say where the bundle is: %s", errOut)
 	}
 	fi, err := os.Stat(zipPath)
 	if err != nil || fi.Mode().Perm() != 0o600 {
@@ -88,7 +83,7 @@ func TestBundleHoldsNoPatient(t *testing.T) {
 		t.Errorf("config.toml:\n%s", files["config.toml"])
 	}
 	// A second bundle never overwrites the first.
-	if code := run([]string{"status", "--bundle", zipPath}, &out, &errOut); code != 1 {
+	if code, _, _ := cli(t, "status", "--bundle", zipPath); code != 1 {
 		t.Errorf("writing over an existing bundle: exit %d", code)
 	}
 }

@@ -3,64 +3,31 @@
 package app
 
 import (
+	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
-	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
 
+	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/build"
-	"github.com/nhs-cpis/kiosk/app/config"
-	"github.com/nhs-cpis/kiosk/app/logging"
-	"github.com/nhs-cpis/kiosk/app/waiting"
-	"github.com/nhs-cpis/kiosk/cpis"
-	"github.com/nhs-cpis/kiosk/device/vcard"
-	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 
-const usage = `cpis-kiosk: the CP-IS Child Care Alert check for unscheduled care.
+// The command line: one binary, `cpis-kiosk`, with a command per family
+// in a file of its own (cmd_*.go). This file holds the root, the flags
+// every command shares, and how an outcome becomes an exit code.
 
-Usage:
-  cpis-kiosk [--config FILE] [--log-level LEVEL]     open the kiosk window
-  cpis-kiosk selftest [--card] [--repeat N]          trace both test patients, open their alerts, check the notifications
-                                                     (--card: as the person whose card is in; passcode on stdin)
-  cpis-kiosk sandbox [--addr HOST:PORT] [--state DIR] run the Spine sandbox alone
-  cpis-kiosk card readers|watch|login                the smartcard reader: list, watch events, sign in (passcode on stdin)
-  cpis-kiosk vcard --user ID [--reader N] | --list   a virtual smartcard in vsmartcard's vpcd reader
-  cpis-kiosk queue list|replay                       the offline queue: counts, ages, states; replay now
-  cpis-kiosk review list | sign-off ID --note TEXT   the retrospective review list
-  cpis-kiosk drill downtime [--patients N] [--kill]  a business-continuity drill in an isolated folder; its result is audited
-  cpis-kiosk audit verify                            walk the audit chain; name the first record altered, removed or reordered
-  cpis-kiosk audit export [--from DATE] [--to DATE] [--user ID] [--format csv|json] [--out FILE]
-                                                     one row per audited event, for routine audit
-  cpis-kiosk audit purge [--before DATE]             remove records past audit_retention (the purge is audited)
-  cpis-kiosk staff checks                            who has proven their access on the two test patients, and who not yet
-  cpis-kiosk readiness [show] | record ITEM --by NAME [--note TEXT] | export [--pdf FILE] [--csv FILE]
-                                                     go-live readiness from evidence (guide steps 8 to 26)
-  cpis-kiosk status [--json] [--bundle FILE.zip]     what the IT status screen shows; exit 1 when anything is red
-  cpis-kiosk service install|uninstall|start|stop|status [--name NAME] [--config FILE]
-                                                     the kiosk as a managed service (systemd user unit, or System V)
-  cpis-kiosk version                                 print the version
-
-Every command takes --config FILE (TOML, see README) and --log-level
-(debug, info, warn, error). With no Spine configured the kiosk runs its
-embedded sandbox over HTTPS on loopback, with a demo user.
-`
-
-// common are the flags every command takes.
-type common struct {
-	config   string
-	logLevel string
-}
-
-func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.config, "config", os.Getenv("CPIS_CONFIG"), "TOML configuration `file`")
-	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
-}
+// Exit codes, the same for every command.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and failed, or found something red
+	exitUsage   = 2 // the command line itself was wrong
+)
 
 // Main runs the command line and returns the exit code.
 func Main(args []string) int {
@@ -68,155 +35,198 @@ func Main(args []string) int {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	cmd := ""
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	fs := flag.NewFlagSet("cpis-kiosk "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	var c common
-	c.register(fs)
+	// The one place that listens for SIGINT and SIGTERM: each command gets
+	// the context from cobra and stops cleanly when it is cancelled. After
+	// the first signal the default action returns, so a second Ctrl-C ends
+	// a command that does not watch the context.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
 
-	switch cmd {
-	case "", "run":
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		return withProgram(c, stderr, func(p *Program) error { return p.runManaged() })
-	case "selftest":
-		repeat := fs.Int("repeat", 0, "after the check, repeat it `N` times and print timings and memory")
-		card := fs.Bool("card", false, "sign in with the smartcard in the reader (passcode on standard input)")
-		role := fs.String("role", "", "with --card, the role `id` to use (default: the first usable)")
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		return withProgram(c, stderr, func(p *Program) error {
-			return p.selftest(stdout, selftestOptions{repeat: *repeat, card: *card, role: *role, stdin: os.Stdin})
-		})
-	case "card":
-		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
-			fmt.Fprint(stderr, "cpis-kiosk card: say readers, watch or login\n")
-			return 2
-		}
-		sub := args[0]
-		if err := fs.Parse(args[1:]); err != nil {
-			return 2
-		}
-		return withProgram(c, stderr, func(p *Program) error { return runCard(p, sub, os.Stdin, stdout) })
-	case "vcard":
-		return runVCard(args, stdout, stderr)
-	case "queue":
-		if len(args) == 0 || (args[0] != "list" && args[0] != "replay") {
-			fmt.Fprint(stderr, "cpis-kiosk queue: say list or replay\n")
-			return 2
-		}
-		sub := args[0]
-		if err := fs.Parse(args[1:]); err != nil {
-			return 2
-		}
-		return withProgram(c, stderr, func(p *Program) error { return runQueue(p, sub, stdout) })
-	case "review":
-		return withProgram(c, stderr, func(p *Program) error { return runReview(p, args, stdout) })
-	case "drill":
-		return runDrillRecorded(args, stdout, stderr)
-	case "audit":
-		return runAudit(args, stdout, stderr)
-	case "staff":
-		return runStaff(args, stdout, stderr)
-	case "readiness":
-		return runReadiness(args, stdout, stderr)
-	case "drill-replay": // the drill's own child process, not for people
-		return waiting.DrillReplayChild(args)
-	case "sandbox":
-		addr := fs.String("addr", "127.0.0.1:8443", "`host:port` to listen on (loopback only)")
-		state := fs.String("state", "", "state `folder` for the CA and certificates (default: <data>/sandbox)")
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		return runSandbox(c, *addr, *state, stdout, stderr)
-	case "status":
-		return runStatus(args, stdout, stderr)
-	case "service":
-		return runService(args, stdout, stderr)
-	case "version":
-		fmt.Fprintf(stdout, "cpis-kiosk %s (commit %s)\n", build.Version, build.Commit)
-		return 0
-	case "help":
-		fmt.Fprint(stdout, usage)
-		return 0
+	root := newRootCmd()
+	// Cobra reports the command line's errors (unknown commands and flags,
+	// wrong arguments) before any command runs; what a command returns is
+	// its own failure, unless it says it is a usage error.
+	ran := false
+	root.PersistentPreRun = func(*cobra.Command, []string) { ran = true }
+	root.SetArgs(args)
+	root.SetIn(os.Stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	var usage usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case !ran || errors.As(err, &usage):
+		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), err, cmd.CommandPath())
+		return exitUsage
+	case !errors.Is(err, errReported):
+		fmt.Fprintf(stderr, "%s: %v\n", cmd.CommandPath(), err)
 	}
-	fmt.Fprintf(stderr, "cpis-kiosk: unknown command %q\n\n%s", cmd, usage)
-	return 2
+	return exitFailure
 }
 
-// setup loads the configuration and the logger; a refused care setting
-// stops here with the guide's words.
-func setup(c common, stderr io.Writer) (config.Config, cpis.Setting, *logrus.Logger, io.Closer, bool) {
-	cfg, setting, err := config.Load(c.config)
-	if err != nil {
-		fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
-		return cfg, "", nil, nil, false
+// usageError is a command line that a command itself refuses: it exits 2.
+type usageError struct{ error }
+
+func (u usageError) Unwrap() error { return u.error }
+
+// errReported is a failure already printed in full: it exits 1 with no
+// further message.
+var errReported = errors.New("reported")
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "cpis-kiosk",
+		Short: "The CP-IS Child Care Alert check for unscheduled care",
+		Long: `cpis-kiosk: the CP-IS Child Care Alert check for unscheduled care.
+
+With no command it opens the kiosk window. With no Spine configured the
+kiosk runs its embedded sandbox over HTTPS on loopback, with a demo user.
+
+Every command takes --config FILE (TOML, see README; or CPIS_CONFIG) and
+--log-level (debug, info, warn, error). CPIS_DATA_DIR overrides the data
+folder.`,
+		Args:          subcommandArgs,
+		RunE:          withProgram(runKiosk),
+		SilenceErrors: true, // run prints them, with the exit code's words
+		SilenceUsage:  true,
 	}
-	level, err := logrus.ParseLevel(c.logLevel)
-	if err != nil {
-		fmt.Fprintf(stderr, "cpis-kiosk: --log-level %q: use debug, info, warn or error\n", c.logLevel)
-		return cfg, "", nil, nil, false
-	}
-	log, closer, err := logging.New(cfg.DataDir, level)
-	if err != nil {
-		fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
-		return cfg, "", nil, nil, false
-	}
-	log.SetOutput(stderr)
-	return cfg, setting, log, closer, true
+	f := root.PersistentFlags()
+	f.String("config", os.Getenv("CPIS_CONFIG"), "TOML configuration `FILE`; CPIS_CONFIG sets the default")
+	f.String("log-level", "info", "log `LEVEL`: debug, info, warn, error")
+	_ = root.MarkPersistentFlagFilename("config", "toml")
+	completeWords(root, "log-level", "debug", "info", "warn", "error")
+
+	root.AddCommand(
+		newRunCmd(),
+		newSelftestCmd(),
+		newSandboxCmd(),
+		newCardCmd(),
+		newVCardCmd(),
+		newQueueCmd(),
+		newReviewCmd(),
+		newDrillCmd(),
+		newDrillReplayCmd(),
+		newAuditCmd(),
+		newStaffCmd(),
+		newReadinessCmd(),
+		newStatusCmd(),
+		newServiceCmd(),
+		newVersionCmd(),
+	)
+	return root
 }
 
-func withProgram(c common, stderr io.Writer, fn func(*Program) error) int {
-	cfg, setting, log, closer, ok := setup(c, stderr)
-	if !ok {
-		return 1
+// runKiosk opens the kiosk window, inside the service's run-wait.
+func runKiosk(cmd *cobra.Command, p *Program) error { return p.runManaged(cmd.Context()) }
+
+// newRunCmd is `cpis-kiosk run`, the window by name, as earlier versions
+// accepted it.
+func newRunCmd() *cobra.Command {
+	return &cobra.Command{Use: "run", Short: "Open the kiosk window", Hidden: true, Args: cobra.NoArgs, RunE: withProgram(runKiosk)}
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version and commit",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "cpis-kiosk %s (commit %s)\n", build.Version, build.Commit)
+		},
 	}
-	defer closer.Close()
-	p, err := openProgram(cfg, setting, log)
-	if err != nil {
-		fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
-		return 1
+}
+
+// group is a command that only holds others, such as `queue`: alone it is
+// a usage error that names them.
+func group(use, short string, cmds ...*cobra.Command) *cobra.Command {
+	g := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  subcommandArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageError{fmt.Errorf("say %s", subcommandNames(cmd))}
+		},
 	}
-	defer p.Close()
-	if err := fn(p); err != nil {
-		var fail *selftestFailure
-		if !errors.As(err, &fail) {
-			fmt.Fprintf(stderr, "cpis-kiosk: %v\n", err)
+	g.AddCommand(cmds...)
+	return g
+}
+
+// subcommandArgs refuses a word that is none of the command's
+// subcommands, with cobra's suggestions.
+func subcommandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if names := subcommandNames(cmd); names != "" && cmd.HasParent() {
+		msg += ": say " + names
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += " (did you mean " + strings.Join(s, " or ") + "?)"
+	}
+	return errors.New(msg)
+}
+
+// subcommandNames lists the visible subcommands: "list or replay".
+func subcommandNames(cmd *cobra.Command) string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() && c.Name() != "help" && c.Name() != "completion" {
+			names = append(names, c.Name())
 		}
-		return 1
 	}
-	return 0
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
-func runSandbox(c common, addr, state string, stdout, stderr io.Writer) int {
-	cfg, _, log, closer, ok := setup(c, stderr)
-	if !ok {
-		return 1
+// completeWords offers words for a flag's value in shell completion.
+func completeWords(cmd *cobra.Command, flag string, words ...string) {
+	_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(words, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// runE is what cobra runs for a command.
+type runE = func(cmd *cobra.Command, args []string) error
+
+// withProgram is a command's run: fn with the kiosk's parts open, the
+// store, the Spine client and, with no Spine configured, the embedded
+// sandbox. Its arguments are cmd.Flags().Args().
+func withProgram(fn func(*cobra.Command, *Program) error) runE {
+	return func(cmd *cobra.Command, _ []string) error {
+		e, err := setup(cmd)
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		p, err := openProgram(e.cfg, e.setting, e.log)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		return fn(cmd, p)
 	}
-	defer closer.Close()
-	if state == "" {
-		state = cfg.DataDir + "/sandbox"
+}
+
+// withStore is the run of an accountability command: fn with the database
+// open alone, without the Spine or the sandbox. Like the queue commands
+// they need the kiosk stopped (one process holds the database); they say
+// so rather than wait.
+func withStore(fn func(*cobra.Command, *accountability.Accountability) error) runE {
+	return func(cmd *cobra.Command, _ []string) error {
+		e, err := setup(cmd)
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		db, err := openStore(e.cfg, e.log)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(cmd, newAccountability(db, e.cfg, e.setting, e.log))
 	}
-	s, err := sandbox.New(sandbox.Options{StateDir: state, Log: log.WithField("component", "sandbox")})
-	if err == nil {
-		err = s.Start(addr)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "cpis-kiosk: starting the sandbox: %v\n", err)
-		return 1
-	}
-	defer s.Close()
-	vcard.Register(s)
-	pds, cp, id := s.Bases()
-	fmt.Fprintf(stdout, "Spine sandbox listening.\n  PDS:      %s\n  CP-IS:    %s\n  Identity: %s\n  CA:       %s\nPress Ctrl-C to stop.\n", pds, cp, id, s.CAFile())
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	<-sig
-	return 0
 }

@@ -167,14 +167,10 @@ func TestLogFileRotates(t *testing.T) {
 // scanned afterwards, the rotated ones included; then the IT status and a
 // bundle from the same folder, which log as well.
 func TestWholeCheckLogsNoPatient(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("CPIS_DATA_DIR", dir)
-	var out, errOut bytes.Buffer
-	if code := run([]string{"selftest", "--log-level", "debug"}, &out, &errOut); code != 0 {
-		t.Fatalf("selftest: %d\n%s", code, errOut.String())
-	}
-	if code := run([]string{"status", "--log-level", "debug", "--bundle", filepath.Join(t.TempDir(), "b.zip")}, &out, &errOut); code > 1 {
-		t.Fatalf("status: %d\n%s", code, errOut.String())
+	dir, _, selfErr := selftestIn(t, "--log-level", "debug")
+	code, _, statusErr := cli(t, "status", "--log-level", "debug", "--bundle", filepath.Join(t.TempDir(), "b.zip"))
+	if code > 1 {
+		t.Fatalf("status: %d\n%s", code, statusErr)
 	}
 	leaks := patientLeaks()
 	logs := readLogs(t, logging.Dir(dir))
@@ -184,7 +180,7 @@ func TestWholeCheckLogsNoPatient(t *testing.T) {
 	for name, b := range logs {
 		scanForPatients(t, name, b, leaks)
 	}
-	scanForPatients(t, "standard error", errOut.Bytes(), leaks)
+	scanForPatients(t, "standard error", []byte(selfErr+statusErr), leaks)
 	// The check did happen, and was logged.
 	if !bytes.Contains(logs[logging.FileName], []byte(`"component":"spine"`)) || !bytes.Contains(logs[logging.FileName], []byte(`"request_id"`)) {
 		t.Error("the log does not show the Spine calls (by request id)")

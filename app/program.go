@@ -5,16 +5,19 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/itstatus"
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
@@ -36,6 +39,51 @@ type Program struct {
 	sandbox *sandbox.Server
 	client  *spine.Client
 	check   *check.Checker
+}
+
+// env is where every command starts: the configuration in effect, its
+// care setting, and the logger (the log file, and standard error).
+type env struct {
+	cfg     config.Config
+	setting cpis.Setting
+	log     *logrus.Logger
+	logFile io.Closer
+}
+
+func (e env) Close() error { return e.logFile.Close() }
+
+// setup loads the configuration named by --config and the logger at
+// --log-level; a refused care setting stops here with the guide's words.
+func setup(cmd *cobra.Command) (env, error) {
+	path, _ := cmd.Flags().GetString("config")
+	name, _ := cmd.Flags().GetString("log-level")
+	level, err := logrus.ParseLevel(name)
+	if err != nil {
+		return env{}, usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", name)}
+	}
+	cfg, setting, err := config.Load(path)
+	if err != nil {
+		return env{}, err
+	}
+	log, logFile, err := logging.New(cfg.DataDir, level)
+	if err != nil {
+		return env{}, err
+	}
+	log.SetOutput(cmd.ErrOrStderr())
+	return env{cfg: cfg, setting: setting, log: log, logFile: logFile}, nil
+}
+
+// openStore opens the kiosk's database in the data folder, with its key
+// kept apart.
+func openStore(cfg config.Config, log logrus.FieldLogger) (*store.DB, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("making data folder: %w", err)
+	}
+	db, err := accountability.OpenStore(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
+	if err != nil {
+		return nil, fmt.Errorf("opening the kiosk database: %w", err)
+	}
+	return db, nil
 }
 
 // openProgram opens everything the commands share. On error, whatever was
@@ -128,12 +176,19 @@ func (p *Program) banner() ui.Banner {
 // the lead's screens (Kiosk.UseAccountability). Nothing here stops the
 // kiosk: failures are logged.
 func (p *Program) StartAccountability() *accountability.Accountability {
-	a := accountability.NewAccountability(p.db, p.cfg, p.setting, p.log.WithField("component", "audit"))
-	a.Baseline = itstatus.BaselineEvidence(p.cfg.DataDir, time.Now)
+	a := newAccountability(p.db, p.cfg, p.setting, p.log)
 	if err := config.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
 		p.log.WithError(err).Error("auditing the configuration")
 	}
 	a.PurgeAtStart()
+	return a
+}
+
+// newAccountability is the lead's service over the store, with the
+// environment baseline as evidence for the readiness page.
+func newAccountability(db *store.DB, cfg config.Config, setting cpis.Setting, log logrus.FieldLogger) *accountability.Accountability {
+	a := accountability.NewAccountability(db, cfg, setting, log.WithField("component", "audit"))
+	a.Baseline = itstatus.BaselineEvidence(cfg.DataDir, time.Now)
 	return a
 }
 

@@ -136,20 +136,15 @@ var nhsDigits = regexp.MustCompile(`999 ?027 ?6579|999 ?027 ?5831|9990276579|999
 // NHS number, name or date of birth reaches them, and the audit holds every
 // trace and opened alert, encrypted.
 func TestSelftestCommandLogsNoPatient(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("CPIS_DATA_DIR", dir)
-	var out, errOut bytes.Buffer
-	if code := run([]string{"selftest", "--log-level", "debug"}, &out, &errOut); code != 0 {
-		t.Fatalf("selftest exit %d\n%s\n%s", code, out.String(), errOut.String())
-	}
-	if !strings.Contains(out.String(), "selftest: passed") || strings.Count(out.String(), "\nok ") != 2 {
-		t.Fatalf("selftest output:\n%s", out.String())
+	dir, out, errOut := selftestIn(t, "--log-level", "debug")
+	if !strings.Contains(out, "selftest: passed") || strings.Count(out, "\nok ") != 2 {
+		t.Fatalf("selftest output:\n%s", out)
 	}
 	logs, err := os.ReadFile(filepath.Join(dir, "logs", "kiosk.log"))
 	if err != nil || len(logs) == 0 {
 		t.Fatalf("no log file: %v", err)
 	}
-	for name, b := range map[string][]byte{"stderr": errOut.Bytes(), "kiosk.log": logs} {
+	for name, b := range map[string][]byte{"stderr": []byte(errOut), "kiosk.log": logs} {
 		if nhsDigits.Match(b) {
 			t.Errorf("%s holds an NHS number", name)
 		}

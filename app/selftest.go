@@ -25,6 +25,9 @@ type selftestFailure struct{ n int }
 
 func (f *selftestFailure) Error() string { return fmt.Sprintf("selftest: %d failures", f.n) }
 
+// Unwrap says the failures are already printed.
+func (f *selftestFailure) Unwrap() error { return errReported }
+
 // ErrSelftestNeedsSandbox means selftest without a card was asked of a real
 // Spine, where the demo identity is refused.
 var ErrSelftestNeedsSandbox = errors.New("selftest without a smartcard runs only on the embedded sandbox: remove [spine] from the configuration")
@@ -40,11 +43,11 @@ type selftestOptions struct {
 // alert and checks that the sandbox recorded exactly one notification per
 // opened alert. Without a card it signs in the sandbox's documented test
 // identity; with one it proves the card holder's own access (guide step 19).
-func (p *Program) selftest(out io.Writer, o selftestOptions) error {
+func (p *Program) selftest(ctx context.Context, out io.Writer, o selftestOptions) error {
 	if !p.cfg.Embedded() && !o.card {
 		return ErrSelftestNeedsSandbox
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var sess check.Session
 	var err error
@@ -165,24 +168,19 @@ func residentMemory() string {
 }
 
 // cardSession signs in with the card in the reader and picks the role.
-func (p *Program) cardSession(ctx context.Context, o selftestOptions) (check.Session, error) {
-	r := device.NewReader(device.Options{Reader: p.cfg.Reader, Log: p.log.WithField("component", "device")})
-	if err := r.Start(ctx); err != nil {
-		return check.Session{}, fmt.Errorf("starting the smartcard reader: %w", err)
-	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		r.Shutdown(sctx)
-	}()
-	l, err := cardLogin(ctx, p, r, o.stdin)
-	if err != nil {
-		return check.Session{}, err
-	}
-	for _, role := range l.User.Roles {
-		if (o.role == "" && cpis.UsableHere(role) == nil) || role.ID == o.role {
-			return check.Session{User: l.User, Role: role, Token: l.Token, Expires: l.Expires}, nil
+func (p *Program) cardSession(ctx context.Context, o selftestOptions) (sess check.Session, err error) {
+	err = p.withReader(ctx, func(r *device.Reader) error {
+		l, err := cardLogin(ctx, p, r, o.stdin)
+		if err != nil {
+			return err
 		}
-	}
-	return check.Session{}, fmt.Errorf("no usable role on this card for the check (codes B0264 and B0107 are needed)")
+		for _, role := range l.User.Roles {
+			if (o.role == "" && cpis.UsableHere(role) == nil) || role.ID == o.role {
+				sess = check.Session{User: l.User, Role: role, Token: l.Token, Expires: l.Expires}
+				return nil
+			}
+		}
+		return errors.New("no usable role on this card for the check (codes B0264 and B0107 are needed)")
+	})
+	return sess, err
 }

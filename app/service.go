@@ -1,10 +1,9 @@
 package app
 
 import (
+	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -67,9 +66,14 @@ func (o *serviceOptions) defaults() {
 	}
 }
 
+// errNotInteractive is why the kiosk window refuses to run as a Windows
+// service: a service runs in session 0 and cannot draw on the desktop.
+var errNotInteractive = errors.New("the kiosk window cannot run as a Windows service (session 0 has no desktop): start it at logon instead, see packaging/README.md")
+
 // serviceProgram is kardianos/service's Interface. Start and Stop do
 // nothing: the kiosk's lifecycle is the window's (runWindow), which runs in
-// the run-wait on the main goroutine, as Fyne needs, and stops on SIGTERM.
+// the run-wait on the main goroutine, as Fyne needs, and stops when the
+// command line's context is cancelled by SIGTERM.
 type serviceProgram struct{}
 
 func (serviceProgram) Start(s service.Service) error {
@@ -147,10 +151,10 @@ func argValue(args []string, name string) string {
 
 // runManaged runs the kiosk window inside the service's run-wait. Run from
 // a terminal it behaves exactly as the window alone; under the service
-// manager, the manager's SIGTERM reaches the window's own handler.
-func (p *Program) runManaged() error {
+// manager, the manager's SIGTERM cancels ctx, which closes the window.
+func (p *Program) runManaged(ctx context.Context) error {
 	var werr error
-	svc, err := newService(serviceOptions{}, func() { werr = p.runWindow() })
+	svc, err := newService(serviceOptions{}, func() { werr = p.runWindow(ctx) })
 	if err != nil {
 		return fmt.Errorf("preparing the service: %w", err)
 	}
@@ -158,36 +162,6 @@ func (p *Program) runManaged() error {
 		return err
 	}
 	return werr
-}
-
-// runService is `cpis-kiosk service install|uninstall|start|stop|status`.
-func runService(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprint(stderr, "cpis-kiosk service: say install, uninstall, start, stop or status\n")
-		return 2
-	}
-	action := args[0]
-	fs := flag.NewFlagSet("cpis-kiosk service "+action, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	name := fs.String("name", DefaultServiceName, "the service's `name`")
-	config := fs.String("config", "", "install: the configuration `file` the service runs with")
-	display := fs.String("display", ":0", "install, System V only: the X `display` the kiosk draws on")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
-	}
-	o := serviceOptions{Name: *name}
-	if action == "install" {
-		o.Args, o.Env = installArgs(*config, *display)
-	}
-	out, err := controlService(action, o)
-	if out != "" {
-		fmt.Fprintln(stdout, out)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "cpis-kiosk service %s: %v\n", action, err)
-		return 1
-	}
-	return 0
 }
 
 // installArgs are the service's arguments and environment: the

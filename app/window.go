@@ -3,9 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,8 +19,9 @@ import (
 const AppID = "uk.nhs.cpis.kiosk"
 
 // runWindow opens the kiosk window and runs Fyne's loop on the calling
-// (main) goroutine until the window closes or SIGTERM arrives.
-func (p *Program) runWindow() error {
+// (main) goroutine until the window closes or ctx is cancelled (SIGTERM or
+// SIGINT, from the command line).
+func (p *Program) runWindow(ctx context.Context) error {
 	a := fyneapp.NewWithID(AppID)
 	a.Settings().SetTheme(ui.Theme())
 	w := a.NewWindow("CP-IS Child Care Alert check")
@@ -36,16 +34,18 @@ func (p *Program) runWindow() error {
 	bind = ui.NewBinding(ui.New(w, k))
 	k.Start()
 
-	ctx, cancel := context.WithCancel(context.Background())
+	// What runs behind the window stops after the window has closed, not
+	// with the signal that closes it: see the end.
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	reader := device.NewReader(device.Options{Reader: p.cfg.Reader, Log: p.log.WithField("component", "device")})
-	if err := reader.Start(ctx); err != nil {
+	if err := reader.Start(work); err != nil {
 		return fmt.Errorf("starting the smartcard reader: %w", err)
 	}
 	gate := &cardsession.Gatekeeper{Reader: reader, Identity: p.client, Audit: p.db, Host: controller.SessionHost{Kiosk: k}, Setting: p.setting,
 		Log: p.log.WithField("component", "session"), Now: time.Now}
 	k.UseGate(gate)
-	gate.Start(ctx)
+	gate.Start(work)
 
 	// The Spine link and the replayer: the first failed call puts the kiosk
 	// into downtime mode, a probe with backoff notices the return, and the
@@ -70,22 +70,19 @@ func (p *Program) runWindow() error {
 		p.log.WithError(err).Error("the IT status screen is not available")
 	} else {
 		k.UseStatus(it)
-		it.Start(ctx)
+		it.Start(work)
 	}
-	link.Start(ctx)
-	rep.Start(ctx)
+	link.Start(work)
+	rep.Start(work)
 	k.Downtime(false, time.Time{})
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
-	defer signal.Stop(sig)
 	go func() {
 		select {
-		case s := <-sig:
-			p.log.WithField("signal", s.String()).Info("shutting down")
+		case <-ctx.Done():
+			p.log.WithField("cause", context.Cause(ctx).Error()).Info("shutting down")
 			k.Wipe()
 			bind.Quit(a)
-		case <-ctx.Done():
+		case <-work.Done():
 		}
 	}()
 

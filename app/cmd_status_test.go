@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -14,19 +13,13 @@ import (
 // sandbox, pcscd; every documented line is there, and the exit code says
 // whether any is red.
 func TestStatusCommandJSON(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("CPIS_DATA_DIR", dir)
-	var out, errOut bytes.Buffer
-	if code := run([]string{"selftest"}, &out, &errOut); code != 0 {
-		t.Fatalf("selftest: %d\n%s", code, errOut.String())
-	}
-	out.Reset()
+	dir, _, _ := selftestIn(t)
 	start := time.Now()
-	code := run([]string{"status", "--json"}, &out, &errOut)
+	code, out, _ := cli(t, "status", "--json")
 	took := time.Since(start)
 	var st itstatus.Status
-	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
 	var ids []string
 	for _, l := range st.Lines {

@@ -47,16 +47,26 @@ func cli(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
+// selftestIn runs `cpis-kiosk selftest` with args in a new data folder,
+// fails the test unless it passes, and returns the folder and what the
+// command printed.
+func selftestIn(t *testing.T, args ...string) (dir, out, errOut string) {
+	t.Helper()
+	dir = t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	code, out, errOut := cli(t, append([]string{"selftest"}, args...)...)
+	if code != 0 {
+		t.Fatalf("selftest exited %d\n%s\n%s", code, out, errOut)
+	}
+	return dir, out, errOut
+}
+
 // The brief's end-to-end: after selftest the audit verifies and exports
 // the traces and opened alerts, the staff checks list the user who opened
 // both test patients, and a byte changed in one record is named.
 func TestAuditCommandsAfterSelftest(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("CPIS_DATA_DIR", dir)
 	t.Setenv("CPIS_CONFIG", "")
-	if code, out, errOut := cli(t, "selftest"); code != 0 {
-		t.Fatalf("selftest exited %d: %s %s", code, out, errOut)
-	}
+	dir, _, _ := selftestIn(t)
 
 	code, out, errOut := cli(t, "audit", "verify")
 	if code != 0 || !regexp.MustCompile(`audit verify: \d+ records intact`).MatchString(out) {
