@@ -177,7 +177,7 @@ func (p *Program) banner() ui.Banner {
 // kiosk: failures are logged.
 func (p *Program) StartAccountability() *accountability.Accountability {
 	a := newAccountability(p.db, p.cfg, p.setting, p.log)
-	if err := config.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
+	if err := accountability.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
 		p.log.WithError(err).Error("auditing the configuration")
 	}
 	a.PurgeAtStart()

@@ -3,9 +3,14 @@ package accountability
 import (
 	"fmt"
 	"io"
+	"os/user"
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/cpis"
+	"github.com/nhs-cpis/kiosk/store"
 )
 
 // Purge removes expired records and says what it did.
@@ -41,4 +46,19 @@ func (a *Accountability) PurgeAtStart() {
 	case res.Purged > 0:
 		a.Logger.WithFields(logrus.Fields{"purged": res.Purged, "retention": a.Cfg.AuditRetention.String()}).Info("purged expired audit records")
 	}
+}
+
+// RecordConfig audits the configuration when it differs from the last
+// start's.
+func RecordConfig(db *store.DB, cfg config.Config, setting cpis.Setting, now time.Time) error {
+	settings, err := config.Settings(cfg)
+	if err != nil {
+		return err
+	}
+	by := "kiosk start"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		by += " (" + u.Username + ")"
+	}
+	_, err = db.RecordConfig(settings, store.Event{At: now, UserName: by, Setting: string(setting)})
+	return err
 }

@@ -3,15 +3,10 @@ package config
 import (
 	"bytes"
 	"fmt"
-	"os/user"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/BurntSushi/toml"
-
-	"github.com/nhs-cpis/kiosk/cpis"
-	"github.com/nhs-cpis/kiosk/store"
 )
 
 // MarshalText writes the retention back as the configuration writes it.
@@ -50,19 +45,4 @@ func Settings(cfg Config) (map[string]string, error) {
 	}
 	walk("", tree)
 	return out, nil
-}
-
-// recordConfig audits the configuration when it differs from the last
-// start's.
-func RecordConfig(db *store.DB, cfg Config, setting cpis.Setting, now time.Time) error {
-	settings, err := Settings(cfg)
-	if err != nil {
-		return err
-	}
-	by := "kiosk start"
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		by += " (" + u.Username + ")"
-	}
-	_, err = db.RecordConfig(settings, store.Event{At: now, UserName: by, Setting: string(setting)})
-	return err
 }
