@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	fyne.io/fyne/v2 v2.7.1
 	github.com/BurntSushi/toml v1.6.0
+	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/ebfe/scard v0.0.0-20241214075232-7af069cabc25
 	github.com/go-pdf/fpdf v0.9.0
 	github.com/google/uuid v1.6.0

@@ -8,12 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/internal/lifecycle"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -38,7 +38,7 @@ var (
 	_ Identity   = (*spine.Client)(nil)
 )
 
-// SessionHost is what the gatekeeper drives: the window's controller.
+// Host is what the gatekeeper drives: the window's controller.
 // problem, when not nil, is why the session stands where it does: a
 // *CardError, a *SignInError, or a refusal from the domain (cpis).
 type Host interface {
@@ -49,7 +49,7 @@ type Host interface {
 	SignOut(st State)
 }
 
-// SessionState is what the session screens show.
+// State is what the session screens show.
 type State struct {
 	Gate      cpis.Gate
 	Reader    string     // the reader's name, for "Insert your card in …"
@@ -86,7 +86,10 @@ type Gatekeeper struct {
 	Host     Host
 	Setting  cpis.Setting
 	Log      logrus.FieldLogger
-	Now      func() time.Time
+	// Now and After are the clock and the renewal timer, fields so that
+	// tests can drive them; time.Now and time.After when nil.
+	Now   func() time.Time
+	After func(time.Duration) <-chan time.Time
 	// RenewBefore is how long before the token expires it is renewed.
 	RenewBefore time.Duration
 
@@ -94,9 +97,7 @@ type Gatekeeper struct {
 	roles     chan string
 	locks     chan struct{}
 	results   chan loginResult
-	done      chan struct{}
-	cancel    context.CancelFunc
-	once      sync.Once
+	life      lifecycle.Loop
 }
 
 // loginResult is what a sign-in or renewal on its own goroutine found.
@@ -120,7 +121,7 @@ type sessionState struct {
 	// its card was pulled out is thrown away.
 	gen         uint64
 	cancelLogin context.CancelFunc
-	renew       *time.Timer
+	renew       <-chan time.Time // nil when no renewal is due
 }
 
 // Start runs the session loop until Shutdown.
@@ -129,23 +130,24 @@ func (g *Gatekeeper) Start(ctx context.Context) {
 	g.roles = make(chan string, 1)
 	g.locks = make(chan struct{}, 1)
 	g.results = make(chan loginResult, 1)
-	g.done = make(chan struct{})
 	if g.RenewBefore == 0 {
 		g.RenewBefore = time.Minute
 	}
-	ctx, g.cancel = context.WithCancel(ctx)
-	go g.loop(ctx)
+	if g.Now == nil {
+		g.Now = time.Now
+	}
+	if g.After == nil {
+		g.After = time.After
+	}
+	g.life.Start(ctx, g.loop)
 }
 
 // Shutdown stops the loop and waits for it.
 func (g *Gatekeeper) Shutdown(ctx context.Context) error {
-	g.cancel()
-	select {
-	case <-g.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("stopping the smartcard session: %w", ctx.Err())
+	if err := g.life.Shutdown(ctx); err != nil {
+		return fmt.Errorf("stopping the smartcard session: %w", err)
 	}
+	return nil
 }
 
 // Passcode hands over a typed passcode. It never blocks the UI: a second
@@ -174,16 +176,9 @@ func (g *Gatekeeper) Lock() {
 }
 
 func (g *Gatekeeper) loop(ctx context.Context) {
-	defer close(g.done)
 	st := &sessionState{gate: cpis.GateNoReader}
 	g.show(st, nil)
-	var renew <-chan time.Time
 	for {
-		if st.renew != nil {
-			renew = st.renew.C
-		} else {
-			renew = nil
-		}
 		select {
 		case <-ctx.Done():
 			g.endLogin(st)
@@ -202,7 +197,7 @@ func (g *Gatekeeper) loop(ctx context.Context) {
 			}
 		case r := <-g.results:
 			g.onResult(st, r)
-		case <-renew:
+		case <-st.renew:
 			st.renew = nil
 			if st.card && st.login != nil {
 				g.startLogin(ctx, st, true)
@@ -324,7 +319,7 @@ func (g *Gatekeeper) startLogin(ctx context.Context, st *sessionState, renew boo
 	}()
 }
 
-// proveCard runs the challenge-response: the identity service's nonce,
+// ProveCard runs the challenge-response: the identity service's nonce,
 // signed by the card's private key (INTERNAL AUTHENTICATE, after VERIFY),
 // exchanged for a token and the user's role profiles.
 func ProveCard(ctx context.Context, r CardReader, id Identity, user string) (spine.Login, error) {
@@ -356,7 +351,7 @@ func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
 		g.Log.WithError(r.err).Warn("smartcard sign-in")
 		if r.renew {
 			// Keep the session until the token really expires; try again soon.
-			st.renew = time.NewTimer(15 * time.Second)
+			st.renew = g.After(15 * time.Second)
 			return
 		}
 		st.gate = cpis.GatePasscode
@@ -365,7 +360,7 @@ func (g *Gatekeeper) onResult(st *sessionState, r loginResult) {
 	}
 	l := r.login
 	st.login = &l
-	st.renew = time.NewTimer(max(time.Second, time.Until(l.Expires)-g.RenewBefore))
+	st.renew = g.After(max(time.Second, l.Expires.Sub(g.Now())-g.RenewBefore))
 	if r.renew {
 		g.Log.Info("session renewed")
 		if st.role != nil {
@@ -425,10 +420,8 @@ func (g *Gatekeeper) endLogin(st *sessionState) {
 		st.cancelLogin()
 		st.cancelLogin = nil
 	}
-	if st.renew != nil {
-		st.renew.Stop()
-		st.renew = nil
-	}
+	// A timer dropped unfired is collected: nothing waits on it.
+	st.renew = nil
 }
 
 func (g *Gatekeeper) session(st *sessionState) check.Session {

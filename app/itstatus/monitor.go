@@ -11,11 +11,12 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/internal/lifecycle"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/store"
 )
 
-// kioskStatus is the running kiosk's status: its own Reader, database and
+// Monitor is the running kiosk's status: its own Reader, database and
 // Spine link, checked on the screen's request and every snapshotEvery, when
 // the result is written to status.json for `cpis-kiosk status` to read
 // while the kiosk holds the database.
@@ -23,15 +24,17 @@ type Monitor struct {
 	probe *statusProbe
 	cfg   config.Config
 	log   logrus.FieldLogger
+	// now and after are the clock and the timer between checks, fields
+	// so that tests can drive them.
 	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
 	every time.Duration
 
 	checking sync.Mutex // one check at a time
 	mu       sync.Mutex
 	last     Status
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	life lifecycle.Loop
 }
 
 // Check checks everything now, keeps the result for the bundle and writes
@@ -70,42 +73,34 @@ func (s *Monitor) SaveBundle(ctx context.Context) (string, error) {
 	return path, nil
 }
 
-// Start checks at once and then every s.every, until ctx is done or
-// Shutdown.
-func (s *Monitor) Start(ctx context.Context) {
-	ctx, s.cancel = context.WithCancel(ctx)
-	s.done = make(chan struct{})
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(s.every)
-		defer t.Stop()
-		for {
-			s.Check(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-}
+// Start checks at once and then every s.every from the start of the
+// last check, until ctx is done or Shutdown.
+func (s *Monitor) Start(ctx context.Context) { s.life.Start(ctx, s.run) }
 
 // Shutdown stops the checks and waits for one in progress (it reads the
 // database, which closes after this).
 func (s *Monitor) Shutdown(ctx context.Context) error {
-	if s.cancel == nil {
-		return nil
+	if err := s.life.Shutdown(ctx); err != nil {
+		return fmt.Errorf("stopping the status checks: %w", err)
 	}
-	s.cancel()
-	select {
-	case <-s.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("stopping the status checks: %w", ctx.Err())
+	return nil
+}
+
+func (s *Monitor) run(ctx context.Context) {
+	for {
+		start := s.now()
+		s.Check(ctx)
+		// A check slower than every is followed by the next at once, as
+		// a ticker would; it never runs two at a time.
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.after(max(0, s.every-s.now().Sub(start))):
+		}
 	}
 }
 
-// newKioskStatus prepares the running kiosk's status checks of reader r,
+// NewMonitor prepares the running kiosk's status checks of reader r,
 // database db and the Spine at the given bases (with ca, the embedded
 // sandbox's CA file, or ""). A baseline file that cannot be read is
 // reported, and the built-in one is used: the status is most needed when
@@ -127,5 +122,5 @@ func NewMonitor(cfg config.Config, r *device.Reader, db *store.DB, pds, cp, id, 
 		client:    probeClient(roots, cfg.Spine.Timeout.Duration),
 		store:     func() storeFacts { return dbFacts(db) },
 	}
-	return &Monitor{probe: probe, cfg: cfg, log: log, now: time.Now, every: snapshotEvery}, nil
+	return &Monitor{probe: probe, cfg: cfg, log: log, now: time.Now, after: time.After, every: snapshotEvery}, nil
 }

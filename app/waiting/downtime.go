@@ -12,15 +12,21 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/sirupsen/logrus"
 
+	"github.com/nhs-cpis/kiosk/app/internal/lifecycle"
 	"github.com/nhs-cpis/kiosk/spine"
 )
 
-// Backoff is exponential backoff with jitter: the delay before attempt n
-// (from 0) is Min·2ⁿ, capped at Max, then drawn from its upper half, so
-// that kiosks which lost the Spine together do not all knock on it in the
-// same second when it returns.
+// Backoff is the schedule of waits between failed attempts: Min, doubling
+// at each failure up to Max (backoff.ExponentialBackOff), each wait drawn
+// from the upper half of its step, so that kiosks which lost the Spine
+// together do not all knock on it in the same second when it returns.
+//
+// The draw is the kiosk's own: the library's jitter is spread evenly about
+// the step, so it overshoots Max, and it draws from math/rand/v2 with no
+// way for a test to fix it.
 type Backoff struct {
 	Min, Max time.Duration
 	// Rand is in [0, 1); math/rand/v2 when nil. A field so tests can fix it.
@@ -31,22 +37,36 @@ type Backoff struct {
 // sees the Spine back within half a minute of its return.
 var DefaultBackoff = Backoff{Min: time.Second, Max: 30 * time.Second}
 
-// Delay is how long to wait before attempt n.
-func (b Backoff) Delay(n int) time.Duration {
+// New starts the schedule, for one run of failures: NextBackOff before
+// each wait, Reset after a success. DefaultBackoff's steps when Min is not
+// set.
+func (b Backoff) New() backoff.BackOff {
 	if b.Min <= 0 {
-		b = DefaultBackoff
+		b.Min, b.Max = DefaultBackoff.Min, DefaultBackoff.Max
 	}
-	d := b.Min
-	for i := 0; i < n && d < b.Max; i++ {
-		d *= 2
+	j := &jittered{
+		steps: backoff.ExponentialBackOff{InitialInterval: min(b.Min, b.Max), Multiplier: 2, MaxInterval: b.Max},
+		rand:  b.Rand,
 	}
-	d = min(d, b.Max)
-	r := rand.Float64
-	if b.Rand != nil {
-		r = b.Rand
+	if j.rand == nil {
+		j.rand = rand.Float64
 	}
-	return d/2 + time.Duration(r()*float64(d/2))
+	j.Reset()
+	return j
 }
+
+// jittered draws each wait from the upper half of the library's step.
+type jittered struct {
+	steps backoff.ExponentialBackOff // RandomizationFactor 0: the bare steps
+	rand  func() float64
+}
+
+func (j *jittered) NextBackOff() time.Duration {
+	d := j.steps.NextBackOff()
+	return d/2 + time.Duration(j.rand()*float64(d/2))
+}
+
+func (j *jittered) Reset() { j.steps.Reset() }
 
 // DefaultProbeTimeout bounds one probe of the Spine.
 const DefaultProbeTimeout = 5 * time.Second
@@ -80,8 +100,7 @@ type Link struct {
 	since   time.Time
 	changed chan struct{} // closed and replaced at every change
 
-	cancel context.CancelFunc
-	done   chan struct{}
+	life lifecycle.Loop
 }
 
 // NewLink makes a link, live, that probes with probe while down.
@@ -89,11 +108,13 @@ func NewLink(probe func(ctx context.Context) error, log logrus.FieldLogger) *Lin
 	if log == nil {
 		log = DiscardLog()
 	}
-	return &Link{
+	l := &Link{
 		Probe: probe, Log: log.WithField("component", "link"), Backoff: DefaultBackoff,
 		Now: time.Now, After: time.After, ProbeTimeout: DefaultProbeTimeout,
-		since: time.Now(), changed: make(chan struct{}),
+		changed: make(chan struct{}),
 	}
+	l.since = l.Now()
+	return l
 }
 
 // Failed records a failed Spine call and reports whether it counted as
@@ -157,39 +178,21 @@ func (l *Link) set(live bool) {
 }
 
 // Start runs the link's goroutine until Shutdown or ctx ends.
-func (l *Link) Start(ctx context.Context) {
-	ctx, l.cancel = context.WithCancel(ctx)
-	l.done = make(chan struct{})
-	go func() {
-		defer close(l.done)
-		l.run(ctx)
-	}()
-}
+func (l *Link) Start(ctx context.Context) { l.life.Start(ctx, l.run) }
 
 // Shutdown stops the goroutine and waits for it, or for ctx.
-func (l *Link) Shutdown(ctx context.Context) error {
-	if l.cancel == nil {
-		return nil
-	}
-	l.cancel()
-	select {
-	case <-l.done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (l *Link) Shutdown(ctx context.Context) error { return l.life.Shutdown(ctx) }
 
 // run tells OnChange of each change and, while the link is down, probes.
 func (l *Link) run(ctx context.Context) {
 	reported := false // live, as OnChange would assume before any call
-	attempt := 0
+	wait := l.Backoff.New()
 	for {
 		ch := l.Changed()
 		down, since := l.Down()
 		if down != reported {
 			reported = down
-			attempt = 0
+			wait.Reset()
 			if l.OnChange != nil {
 				l.OnChange(!down, since)
 			}
@@ -207,9 +210,8 @@ func (l *Link) run(ctx context.Context) {
 			continue // live again through a user's action
 		case <-ctx.Done():
 			return
-		case <-l.After(l.Backoff.Delay(attempt)):
+		case <-l.After(wait.NextBackOff()):
 		}
-		attempt++
 		if l.probe(ctx) {
 			l.Succeeded()
 		}
@@ -235,6 +237,7 @@ func (l *Link) probe(ctx context.Context) bool {
 	return answered && ctx.Err() == nil
 }
 
+// DiscardLog is a logger that writes nowhere, for callers that pass none.
 func DiscardLog() logrus.FieldLogger {
 	l := logrus.New()
 	l.Out = io.Discard

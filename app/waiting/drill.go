@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -19,7 +18,6 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/check"
-	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -172,7 +170,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 		}
 	} else {
 		rep.Start(ctx)
-		err := WaitEmpty(ctx, db)
+		err := rep.WaitEmpty(ctx)
 		rep.Shutdown(context.Background())
 		if err != nil {
 			return store.DrillResult{}, err
@@ -237,26 +235,6 @@ func inClear(path string, nhsNumbers, names []string) error {
 		}
 	}
 	return nil
-}
-
-// waitEmpty waits until the queue is empty.
-func WaitEmpty(ctx context.Context, db *store.DB) error {
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	for {
-		c, err := db.Counts()
-		if err != nil {
-			return err
-		}
-		if c.Queued == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for the replay: %w (%d still queued)", ctx.Err(), c.Queued)
-		case <-t.C:
-		}
-	}
 }
 
 // drillKillReplay runs the replaying child, kills it at random moments
@@ -359,7 +337,7 @@ func drillReport(out io.Writer, db *store.DB, sb *sandbox.Server, cases []drillC
 	return res, nil
 }
 
-// drillSummary is the drill's one line.
+// DrillSummary is the drill's one line.
 func DrillSummary(r store.DrillResult) string {
 	return fmt.Sprintf("presented %d, queued %d, replayed %d, lost %d, duplicate notifications %d, review items %d",
 		r.Patients, r.Queued, r.Replayed, r.Lost, r.Duplicates, r.Reviews)
@@ -377,32 +355,9 @@ func uniqueStrings(ss []string) []string {
 	return out
 }
 
-// DrillReplayChild is the hidden "drill-replay" command: it replays the
-// drill's queue against the drill's sandbox until the queue is empty,
-// printing "replayed DONE/TOTAL" after each entry, and returns the exit
-// code. args are those after the command's name.
-func DrillReplayChild(args []string) int {
-	fs := flag.NewFlagSet("drill-replay", flag.ContinueOnError)
-	data := fs.String("data", "", "the drill's data `folder`")
-	pdsURL := fs.String("pds", "", "PDS base `URL`")
-	cpisURL := fs.String("cpis", "", "CP-IS base `URL`")
-	idURL := fs.String("identity", "", "identity base `URL`")
-	ca := fs.String("ca", "", "CA `file` to trust")
-	if err := fs.Parse(args); err != nil || *data == "" {
-		return 2
-	}
-	l := logrus.New()
-	l.SetLevel(logrus.WarnLevel)
-	l.SetFormatter(logging.Redactor{Next: &logrus.TextFormatter{}})
-	l.SetOutput(os.Stderr)
-	if err := DrillReplay(context.Background(), os.Stdout, l, *data, *pdsURL, *cpisURL, *idURL, *ca, 0); err != nil {
-		fmt.Fprintf(os.Stderr, "cpis-kiosk drill-replay: %v\n", err)
-		return 1
-	}
-	return 0
-}
-
-// drillReplay replays the queue in dataDir to the end.
+// DrillReplay replays the queue in dataDir to the end, printing
+// "replayed DONE/TOTAL" to out after each entry. A negative pdsInterval
+// does not pace PDS.
 func DrillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dataDir, pdsURL, cpisURL, idURL, ca string, pdsInterval time.Duration) error {
 	dbPath, keyPath := DrillPaths(dataDir)
 	db, err := store.Open(dbPath, keyPath, log)
@@ -421,16 +376,20 @@ func DrillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dat
 	rep.OnProgress = func(done, total int) { fmt.Fprintf(out, "replayed %d/%d\n", done, total) }
 	link.Start(ctx)
 	rep.Start(ctx)
-	err = WaitEmpty(ctx, db)
+	err = rep.WaitEmpty(ctx)
 	rep.Shutdown(context.Background())
 	link.Shutdown(context.Background())
 	return err
 }
 
+// DrillPaths are the database and key files in a drill's data folder,
+// laid out as the kiosk's own.
 func DrillPaths(dataDir string) (db, key string) {
 	return filepath.Join(dataDir, "kiosk.db"), filepath.Join(dataDir, "keys", "kiosk.key")
 }
 
+// SandboxClient is a Spine client for the sandbox at the given bases,
+// trusting only its CA file.
 func SandboxClient(pdsURL, cpisURL, idURL, caFile string, log logrus.FieldLogger) (*spine.Client, error) {
 	pool, err := spine.LoadCA(caFile)
 	if err != nil {
@@ -444,7 +403,7 @@ func SandboxClient(pdsURL, cpisURL, idURL, caFile string, log logrus.FieldLogger
 	return c, nil
 }
 
-// demoSignIn signs in the sandbox's demo user, standing in for the
+// DemoSignIn signs in the sandbox's demo user, standing in for the
 // kiosk's own endpoint credential.
 func DemoSignIn(c *spine.Client) func(ctx context.Context) (check.Session, error) {
 	return func(ctx context.Context) (check.Session, error) {
@@ -459,14 +418,14 @@ func DemoSignIn(c *spine.Client) func(ctx context.Context) (check.Session, error
 	}
 }
 
-// childProc is a process whose output lines arrive on a channel.
+// ChildProc is a process whose output lines arrive on a channel.
 type ChildProc struct {
 	cmd    *exec.Cmd
 	lines  chan string // closed when the child's output ends
 	stderr bytes.Buffer
 }
 
-// startChild starts exe; onLine, when set, sees each line of its output
+// StartChild starts exe; onLine, when set, sees each line of its output
 // first, on the reading goroutine.
 func StartChild(ctx context.Context, exe string, args, env []string, onLine func(string)) (*ChildProc, error) {
 	c := &ChildProc{cmd: exec.CommandContext(ctx, exe, args...), lines: make(chan string, 64)}
@@ -493,7 +452,7 @@ func StartChild(ctx context.Context, exe string, args, env []string, onLine func
 	return c, nil
 }
 
-// killAtRandom kills the child with SIGKILL at a random moment within
+// KillAtRandom kills the child with SIGKILL at a random moment within
 // window of its start or, half the time, of its first line of output (so
 // that some kills land mid-work rather than mid-start-up). false means
 // the child ended by itself first.
@@ -524,7 +483,7 @@ wait:
 	return true
 }
 
-// wait lets the child finish, draining its output.
+// Wait lets the child finish, draining its output.
 func (c *ChildProc) Wait() error {
 	for range c.lines {
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/internal/lifecycle"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/store"
@@ -83,9 +84,9 @@ type Replayer struct {
 	mu          sync.Mutex
 	sess        *check.Session
 	done, total int
+	emptied     chan struct{} // closed and replaced whenever a drain finds the queue empty
 
-	cancel   context.CancelFunc
-	finished chan struct{}
+	life lifecycle.Loop
 }
 
 // NewReplayer makes a replayer with the defaults; set Link, OnProgress
@@ -97,40 +98,44 @@ func NewReplayer(q Queue, sp check.Spine, signIn func(ctx context.Context) (chec
 	return &Replayer{
 		Queue: q, Spine: sp, SignIn: signIn, Log: log.WithField("component", "replay"),
 		Now: time.Now, After: time.After, Backoff: DefaultBackoff,
-		kick: make(chan struct{}, 1),
+		kick: make(chan struct{}, 1), emptied: make(chan struct{}),
 	}
 }
 
 // Start runs the replayer's one goroutine until Shutdown or ctx ends.
-func (r *Replayer) Start(ctx context.Context) {
-	ctx, r.cancel = context.WithCancel(ctx)
-	r.finished = make(chan struct{})
-	go func() {
-		defer close(r.finished)
-		r.run(ctx)
-	}()
-}
+func (r *Replayer) Start(ctx context.Context) { r.life.Start(ctx, r.run) }
 
 // Shutdown stops the replayer and waits for it, or for ctx. An entry
 // being replayed stays in the queue, to be replayed again.
-func (r *Replayer) Shutdown(ctx context.Context) error {
-	if r.cancel == nil {
-		return nil
-	}
-	r.cancel()
-	select {
-	case <-r.finished:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (r *Replayer) Shutdown(ctx context.Context) error { return r.life.Shutdown(ctx) }
 
 // Kick asks for a drain now: after an enqueue, or from IT's "replay now".
 func (r *Replayer) Kick() {
 	select {
 	case r.kick <- struct{}{}:
 	default:
+	}
+}
+
+// WaitEmpty returns once the queue is empty, looking again each time a
+// drain of the running replayer finds it so, or with ctx's error.
+func (r *Replayer) WaitEmpty(ctx context.Context) error {
+	for {
+		r.mu.Lock()
+		emptied := r.emptied
+		r.mu.Unlock()
+		c, err := r.Queue.Counts()
+		if err != nil {
+			return err
+		}
+		if c.Queued == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the replay: %w (%d still queued)", ctx.Err(), c.Queued)
+		case <-emptied:
+		}
 	}
 }
 
@@ -186,7 +191,8 @@ func (r *Replayer) run(ctx context.Context) {
 
 // drain replays entries until the queue is empty or ctx ends.
 func (r *Replayer) drain(ctx context.Context) {
-	failures, started := 0, false
+	started := false
+	retry := r.Backoff.New()
 	for ctx.Err() == nil {
 		if r.Link != nil && r.Link.WaitLive(ctx) != nil {
 			return
@@ -206,15 +212,14 @@ func (r *Replayer) drain(ctx context.Context) {
 		}
 		err = r.replayOne(ctx, e)
 		if err == nil {
-			failures = 0
+			retry.Reset()
 			r.progress(true, false)
 			continue
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		wait := r.failed(e, err, failures)
-		failures++
+		wait := r.failed(e, err, retry.NextBackOff())
 		select {
 		case <-ctx.Done():
 			return
@@ -242,6 +247,8 @@ func (r *Replayer) progress(finishedOne, empty bool) {
 	done, total := r.done, r.total
 	if empty {
 		r.done, r.total = 0, 0
+		close(r.emptied)
+		r.emptied = make(chan struct{})
 	}
 	r.mu.Unlock()
 	if r.OnProgress != nil && (total > 0 || finishedOne) {
@@ -251,14 +258,13 @@ func (r *Replayer) progress(finishedOne, empty bool) {
 
 // failed records a failed attempt and says how long to wait before the
 // next: a 429's Retry-After as asked (the Spine is up, only busy, so the
-// link is not told); for other retryable failures backoff with jitter, or
-// the Retry-After when longer, and the link goes down.
-func (r *Replayer) failed(e store.QueuedEntry, err error, failures int) time.Duration {
+// link is not told); otherwise wait, the backoff's next step, or for other
+// retryable failures the Retry-After when longer, and the link goes down.
+func (r *Replayer) failed(e store.QueuedEntry, err error, wait time.Duration) time.Duration {
 	class := check.Outcome(err)
 	if aerr := r.Queue.Attempted(e.Seq, class); aerr != nil && !errors.Is(aerr, store.ErrNotQueued) {
 		r.Log.WithError(aerr).Error("recording a replay attempt")
 	}
-	wait := r.Backoff.Delay(failures)
 	var se *spine.Error
 	switch {
 	case errors.As(err, &se) && se.Status == http.StatusTooManyRequests && se.RetryAfter > 0:

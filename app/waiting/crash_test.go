@@ -1,10 +1,9 @@
-package app
+package waiting_test
 
 import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -81,7 +80,8 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 		t.Fatalf("the replay finished after %d kills, want 5", kills)
 	}
 
-	db, err := accountability.OpenStore(filepath.Join(data, "kiosk.db"), filepath.Join(data, "keys", "kiosk.key"), kiosktest.Quiet())
+	dbPath, keyPath := waiting.DrillPaths(data)
+	db, err := accountability.OpenStore(dbPath, keyPath, kiosktest.Quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

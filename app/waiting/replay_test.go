@@ -1,4 +1,4 @@
-package app
+package waiting_test
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"sync"
 	"testing"
@@ -42,18 +41,7 @@ type replayEnv struct {
 
 func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *replayEnv {
 	t.Helper()
-	opts.StateDir = t.TempDir()
-	if opts.Log == nil {
-		opts.Log = kiosktest.Quiet()
-	}
-	sb, err := sandbox.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sb.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
+	sb, _, _ := kiosktest.StartSandboxWith(t, opts)
 	pds, cp, id := sb.Bases()
 	client, err := waiting.SandboxClient(pds, cp, id, sb.CAFile(), log)
 	if err != nil {
@@ -63,8 +51,8 @@ func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *r
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), log)
+	dbPath, keyPath := waiting.DrillPaths(t.TempDir())
+	db, err := accountability.OpenStore(dbPath, keyPath, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +89,7 @@ func (e *replayEnv) run(t testing.TB) {
 	defer cancel()
 	e.link.Start(ctx)
 	e.rep.Start(ctx)
-	err := waiting.WaitEmpty(ctx, e.db)
+	err := e.rep.WaitEmpty(ctx)
 	if err := e.rep.Shutdown(ctx); err != nil {
 		t.Errorf("replayer Shutdown: %v", err)
 	}
@@ -378,6 +366,18 @@ func TestReplayResumesAfter5xx(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		ps = append(ps, e.present(t, withAlert[i%len(withAlert)], cpis.SearchQuery{}))
 	}
+	probeFailed := make(chan struct{}, 64)
+	probe := e.link.Probe
+	e.link.Probe = func(ctx context.Context) error {
+		err := probe(ctx)
+		if err != nil {
+			select {
+			case probeFailed <- struct{}{}:
+			default:
+			}
+		}
+		return err
+	}
 	var once sync.Once
 	e.rep.OnProgress = func(done, _ int) {
 		if done == 3 {
@@ -385,8 +385,15 @@ func TestReplayResumesAfter5xx(t *testing.T) {
 				e.sb.SetFault(sandbox.Fault{Mode: sandbox.Fault5xx})
 				changed := e.link.Changed()
 				go func() {
-					<-changed // down: a few probes fail before the Spine is back
-					time.Sleep(100 * time.Millisecond)
+					// Down, and a few probes fail before the Spine is back.
+					waits := []<-chan struct{}{changed, probeFailed, probeFailed, probeFailed}
+					for _, w := range waits {
+						select {
+						case <-w:
+						case <-t.Context().Done():
+							return
+						}
+					}
 					e.sb.SetFault(sandbox.Fault{})
 				}()
 			})

@@ -1,10 +1,9 @@
-package app
+package waiting_test
 
 import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,24 +15,32 @@ import (
 )
 
 func TestBackoffDoublesToItsCapWithJitter(t *testing.T) {
-	top := waiting.Backoff{Min: time.Second, Max: 30 * time.Second, Rand: func() float64 { return 0.999999 }}
-	bottom := top
-	bottom.Rand = func() float64 { return 0 }
+	b := waiting.Backoff{Min: time.Second, Max: 30 * time.Second, Rand: func() float64 { return 0.999999 }}
+	top := b.New()
+	b.Rand = func() float64 { return 0 }
+	bottom := b.New()
 	want := []time.Duration{1, 2, 4, 8, 16, 30, 30, 30}
 	for n, w := range want {
 		w *= time.Second
-		if d := top.Delay(n); d < w-time.Millisecond || d > w {
-			t.Errorf("Delay(%d) at the top of the jitter = %v, want about %v", n, d, w)
+		if d := top.NextBackOff(); d < w-time.Millisecond || d > w {
+			t.Errorf("wait %d at the top of the jitter = %v, want about %v", n, d, w)
 		}
-		if d := bottom.Delay(n); d != w/2 {
-			t.Errorf("Delay(%d) at the bottom of the jitter = %v, want %v", n, d, w/2)
+		if d := bottom.NextBackOff(); d != w/2 {
+			t.Errorf("wait %d at the bottom of the jitter = %v, want %v", n, d, w/2)
 		}
 	}
-	if d := (waiting.Backoff{}).Delay(0); d < 500*time.Millisecond || d > time.Second {
-		t.Errorf("zero Backoff Delay(0) = %v, want DefaultBackoff's", d)
+	if d := (waiting.Backoff{}).New().NextBackOff(); d < 500*time.Millisecond || d > time.Second {
+		t.Errorf("zero Backoff's first wait = %v, want DefaultBackoff's", d)
 	}
-	if d := top.Delay(1000); d > 30*time.Second {
-		t.Errorf("Delay(1000) = %v: the cap does not hold", d)
+	for range 1000 {
+		top.NextBackOff()
+	}
+	if d := top.NextBackOff(); d > 30*time.Second {
+		t.Errorf("wait 1000 = %v: the cap does not hold", d)
+	}
+	bottom.Reset()
+	if d := bottom.NextBackOff(); d != time.Second/2 {
+		t.Errorf("first wait after Reset = %v, want %v", d, time.Second/2)
 	}
 }
 
@@ -84,10 +91,13 @@ func TestLinkFollowsTheSandbox(t *testing.T) {
 		t.Run(f.Mode.String(), func(t *testing.T) {
 			s, _, _ := kiosktest.StartSandbox(t)
 			c, sess := shortClient(t, s, 300*time.Millisecond)
-			var probes atomic.Int32
+			probed := make(chan error, 64)
 			link := waiting.NewLink(func(ctx context.Context) error {
-				probes.Add(1)
 				_, err := c.Patient(ctx, sess.Spine(), "9990276579")
+				select {
+				case probed <- err:
+				default:
+				}
 				return err
 			}, kiosktest.Quiet())
 			link.Backoff = waiting.Backoff{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond}
@@ -105,8 +115,15 @@ func TestLinkFollowsTheSandbox(t *testing.T) {
 				t.Fatalf("after one failed action Down() = %v, %v", down, since)
 			}
 			ch.next(t, false)
-			for probes.Load() < 3 {
-				time.Sleep(10 * time.Millisecond)
+			for range 3 { // probes fail while the Spine is down
+				select {
+				case err := <-probed:
+					if err == nil {
+						t.Fatal("a probe succeeded with the Spine down")
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("the link stopped probing")
+				}
 			}
 			if down, _ := link.Down(); !down {
 				t.Fatal("the link went live while the Spine was still down")
