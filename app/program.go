@@ -18,6 +18,7 @@ import (
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/app/logging"
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
@@ -149,14 +150,10 @@ func (p *Program) signIn(ctx context.Context) (check.Session, error) {
 	if !p.cfg.Embedded() {
 		return check.Session{}, cardsession.ErrNoCardSignIn
 	}
-	l, err := p.client.DemoLogin(ctx)
+	s, err := waiting.DemoSignIn(p.client)(ctx)
 	if err != nil {
-		return check.Session{}, fmt.Errorf("signing in the demo user: %w", err)
+		return check.Session{}, err
 	}
-	if len(l.User.Roles) == 0 {
-		return check.Session{}, fmt.Errorf("signing in the demo user: %w", spine.ErrBadResponse)
-	}
-	s := check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: l.Demo}
 	p.check.Record(s, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "demo identity"})
 	return s, nil
 }

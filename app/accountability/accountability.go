@@ -9,7 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/config"
-	"github.com/nhs-cpis/kiosk/app/waiting"
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -44,7 +44,7 @@ type Accountability struct {
 // NewAccountability builds it over the program's store.
 func NewAccountability(l AuditLog, cfg config.Config, setting cpis.Setting, log logrus.FieldLogger) *Accountability {
 	if log == nil {
-		log = waiting.DiscardLog()
+		log = logging.Discard()
 	}
 	return &Accountability{Log: l, Cfg: cfg, Setting: setting, Now: time.Now, Loc: time.Local, Logger: log}
 }

@@ -202,3 +202,10 @@ func ScrubLog(b []byte) []byte {
 	}
 	return redactBytes(b)
 }
+
+// Discard is a logger that writes nowhere, for parts given no logger.
+func Discard() logrus.FieldLogger {
+	l := logrus.New()
+	l.Out = io.Discard
+	return l
+}

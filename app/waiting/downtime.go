@@ -7,7 +7,6 @@ package waiting
 import (
 	"context"
 	"errors"
-	"io"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/internal/lifecycle"
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/spine"
 )
 
@@ -106,7 +106,7 @@ type Link struct {
 // NewLink makes a link, live, that probes with probe while down.
 func NewLink(probe func(ctx context.Context) error, log logrus.FieldLogger) *Link {
 	if log == nil {
-		log = DiscardLog()
+		log = logging.Discard()
 	}
 	l := &Link{
 		Probe: probe, Log: log.WithField("component", "link"), Backoff: DefaultBackoff,
@@ -235,11 +235,4 @@ func (l *Link) probe(ctx context.Context) bool {
 	answered := errors.As(err, &se) && se.Status != 0 && !spine.Retryable(err)
 	l.Log.WithField("answered", answered).Debug("probed the Spine")
 	return answered && ctx.Err() == nil
-}
-
-// DiscardLog is a logger that writes nowhere, for callers that pass none.
-func DiscardLog() logrus.FieldLogger {
-	l := logrus.New()
-	l.Out = io.Discard
-	return l
 }

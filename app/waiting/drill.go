@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/nhs-cpis/kiosk/app/check"
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
@@ -75,7 +76,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 	}
 	log := opts.Log
 	if log == nil {
-		log = DiscardLog()
+		log = logging.Discard()
 	}
 	log = log.WithField("component", "drill")
 	if opts.Kill && opts.Exe == "" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/internal/lifecycle"
+	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/store"
@@ -93,7 +94,7 @@ type Replayer struct {
 // and the rest before Start.
 func NewReplayer(q Queue, sp check.Spine, signIn func(ctx context.Context) (check.Session, error), log logrus.FieldLogger) *Replayer {
 	if log == nil {
-		log = DiscardLog()
+		log = logging.Discard()
 	}
 	return &Replayer{
 		Queue: q, Spine: sp, SignIn: signIn, Log: log.WithField("component", "replay"),
