@@ -130,59 +130,33 @@ func (db *DB) appendTx(tx *bbolt.Tx, e Event) (uint64, error) {
 // matches ErrTampered) once the intact records before it have been given
 // to fn.
 func (db *DB) Events(fn func(Event) error) error {
-	w := db.newWalker()
-	var after []byte // the last key read; nil before the first page
-	for {
-		page := make([]Event, 0, eventsPage)
-		var brk *Break
-		done := false
-		err := db.bolt.View(func(tx *bbolt.Tx) error {
-			meta := tx.Bucket(bucketMeta)
-			if !w.started {
-				if brk = w.start(meta); brk != nil {
-					return nil
-				}
-			}
-			c := tx.Bucket(bucketAudit).Cursor()
-			k, v := seekAfter(c, after)
-			for ; k != nil && len(page) < eventsPage; k, v = c.Next() {
-				plain, b := w.step(c, k, v)
-				if b != nil {
-					brk = b
-					return nil
-				}
-				var e Event
-				if err := json.Unmarshal(plain, &e); err != nil || e.Seq != w.lastSeq {
-					// Sealed under this key yet unreadable or claiming
-					// another number: only a bug writes that, but the log
-					// must not pass it off as intact.
-					brk = &Break{Seq: w.lastSeq, Kind: BreakAltered}
-					return nil
-				}
-				page = append(page, e)
-				after = append(after[:0], k...)
-			}
-			if k == nil {
-				done = true
-				brk = w.finish(c, meta)
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("reading audit log: %w", err)
+	var page []Event
+	brk, err := db.walk(db.newWalker(), eventsPage, func(seq uint64, plain []byte) *Break {
+		var e Event
+		if err := json.Unmarshal(plain, &e); err != nil || e.Seq != seq {
+			// Sealed under this key yet unreadable or claiming another
+			// number: only a bug writes that, but the log must not pass
+			// it off as intact.
+			return &Break{Seq: seq, Kind: BreakAltered}
 		}
+		page = append(page, e)
+		return nil
+	}, func() error {
 		for _, e := range page {
 			if err := fn(e); err != nil {
 				return err
 			}
 		}
-		if brk != nil {
-			return fmt.Errorf("reading audit log: %w", brk)
-		}
-		if done {
-			return nil
-		}
+		page = page[:0]
+		return nil
+	})
+	switch {
+	case err != nil:
+		return err
+	case brk != nil:
+		return fmt.Errorf("reading audit log: %w", brk)
 	}
+	return nil
 }
 
 // seqKey is a sequence number as a key that sorts in numeric order.

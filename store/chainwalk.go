@@ -181,9 +181,29 @@ const verifyPage = 8192
 func (db *DB) Verify() (Report, error) {
 	start := time.Now()
 	w := db.newWalker()
-	var after []byte
+	brk, err := db.walk(w, verifyPage, func(uint64, []byte) *Break { return nil }, nil)
+	if err != nil {
+		return Report{}, fmt.Errorf("verifying audit log: %w", err)
+	}
+	r := w.report()
+	r.Took = time.Since(start)
+	if brk != nil {
+		return r, brk
+	}
+	return r, nil
+}
+
+// walk reads the chain in pages of at most size records, one read
+// transaction a page, so a writer is never held up for long. each sees
+// every intact record's number and plaintext in order, inside the
+// transaction, and may stop the walk with a break; after each page's
+// transaction has ended, flush (when given) runs, and an error from it
+// stops the walk and is returned as it is. At the end, or at the first
+// break, walk returns the break (nil when the chain is intact). A read
+// error is returned wrapped.
+func (db *DB) walk(w *walker, size int, each func(seq uint64, plain []byte) *Break, flush func() error) (*Break, error) {
+	var after []byte // the last key read; nil before the first page
 	for {
-		n := 0
 		var brk *Break
 		done := false
 		err := db.bolt.View(func(tx *bbolt.Tx) error {
@@ -195,8 +215,13 @@ func (db *DB) Verify() (Report, error) {
 			}
 			c := tx.Bucket(bucketAudit).Cursor()
 			k, v := seekAfter(c, after)
-			for ; k != nil && n < verifyPage; k, v = c.Next() {
-				if _, brk = w.step(c, k, v); brk != nil {
+			for n := 0; k != nil && n < size; k, v = c.Next() {
+				plain, b := w.step(c, k, v)
+				if b == nil {
+					b = each(w.lastSeq, plain)
+				}
+				if b != nil {
+					brk = b
 					return nil
 				}
 				after = append(after[:0], k...)
@@ -209,15 +234,15 @@ func (db *DB) Verify() (Report, error) {
 			return nil
 		})
 		if err != nil {
-			return Report{}, fmt.Errorf("verifying audit log: %w", err)
+			return nil, fmt.Errorf("reading audit log: %w", err)
+		}
+		if flush != nil {
+			if err := flush(); err != nil {
+				return nil, err
+			}
 		}
 		if brk != nil || done {
-			r := w.report()
-			r.Took = time.Since(start)
-			if brk != nil {
-				return r, brk
-			}
-			return r, nil
+			return brk, nil
 		}
 	}
 }
