@@ -5,10 +5,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/nhs-cpis/kiosk/cpis"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 
 	"go.etcd.io/bbolt"
 )

@@ -1,9 +1,10 @@
 package store
 
 import (
-	"github.com/nhs-cpis/kiosk/cpis"
 	"path/filepath"
 	"testing"
+
+	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // LastEvent reads backwards across pages and finds the newest match,

@@ -253,13 +253,9 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 		return fmt.Errorf("completing entry %d: unknown outcome %q", seq, o.Kind)
 	}
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		q := tx.Bucket(bucketQueue)
-		e, err := db.entry(q, seq)
+		e, err := db.takeEntry(tx, seq)
 		if err != nil {
 			return err
-		}
-		if err := q.Delete(seqKey(seq)); err != nil {
-			return fmt.Errorf("removing entry: %w", err)
 		}
 		now := db.now()
 		if o.Review {
@@ -306,13 +302,9 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 // PDS"), never an error's text. One transaction, audited.
 func (db *DB) DeadLetter(seq uint64, reason string) error {
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		q := tx.Bucket(bucketQueue)
-		e, err := db.entry(q, seq)
+		e, err := db.takeEntry(tx, seq)
 		if err != nil {
 			return err
-		}
-		if err := q.Delete(seqKey(seq)); err != nil {
-			return fmt.Errorf("removing entry: %w", err)
 		}
 		e.LastError = reason
 		if err := db.putSealed(tx.Bucket(bucketDead), bucketDead, seqKey(seq), e); err != nil {
@@ -350,7 +342,23 @@ func (db *DB) entry(b *bbolt.Bucket, seq uint64) (QueuedEntry, error) {
 	return db.openEntry(bucketQueue, k, v)
 }
 
+// takeEntry removes entry seq from the queue inside tx and returns it.
+func (db *DB) takeEntry(tx *bbolt.Tx, seq uint64) (QueuedEntry, error) {
+	q := tx.Bucket(bucketQueue)
+	e, err := db.entry(q, seq)
+	if err != nil {
+		return QueuedEntry{}, err
+	}
+	if err := q.Delete(seqKey(seq)); err != nil {
+		return QueuedEntry{}, fmt.Errorf("removing entry: %w", err)
+	}
+	return e, nil
+}
+
 func (db *DB) openEntry(bucket, k, v []byte) (QueuedEntry, error) {
+	if len(k) != 8 {
+		return QueuedEntry{}, fmt.Errorf("%s key %x: %w", bucket, k, ErrTampered)
+	}
 	var e QueuedEntry
 	if err := db.openSealed(bucket, k, v, &e); err != nil {
 		return QueuedEntry{}, err
@@ -379,19 +387,20 @@ func (db *DB) putSealed(b *bbolt.Bucket, bucket, key []byte, v any) error {
 // openSealed authenticates and decodes a record stored by putSealed. The
 // result is copied out of the transaction's pages.
 func (db *DB) openSealed(bucket, k, v []byte, dst any) error {
-	if len(k) != 8 {
-		return fmt.Errorf("%s key %x: %w", bucket, k, ErrTampered)
+	name := fmt.Sprintf("%x", k) // a staff record's key is a MAC
+	if len(k) == 8 {
+		name = fmt.Sprint(binary.BigEndian.Uint64(k))
 	}
 	var env envelope
 	if err := json.Unmarshal(v, &env); err != nil || env.V != envelopeV1 || env.Sealed == nil {
-		return fmt.Errorf("%s record %d: %w", bucket, binary.BigEndian.Uint64(k), ErrTampered)
+		return fmt.Errorf("%s record %s: %w", bucket, name, ErrTampered)
 	}
 	plain, err := db.seal.open(bucket, k, env.Sealed)
 	if err != nil {
-		return fmt.Errorf("%s record %d: %w", bucket, binary.BigEndian.Uint64(k), err)
+		return fmt.Errorf("%s record %s: %w", bucket, name, err)
 	}
 	if err := json.Unmarshal(plain, dst); err != nil {
-		return fmt.Errorf("decoding %s record %d: %w", bucket, binary.BigEndian.Uint64(k), err)
+		return fmt.Errorf("decoding %s record %s: %w", bucket, name, err)
 	}
 	return nil
 }

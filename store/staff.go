@@ -3,7 +3,6 @@ package store
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -87,47 +86,17 @@ func (db *DB) noteStaffTx(tx *bbolt.Tx, e Event) error {
 	key := db.staffKey(e.UserID)
 	s := StaffCheck{UserID: e.UserID, FirstSeen: e.At}
 	if v := b.Get(key); v != nil {
-		if err := db.openStaff(key, v, &s); err != nil {
+		if err := db.openSealed(bucketStaff, key, v, &s); err != nil {
 			return err
 		}
 	}
 	s, proof := rule.Apply(s, e)
-	if err := db.putStaff(b, key, s); err != nil {
+	if err := db.putSealed(b, bucketStaff, key, s); err != nil {
 		return err
 	}
 	if proof != nil {
 		_, err := db.appendTx(tx, *proof)
 		return err
-	}
-	return nil
-}
-
-func (db *DB) putStaff(b *bbolt.Bucket, key []byte, s StaffCheck) error {
-	plain, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("encoding staff record: %w", err)
-	}
-	val, err := json.Marshal(envelope{V: envelopeV1, Sealed: db.seal.seal(bucketStaff, key, plain)})
-	if err != nil {
-		return fmt.Errorf("encoding staff record: %w", err)
-	}
-	if err := b.Put(key, val); err != nil {
-		return fmt.Errorf("storing staff record: %w", err)
-	}
-	return nil
-}
-
-func (db *DB) openStaff(key, v []byte, s *StaffCheck) error {
-	var env envelope
-	if err := json.Unmarshal(v, &env); err != nil || env.V != envelopeV1 || env.Sealed == nil {
-		return fmt.Errorf("staff record: %w", ErrTampered)
-	}
-	plain, err := db.seal.open(bucketStaff, key, env.Sealed)
-	if err != nil {
-		return fmt.Errorf("staff record: %w", err)
-	}
-	if err := json.Unmarshal(plain, s); err != nil {
-		return fmt.Errorf("decoding staff record: %w", err)
 	}
 	return nil
 }
@@ -139,7 +108,7 @@ func (db *DB) StaffChecks() ([]StaffCheck, error) {
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketStaff).ForEach(func(k, v []byte) error {
 			var s StaffCheck
-			if err := db.openStaff(k, v, &s); err != nil {
+			if err := db.openSealed(bucketStaff, k, v, &s); err != nil {
 				return err
 			}
 			out = append(out, s)
