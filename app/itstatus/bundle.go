@@ -197,13 +197,9 @@ var secretKey = regexp.MustCompile(`(?i)(token|secret|password|passphrase|creden
 // redactedConfig is the configuration in effect as TOML, with the value of
 // any secret-looking key replaced.
 func redactedConfig(cfg config.Config) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := toml.NewEncoder(&buf).Encode(cfg); err != nil {
-		return nil, fmt.Errorf("encoding configuration: %w", err)
-	}
-	var m map[string]any
-	if _, err := toml.Decode(buf.String(), &m); err != nil {
-		return nil, fmt.Errorf("encoding configuration: %w", err)
+	m, err := config.Tree(cfg)
+	if err != nil {
+		return nil, err
 	}
 	scrubSecrets(m)
 	var out bytes.Buffer
