@@ -85,8 +85,15 @@ func (k *leadScreens) lead() (check.Session, bool) {
 	return check.Session{}, false
 }
 
+// leadLoad fills a lead's screen from the accountability records, off the
+// UI goroutine, as the signed-in lead.
+type leadLoad func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) error
+
 // openLead moves to one of the lead's screens and loads it off the lock.
-func (k *leadScreens) openLead(s ui.Screen, help, label string, load func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) error) {
+func (k *leadScreens) openLead(s ui.Screen, help, label string, load leadLoad) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
 	sess, ok := k.lead()
 	if !ok || k.v.Busy.Active {
 		return
@@ -124,9 +131,6 @@ func (k *leadScreens) openLead(s ui.Screen, help, label string, load func(a *acc
 // ShowAudit shows routine audit for the filter; with no dates, the last
 // seven days.
 func (k *leadScreens) ShowAudit(f ui.AuditFilter) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
 	if f.From.IsZero() && f.To.IsZero() {
 		today := k.check.Now()
 		f.From, f.To = today.AddDate(0, 0, -6), today
@@ -140,9 +144,6 @@ func (k *leadScreens) ShowAudit(f ui.AuditFilter) {
 // ExportAudit writes the filtered audit as CSV to the data folder's
 // exports/ and says where.
 func (k *leadScreens) ExportAudit(f ui.AuditFilter) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
 	k.openLead(ui.ScreenAudit, auditHelp, "Exporting the audit…", func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) error {
 		acc.Audit = auditView(a, f)
 		path, err := exportAudit(a, f, sess)
@@ -156,24 +157,16 @@ func (k *leadScreens) ExportAudit(f ui.AuditFilter) {
 
 // ShowStaff lists who has proven their access and who not yet.
 func (k *leadScreens) ShowStaff() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
-	k.openLead(ui.ScreenStaff, staffHelp, "Reading the staff checks…", func(a *accountability.Accountability, _ check.Session, acc *ui.AccountView) error {
-		rows, err := staffRows(a)
-		acc.Staff = rows
+	k.openLead(ui.ScreenStaff, staffHelp, "Reading the staff checks…", func(a *accountability.Accountability, _ check.Session, acc *ui.AccountView) (err error) {
+		acc.Staff, err = staffRows(a)
 		return err
 	})
 }
 
 // ShowReadiness shows go-live readiness from the evidence now.
 func (k *leadScreens) ShowReadiness() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
-	k.openLead(ui.ScreenGoLive, readinessHelp, "Gathering the evidence…", func(a *accountability.Accountability, _ check.Session, acc *ui.AccountView) error {
-		rows, err := readinessView(a)
-		acc.Readiness = rows
+	k.openLead(ui.ScreenGoLive, readinessHelp, "Gathering the evidence…", func(a *accountability.Accountability, _ check.Session, acc *ui.AccountView) (err error) {
+		acc.Readiness, err = readinessView(a)
 		return err
 	})
 }
@@ -181,28 +174,21 @@ func (k *leadScreens) ShowReadiness() {
 // RecordReadiness records an item the kiosk cannot see as done, by the
 // signed-in lead, now.
 func (k *leadScreens) RecordReadiness(id string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
-	k.openLead(ui.ScreenGoLive, readinessHelp, "Recording…", func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) error {
+	k.openLead(ui.ScreenGoLive, readinessHelp, "Recording…", func(a *accountability.Accountability, sess check.Session, acc *ui.AccountView) (err error) {
 		by := sess.User.Name
 		if sess.Role.JobRole != "" {
 			by += ", " + sess.Role.JobRole
 		}
-		if err := a.RecordReadiness(id, by, "recorded on the kiosk", sess); err != nil {
+		if err = a.RecordReadiness(id, by, "recorded on the kiosk", sess); err != nil {
 			return err
 		}
-		rows, err := readinessView(a)
-		acc.Readiness = rows
+		acc.Readiness, err = readinessView(a)
 		return err
 	})
 }
 
 // ExportReadiness writes the page as PDF and CSV to exports/.
 func (k *leadScreens) ExportReadiness() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
 	k.openLead(ui.ScreenGoLive, readinessHelp, "Exporting…", func(a *accountability.Accountability, _ check.Session, acc *ui.AccountView) error {
 		items, err := a.Readiness()
 		if err != nil {
