@@ -241,7 +241,7 @@ func auditView(a *accountability.Accountability, f ui.AuditFilter) ui.AuditView 
 		if !from.IsZero() && fl.At.Before(from) {
 			continue
 		}
-		v.Flags = append(v.Flags, ui.AuditFlag{Kind: flagKind(fl.Kind), At: fl.At.In(a.Loc), User: who(fl.UserName, fl.UserID),
+		v.Flags = append(v.Flags, ui.AuditFlag{Kind: flagKinds[fl.Kind], At: fl.At.In(a.Loc), User: who(fl.UserName, fl.UserID),
 			NHS: cpis.NHSNumber(fl.NHS), Detail: fl.Detail})
 	}
 	v.Events = len(in)
@@ -264,15 +264,9 @@ func auditView(a *accountability.Accountability, f ui.AuditFilter) ui.AuditView 
 	return v
 }
 
-func flagKind(k string) ui.FlagKind {
-	switch k {
-	case accountability.FlagManyOpens:
-		return ui.FlagManyOpens
-	case accountability.FlagOutOfHours:
-		return ui.FlagOutOfHours
-	}
-	return ui.FlagNoPresentation
-}
+// flagKinds are routine audit's flags as the screen draws them.
+var flagKinds = map[string]ui.FlagKind{accountability.FlagManyOpens: ui.FlagManyOpens,
+	accountability.FlagOutOfHours: ui.FlagOutOfHours, accountability.FlagNoPresentation: ui.FlagNoPresentation}
 
 func who(name, id string) string {
 	switch {

@@ -108,19 +108,13 @@ func (k *statusScreens) SaveBundle() {
 
 // statusView is the screen's copy of the status.
 func statusView(s itstatus.Status) *ui.StatusView {
-	v := &ui.StatusView{Overall: level(s.Overall), Version: s.Version, Commit: s.Commit, Checked: s.Checked}
+	v := &ui.StatusView{Overall: levels[s.Overall], Version: s.Version, Commit: s.Commit, Checked: s.Checked}
 	for _, l := range s.Lines {
-		v.Lines = append(v.Lines, ui.StatusLine{Title: l.Title, Detail: l.Detail, Next: l.Next, Level: level(l.State)})
+		v.Lines = append(v.Lines, ui.StatusLine{Title: l.Title, Detail: l.Detail, Next: l.Next, Level: levels[l.State]})
 	}
 	return v
 }
 
-func level(s itstatus.StatusState) ui.StatusLevel {
-	switch s {
-	case itstatus.StateRed:
-		return ui.StatusRed
-	case itstatus.StateAmber:
-		return ui.StatusAmber
-	}
-	return ui.StatusGreen
-}
+// levels are the status states as the screen draws them.
+var levels = map[itstatus.StatusState]ui.StatusLevel{itstatus.StateGreen: ui.StatusGreen,
+	itstatus.StateAmber: ui.StatusAmber, itstatus.StateRed: ui.StatusRed}
