@@ -201,8 +201,8 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 		reqID = uuid.NewString()
 	}
 	for attempt := 1; ; attempt++ {
-		a, err, again := c.attempt(ctx, cl, reqID)
-		if err == nil || !again || attempt >= cl.attempts {
+		a, err := c.attempt(ctx, cl, reqID)
+		if err == nil || attempt >= cl.attempts || !worthAnotherTry(err) {
 			return a, err
 		}
 		wait := max(retryPause, RetryAfter(err))
@@ -218,9 +218,25 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 	}
 }
 
-// attempt sends the request once, with its own timeout. again says
-// whether sending it once more could help (see do).
-func (c *Client) attempt(ctx context.Context, cl call, reqID string) (a answer, err error, again bool) {
+// worthAnotherTry reports whether a failed attempt may be sent once more
+// (see do): no answer at all, short of a timeout or a certificate that
+// did not verify; or a gateway error with no long Retry-After.
+func worthAnotherTry(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Status {
+	case 0:
+		return errors.Is(err, ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded)
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return e.RetryAfter <= maxRetryWait
+	}
+	return false
+}
+
+// attempt sends the request once, with its own timeout.
+func (c *Client) attempt(ctx context.Context, cl call, reqID string) (answer, error) {
 	fail := func(status int, class error, detail error) error {
 		e := &Error{Op: cl.op, Status: status, RequestID: reqID, TraceID: cl.traceID, Err: class}
 		if detail != nil {
@@ -229,7 +245,7 @@ func (c *Client) attempt(ctx context.Context, cl call, reqID string) (a answer, 
 		return e
 	}
 	if err := ctx.Err(); err != nil {
-		return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: err}, false
+		return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: err}
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -238,14 +254,14 @@ func (c *Client) attempt(ctx context.Context, cl call, reqID string) (a answer, 
 	if cl.body != nil {
 		b, err := json.Marshal(cl.body)
 		if err != nil {
-			return answer{}, fail(0, ErrInvalid, err), false
+			return answer{}, fail(0, ErrInvalid, err)
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(rctx, cl.method, cl.url, body)
 	if err != nil {
 		// The URL is not in the message: it can hold an NHS number.
-		return answer{}, fail(0, ErrInvalid, errors.New("building the request")), false
+		return answer{}, fail(0, ErrInvalid, errors.New("building the request"))
 	}
 	for k, v := range cl.header {
 		req.Header[k] = v
@@ -273,13 +289,14 @@ func (c *Client) attempt(ctx context.Context, cl call, reqID string) (a answer, 
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 			// The caller gave up (shutdown, a new patient): not the Spine's fault.
-			return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: ctx.Err()}, false
+			return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: ctx.Err()}
 		}
 		cerr := classifyTransport(err)
+		if rctx.Err() != nil && !errors.Is(cerr, context.DeadlineExceeded) {
+			cerr = fmt.Errorf("%w: %w", cerr, rctx.Err())
+		}
 		log.WithError(cerr).Warn("no answer from the Spine")
-		timedOut := errors.Is(err, context.DeadlineExceeded) || rctx.Err() != nil
-		return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: cerr},
-			!timedOut && !errors.Is(cerr, ErrCertificate)
+		return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: cerr}
 	}
 	defer resp.Body.Close()
 	log = log.WithField("status", resp.StatusCode)
@@ -287,19 +304,19 @@ func (c *Client) attempt(ctx context.Context, cl call, reqID string) (a answer, 
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, TraceID: cl.traceID, Err: ctx.Err()}, false
+			return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, TraceID: cl.traceID, Err: ctx.Err()}
 		}
 		log.WithError(err).Warn("answer cut short")
-		return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, TraceID: cl.traceID, Err: classifyTransport(err)}, false
+		return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, TraceID: cl.traceID, Err: classifyTransport(err)}
 	}
 	log = log.WithField("duration", c.now().Sub(start).Round(time.Millisecond))
 	if int64(len(b)) > c.cfg.MaxBody {
 		log.Warn("answer over the size limit")
-		return answer{}, fail(resp.StatusCode, ErrBadResponse, fmt.Errorf("the answer is larger than %d bytes", c.cfg.MaxBody)), false
+		return answer{}, fail(resp.StatusCode, ErrBadResponse, fmt.Errorf("the answer is larger than %d bytes", c.cfg.MaxBody))
 	}
 	if echo := resp.Header.Get("X-Request-ID"); reqID != "" && echo != "" && echo != reqID {
 		log.Warn("answer for another request (X-Request-ID)")
-		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is for another request (X-Request-ID)")), false
+		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is for another request (X-Request-ID)"))
 	}
 
 	// A success is decoded once, by its reader; PDS's 200 with
@@ -318,16 +335,14 @@ func (c *Client) attempt(ctx context.Context, cl call, reqID string) (a answer, 
 		} else {
 			l.Info("the Spine refused the request")
 		}
-		gateway := resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable ||
-			resp.StatusCode == http.StatusGatewayTimeout
-		return answer{}, e, gateway && e.RetryAfter <= maxRetryWait
+		return answer{}, e
 	}
 	if !isJSON(resp.Header.Get("Content-Type")) {
 		log.Warn("answer is not JSON")
-		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is not FHIR JSON")), false
+		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is not FHIR JSON"))
 	}
 	log.Debug("answered")
-	return answer{status: resp.StatusCode, requestID: reqID, traceID: cl.traceID, body: b}, nil, false
+	return answer{status: resp.StatusCode, requestID: reqID, traceID: cl.traceID, body: b}, nil
 }
 
 // loggableID is an id fit for a log line: a UUID as it is, anything else

@@ -1,6 +1,7 @@
 package spine
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -331,6 +332,29 @@ func TestPDSRetryLimits(t *testing.T) {
 	}
 	if got := count(); got != 3 {
 		t.Errorf("504 sent %d times, want the 3 attempts configured", got)
+	}
+
+	// A timeout has used the user's wait already: not sent again.
+	var slow int
+	var smu sync.Mutex
+	release := make(chan struct{})
+	defer close(release)
+	c = publicServer(t, func(w http.ResponseWriter, r *http.Request) {
+		smu.Lock()
+		slow++
+		smu.Unlock()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}, func(c *Config) { c.Timeout = 150 * time.Millisecond })
+	if _, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000009"); !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout: %v", err)
+	}
+	smu.Lock()
+	defer smu.Unlock()
+	if slow != 1 {
+		t.Errorf("a timed-out request was sent %d times", slow)
 	}
 }
 
