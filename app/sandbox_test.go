@@ -58,7 +58,7 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 		if tc.restricted && tr.Patient.Postcode != "" {
 			t.Errorf("%s: a restricted patient's postcode reached the kiosk", tc.nhs)
 		}
-		if n := s.NotificationsFor(p.Key); n != 0 {
+		if n := s.NotificationsForTrace(p.Key); n != 0 {
 			t.Errorf("%s: the silent check notified %d times", tc.nhs, n)
 		}
 		if !tc.present {
@@ -72,7 +72,7 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 		if _, err := chk.Open(ctx, sess, tc.nhs, p); err != nil {
 			t.Fatalf("%s: second open: %v", tc.nhs, err)
 		}
-		if n := s.NotificationsFor(p.Key); n != 1 {
+		if n := s.NotificationsForTrace(p.Key); n != 1 {
 			t.Errorf("%s: %d notifications for one presentation, want 1", tc.nhs, n)
 		}
 		la := alert.Authority()

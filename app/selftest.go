@@ -39,10 +39,11 @@ type selftestOptions struct {
 	stdin  io.Reader
 }
 
-// selftest traces both test patients, checks the flag silently, opens each
-// alert and checks that the sandbox recorded exactly one notification per
-// opened alert. Without a card it signs in the sandbox's documented test
-// identity; with one it proves the card holder's own access (guide step 19).
+// selftest traces both test patients, opens each alert (the one CP-IS
+// query, which notifies) and checks that the sandbox recorded exactly one
+// notification per opened alert, and none for the trace. Without a card it
+// signs in the sandbox's documented test identity; with one it proves the
+// card holder's own access (guide step 19).
 func (p *Program) selftest(ctx context.Context, out io.Writer, o selftestOptions) error {
 	if !p.cfg.Embedded() && !o.card {
 		return ErrSelftestNeedsSandbox
@@ -84,17 +85,13 @@ func (p *Program) selftest(ctx context.Context, out io.Writer, o selftestOptions
 func (p *Program) checkOne(ctx context.Context, sess check.Session, nhs cpis.NHSNumber) (string, error) {
 	pres := check.NewPresentation(time.Now())
 	t, err := p.check.Trace(ctx, sess, nhs, pres)
-	switch {
-	case err != nil:
+	if err != nil {
 		return "", fmt.Errorf("trace: %s", controller.MessageFor(err).Title)
-	case t.CheckErr != nil:
-		return "", fmt.Errorf("silent check: %s", controller.MessageFor(t.CheckErr).Title)
-	case !t.Present:
-		return "", errors.New("no Child Care Alert found, but the test patient has one")
 	}
+	nhs = t.Patient.NHS // the current number, should the test number ever be superseded
 	if p.sandbox != nil {
-		if n := p.sandbox.NotificationsFor(pres.Key); n != 0 {
-			return "", fmt.Errorf("the silent check notified the local authority %d times", n)
+		if n := p.sandbox.NotificationsForTrace(pres.Key); n != 0 {
+			return "", fmt.Errorf("the trace notified the local authority %d times", n)
 		}
 	}
 	alert, err := p.check.Open(ctx, sess, nhs, pres)
@@ -102,12 +99,12 @@ func (p *Program) checkOne(ctx context.Context, sess check.Session, nhs cpis.NHS
 		return "", fmt.Errorf("open: %s", controller.MessageFor(err).Title)
 	}
 	if len(alert.Plans) == 0 {
-		return "", errors.New("the alert opened with no visible plan")
+		return "", errors.New("no Child Care Alert found, but the test patient has one")
 	}
 	notes := "notifications 1"
 	if p.sandbox == nil {
 		notes = "notification sent"
-	} else if n := p.sandbox.NotificationsFor(pres.Key); n != 1 {
+	} else if n := p.sandbox.NotificationsForTrace(pres.Key); n != 1 {
 		return "", fmt.Errorf("opening the alert recorded %d notifications, want exactly 1", n)
 	}
 	if len(alert.History) == 0 {
@@ -118,7 +115,7 @@ func (p *Program) checkOne(ctx context.Context, sess check.Session, nhs cpis.NHS
 		nhs, alert.Plans[0].Type.Label(), la.Name, len(alert.History), notes), nil
 }
 
-// timeChecks repeats the whole check (trace with silent check, then open)
+// timeChecks repeats the whole check (trace, then open)
 // and prints the latency percentiles and the resident memory afterwards.
 func (p *Program) timeChecks(ctx context.Context, out io.Writer, sess check.Session, n int) error {
 	d := make([]time.Duration, 0, n)

@@ -19,9 +19,16 @@ const (
 	// UCPP: "are pregnant and their unborn child is subject to a child
 	// protection plan".
 	UCPP PlanType = "UCPP"
+	// PlanUnknown is a plan CP-IS returned with a category the kiosk does
+	// not know (a code added to ValueSet England-ChildProtectionPlan after
+	// this kiosk was built, say). It is still a Child Care Alert: it is
+	// shown, never dropped, and its coding is kept in Plan.Category so
+	// that IT can be told.
+	PlanUnknown PlanType = "UNKNOWN"
 )
 
-// ParsePlanType accepts a plan code.
+// ParsePlanType accepts one of the three plan codes the guide names;
+// PlanUnknown is not a code anyone sends, so it is refused too.
 func ParsePlanType(s string) (PlanType, error) {
 	switch t := PlanType(s); t {
 	case CPP, LAC, UCPP:
@@ -39,29 +46,47 @@ func (t PlanType) Words() string {
 		return "Looked after child"
 	case UCPP:
 		return "Unborn child protection plan"
+	case PlanUnknown:
+		return "Child Care Alert of an unrecognised type"
 	}
 	return "Unknown plan type"
 }
 
-// Label is the plan type in words with its code: "Child protection plan (CPP)".
-func (t PlanType) Label() string { return t.Words() + " (" + string(t) + ")" }
+// Label is the plan type in words with its code: "Child protection plan
+// (CPP)". A plan of an unrecognised type has no code of the guide's to
+// show, so its label is the words alone.
+func (t PlanType) Label() string {
+	if t == PlanUnknown {
+		return t.Words()
+	}
+	return t.Words() + " (" + string(t) + ")"
+}
 
-// Plan is one CP-IS plan for a patient.
+// Plan is one CP-IS plan for a patient. It carries no due date: the
+// published CareTeam holds none, and a due date is pregnancy information
+// the kiosk must not show. CP-IS itself stops returning an unborn-child
+// plan 28 days after the due date.
 type Plan struct {
 	Type      PlanType
-	Start     time.Time
+	Start     time.Time // zero when CP-IS gave none
 	End       time.Time // zero while the plan is open
-	DueDate   time.Time // UCPP only: the mother's expected due date
 	Authority LocalAuthority
+	// Category is, for a PlanUnknown only, the coding CP-IS sent as
+	// "system|code display", so that IT can be told what the kiosk did
+	// not recognise; empty for the three known types.
+	Category string
 }
 
 // Visibility windows from the guide, "The information CP-IS provides".
 // They count calendar days (see VisibleOn), not 24-hour periods.
 const (
-	// EndedVisibleFor: "have been one of the above in the previous 365 days".
+	// EndedVisibleFor: "have been one of the above in the previous 365
+	// days". The kiosk applies it to every plan's end date, whatever the
+	// type.
 	EndedVisibleFor = 365 * 24 * time.Hour
 	// UnbornVisibleAfterDue: "this alert is visible for 28 days after the
-	// mother's due date".
+	// mother's due date". CP-IS applies it, as only CP-IS holds the due
+	// date: the kiosk never sees one (the published CareTeam has none).
 	UnbornVisibleAfterDue = 28 * 24 * time.Hour
 )
 
@@ -77,20 +102,16 @@ func calendarDay(t time.Time) time.Time {
 }
 
 // VisibleOn reports whether the plan shows as a Child Care Alert on the
-// given day. Only the calendar day of now counts, not the hour: a plan
-// that ended 365 days ago, or an unborn-child plan whose due date was 28
-// days ago, is visible for the whole of that day.
+// given day: from its start, and until 365 days after its end. Only the
+// calendar day of now counts, not the hour: a plan that ended 365 days
+// ago is visible for the whole of that day. Every type follows the same
+// rule, an unrecognised one included; an unborn-child plan past its 28
+// days is one CP-IS no longer returns.
 func (p Plan) VisibleOn(now time.Time) bool {
 	today := calendarDay(now)
 	if !p.Start.IsZero() && today.Before(calendarDay(p.Start)) {
 		return false // not started yet
 	}
-	if p.Type == UCPP && !p.DueDate.IsZero() &&
-		today.After(calendarDay(p.DueDate).AddDate(0, 0, int(UnbornVisibleAfterDue/day))) {
-		return false
-	}
-	// An unborn-child plan that was ended stays visible no longer than any
-	// other plan.
 	return p.End.IsZero() || !today.After(calendarDay(p.End).AddDate(0, 0, int(EndedVisibleFor/day)))
 }
 

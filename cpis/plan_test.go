@@ -43,13 +43,22 @@ func TestPlanTypeWords(t *testing.T) {
 			t.Errorf("%s.Label() = %q, want %q\nguide: %s", tt.code, got, tt.label, tt.guide)
 		}
 	}
-	for _, bad := range []string{"", "cpp", "CPPI", "CIN"} {
+	for _, bad := range []string{"", "cpp", "CPPI", "CIN", string(cpis.PlanUnknown)} {
 		if pt, err := cpis.ParsePlanType(bad); err == nil {
 			t.Errorf("ParsePlanType(%q) = %q, want an error\nguide: %s", bad, pt, gPlanType)
 		}
 	}
 	if got := cpis.PlanType("CIN").Words(); got != "Unknown plan type" {
 		t.Errorf("unknown type's Words() = %q", got)
+	}
+	// A plan CP-IS sent with a category the kiosk does not know is still a
+	// Child Care Alert, named as such; it has no code of the guide's.
+	const unknown = "Child Care Alert of an unrecognised type"
+	if got := cpis.PlanUnknown.Words(); got != unknown {
+		t.Errorf("PlanUnknown.Words() = %q, want %q\nguide: %s", got, unknown, gPlanType)
+	}
+	if got := cpis.PlanUnknown.Label(); got != unknown {
+		t.Errorf("PlanUnknown.Label() = %q, want %q\nguide: %s", got, unknown, gPlanType)
 	}
 }
 
@@ -81,16 +90,23 @@ func TestPlanVisibleOn(t *testing.T) {
 		{g365, "LAC ended 365 days ago", cpis.Plan{Type: cpis.LAC, Start: ago(900), End: ago(365)}, true},
 		{g365, "CPP ended 366 days ago", cpis.Plan{Type: cpis.CPP, Start: ago(900), End: ago(366)}, false},
 		{g365, "LAC ended 366 days ago", cpis.Plan{Type: cpis.LAC, Start: ago(900), End: ago(366)}, false},
-		{gUCPP, "UCPP before the due date", cpis.Plan{Type: cpis.UCPP, Start: ago(60), DueDate: in(90)}, true},
-		{gUCPP, "UCPP on the due date", cpis.Plan{Type: cpis.UCPP, Start: ago(200), DueDate: today}, true},
-		{gUCPP, "UCPP due+27 days", cpis.Plan{Type: cpis.UCPP, Start: ago(200), DueDate: ago(27)}, true},
-		{gUCPP, "UCPP due+28 days", cpis.Plan{Type: cpis.UCPP, Start: ago(200), DueDate: ago(28)}, true},
-		{gUCPP, "UCPP due+29 days", cpis.Plan{Type: cpis.UCPP, Start: ago(200), DueDate: ago(29)}, false},
-		// The 28 days after the due date are a limit, not an extension of
-		// a plan ended long ago.
-		{gUCPP, "UCPP ended 400 days ago, due 10 days ago", cpis.Plan{Type: cpis.UCPP, Start: ago(600), End: ago(400), DueDate: ago(10)}, false},
-		{gUCPP, "UCPP ended 10 days ago, due 20 days ago", cpis.Plan{Type: cpis.UCPP, Start: ago(300), End: ago(10), DueDate: ago(20)}, true},
-		{gUCPP, "UCPP not yet started", cpis.Plan{Type: cpis.UCPP, Start: in(2), DueDate: in(100)}, false},
+		// The 28 days after the due date are CP-IS's to apply: it holds the
+		// due date and stops returning the plan (spine/sandbox does the
+		// same). Whatever unborn-child plan CP-IS returns, the kiosk shows
+		// by its dates, as any other plan.
+		{gUCPP, "UCPP current", cpis.Plan{Type: cpis.UCPP, Start: ago(60)}, true},
+		{gUCPP, "UCPP returned long after it started, still open", cpis.Plan{Type: cpis.UCPP, Start: ago(400)}, true},
+		{gUCPP, "UCPP with an end date to come", cpis.Plan{Type: cpis.UCPP, Start: ago(200), End: in(20)}, true},
+		{gUCPP, "UCPP ended 10 days ago", cpis.Plan{Type: cpis.UCPP, Start: ago(300), End: ago(10)}, true},
+		{g365, "UCPP ended 365 days ago", cpis.Plan{Type: cpis.UCPP, Start: ago(600), End: ago(365)}, true},
+		{g365, "UCPP ended 366 days ago", cpis.Plan{Type: cpis.UCPP, Start: ago(600), End: ago(366)}, false},
+		{gUCPP, "UCPP not yet started", cpis.Plan{Type: cpis.UCPP, Start: in(2)}, false},
+		// A plan of a type the kiosk does not know is shown by the same
+		// dates: never hidden for being unrecognised.
+		{gPlanType, "unrecognised type, current", cpis.Plan{Type: cpis.PlanUnknown, Start: ago(30), Category: "http://snomed.info/sct|1 x"}, true},
+		{gPlanType, "unrecognised type, no dates", cpis.Plan{Type: cpis.PlanUnknown}, true},
+		{g365, "unrecognised type, ended 365 days ago", cpis.Plan{Type: cpis.PlanUnknown, Start: ago(900), End: ago(365)}, true},
+		{g365, "unrecognised type, ended 366 days ago", cpis.Plan{Type: cpis.PlanUnknown, Start: ago(900), End: ago(366)}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,17 +125,24 @@ func TestPlanVisibleOn(t *testing.T) {
 	}
 }
 
-// Across the clock change the windows still count calendar days: 28 days
-// after a due date in March land on the same date in April.
+// The window counts calendar days in the kiosk's zone, whatever the hour
+// and whether summer time is in force: late in the evening of the 365th
+// day the plan still shows, and just after midnight it is gone.
 func TestPlanVisibleOnAcrossClockChange(t *testing.T) {
 	loc := london(t)
-	p := cpis.Plan{Type: cpis.UCPP, Start: date(2025, time.December, 1), DueDate: date(2026, time.March, 10)}
-	last := time.Date(2026, time.April, 7, 9, 0, 0, 0, loc) // due + 28 days, in BST
+	p := cpis.Plan{Type: cpis.CPP, Start: date(2024, time.June, 1), End: date(2025, time.March, 10)}
+	last := time.Date(2026, time.March, 10, 23, 30, 0, 0, loc) // end + 365 days, late evening
 	if !p.VisibleOn(last) {
-		t.Errorf("hidden on %s, the 28th day after the due date\nguide: %s", last.Format(time.RFC3339), gUCPP)
+		t.Errorf("hidden on %s, the 365th day after the end\nguide: %s", last.Format(time.RFC3339), g365)
 	}
-	if p.VisibleOn(last.AddDate(0, 0, 1)) {
-		t.Errorf("visible on %s, the 29th day after the due date\nguide: %s", last.AddDate(0, 0, 1).Format(time.RFC3339), gUCPP)
+	next := time.Date(2026, time.March, 11, 0, 30, 0, 0, loc) // the next day
+	if p.VisibleOn(next) {
+		t.Errorf("visible on %s, the 366th day after the end\nguide: %s", next.Format(time.RFC3339), g365)
+	}
+	q := cpis.Plan{Type: cpis.LAC, Start: date(2024, time.June, 1), End: date(2025, time.April, 7)}
+	summer := time.Date(2026, time.April, 7, 9, 0, 0, 0, loc) // end + 365 days, in BST
+	if !q.VisibleOn(summer) || q.VisibleOn(summer.AddDate(0, 0, 1)) {
+		t.Errorf("around %s the window is off by a day\nguide: %s", summer.Format(time.RFC3339), g365)
 	}
 }
 
@@ -130,7 +153,7 @@ func TestVisiblePlansOrder(t *testing.T) {
 
 	oldCPP := cpis.Plan{Type: cpis.CPP, Start: ago(700)}
 	newLAC := cpis.Plan{Type: cpis.LAC, Start: ago(30)}
-	unborn := cpis.Plan{Type: cpis.UCPP, Start: ago(90), DueDate: today.AddDate(0, 0, 40)}
+	unborn := cpis.Plan{Type: cpis.UCPP, Start: ago(90)}
 	endedRecent := cpis.Plan{Type: cpis.CPP, Start: ago(400), End: ago(10)}
 	endedEarlier := cpis.Plan{Type: cpis.LAC, Start: ago(200), End: ago(100)}
 	endedLongAgo := cpis.Plan{Type: cpis.CPP, Start: ago(1200), End: ago(400)}

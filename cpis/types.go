@@ -28,6 +28,11 @@ type Patient struct {
 	Gender     Gender
 	Postcode   string
 	Restricted bool
+	// Superseded is the NHS number that was asked for when PDS answered
+	// with a record under another, current number (NHS is then the
+	// current one, to be used from here on, for CP-IS too, and the
+	// screen says so); empty otherwise.
+	Superseded NHSNumber
 }
 
 // Name is the patient's name as a banner shows it: "FAMILY, Given".
@@ -75,10 +80,12 @@ type SearchQuery struct {
 // numbers the guide asks to show: office hours and out of hours (the
 // emergency duty team).
 type LocalAuthority struct {
-	Name        string
+	Name string // CareTeam.name
+	// ODS is the authority's ODS code. The published CareTeam does not
+	// carry one, so it is empty in anything read from CP-IS.
 	ODS         string
-	OfficeHours string
-	OutOfHours  string
+	OfficeHours string // CareTeam.telecom where use is work
+	OutOfHours  string // CareTeam.telecom where use is mobile: the emergency duty team
 }
 
 // Access is one row of a Child Care Alert's access history: "date/time,
@@ -89,6 +96,9 @@ type Access struct {
 	Who          string
 	Role         string
 	Organisation string
+	// RoleProfileID is the viewer's SDS role profile id, for tracing an
+	// access with the organisation's registration authority; not shown.
+	RoleProfileID string
 }
 
 // MaxHistory is how many previous accesses the alert shows: "the previous

@@ -14,7 +14,7 @@
 // Every failure is classified once, here, into a sentinel error (see
 // errors.go): the UI and the replayer decide with errors.Is and Retryable.
 // No error message and no log line carries an NHS number, a name or a date
-// of birth; the X-Request-ID stands in for them.
+// of birth; the X-Request-ID (PDS) or TraceID (CP-IS) stands in for them.
 package spine
 
 import (
@@ -44,8 +44,18 @@ const (
 	// DefaultTimeout bounds one request, answer body included.
 	DefaultTimeout = 8 * time.Second
 	// DefaultMaxBody is the largest answer read. A PDS search of 50
-	// patients is well under 200 KiB.
-	DefaultMaxBody = 1 << 20
+	// patients is well under 200 KiB, and 25 accesses with their
+	// PractitionerRoles under 50 KiB; anything over 4 MiB is not an
+	// answer the kiosk can use.
+	DefaultMaxBody = 4 << 20
+	// DefaultPDSAttempts is how often the client sends one PDS request
+	// when the connection drops or a gateway fails: once more, with the
+	// same X-Request-ID, so that PDS can tell it is the same request.
+	DefaultPDSAttempts = 2
+	// retryPause is the wait before that second attempt; a Retry-After
+	// longer than maxRetryWait is left to the caller instead.
+	retryPause   = 100 * time.Millisecond
+	maxRetryWait = time.Second
 )
 
 // Config says where the services are and whom to trust.
@@ -56,9 +66,14 @@ type Config struct {
 	// RootCAs is the only trust: the sandbox's own CA, or for a real
 	// endpoint a pool the operator chose (x509.SystemCertPool, say).
 	RootCAs *x509.CertPool
-	Timeout time.Duration // per request; DefaultTimeout when zero
+	Timeout time.Duration // per attempt; DefaultTimeout when zero
 	MaxBody int64         // DefaultMaxBody when zero
-	Log     logrus.FieldLogger
+	// PDSAttempts is how often one PDS request may be sent (see
+	// DefaultPDSAttempts, the value when zero; 1 turns the retry off).
+	// CP-IS requests are sent once, always: a second CareTeam query is a
+	// second access and a second notification to the local authority.
+	PDSAttempts int
+	Log         logrus.FieldLogger
 }
 
 // LoadCA reads PEM certificates into a pool, for Config.RootCAs.
@@ -87,6 +102,9 @@ type Session struct {
 type Client struct {
 	cfg  Config
 	http *http.Client
+	// once sends the requests that must never be sent twice (the CP-IS
+	// CareTeam query, which notifies): see New.
+	once *http.Client
 	log  logrus.FieldLogger
 	now  func() time.Time
 }
@@ -117,15 +135,26 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	if cfg.PDSAttempts <= 0 {
+		cfg.PDSAttempts = DefaultPDSAttempts
+	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
 	// HTTP/1.1 with a few kept-alive connections: the check's requests go
 	// out in parallel, and on short hops HTTP/1.1 answers sooner than HTTP/2.
 	tr.ForceAttemptHTTP2 = false
 	tr.MaxIdleConnsPerHost = 4
+	// net/http's transport sends a GET again, unasked, when a kept-alive
+	// connection turns out to have been closed by the server: for the
+	// CareTeam query that would be a second access and a second
+	// notification to the local authority. It does so only on a reused
+	// connection, so those queries go each on a new one.
+	once := tr.Clone()
+	once.DisableKeepAlives = true
 	return &Client{
 		cfg:  cfg,
 		http: &http.Client{Transport: tr},
+		once: &http.Client{Transport: once},
 		log:  logs.Component(cfg.Log, "spine"),
 		now:  time.Now,
 	}, nil
@@ -139,28 +168,84 @@ type call struct {
 	url     string
 	header  http.Header
 	body    any // JSON-encoded when not nil
+	// requestID sends an X-Request-ID (PDS, identity), one per call,
+	// the same on every attempt, and checks the answer echoes it.
+	requestID bool
+	// traceID is the TraceID header already in header (CP-IS), for logs
+	// and errors.
+	traceID string
+	// attempts is how often the request may be sent when the connection
+	// drops or a gateway fails; 0 or 1 sends it once.
+	attempts int
+	// once sends the request on a connection of its own, so that nothing
+	// beneath the client can send it a second time.
+	once bool
 }
 
 // answer is a 2xx response, read whole.
 type answer struct {
 	status    int
 	requestID string
+	traceID   string
 	body      []byte
 }
 
-// do sends one request with its own timeout and classifies whatever goes
-// wrong. Only 2xx answers come back without error.
+// do sends one request and classifies whatever goes wrong. Only 2xx
+// answers come back without error. A call with attempts > 1 is sent again,
+// with the same X-Request-ID, after a dropped connection or a 502, 503 or
+// 504 with no Retry-After longer than a second; never after a timeout,
+// which has already used the user's wait.
 func (c *Client) do(ctx context.Context, cl call) (answer, error) {
-	reqID := uuid.NewString()
+	reqID := ""
+	if cl.requestID {
+		reqID = uuid.NewString()
+	}
+	for attempt := 1; ; attempt++ {
+		a, err := c.attempt(ctx, cl, reqID)
+		if err == nil || attempt >= cl.attempts || !worthAnotherTry(err) {
+			return a, err
+		}
+		wait := max(retryPause, RetryAfter(err))
+		c.log.WithFields(logrus.Fields{"op": cl.op, "service": cl.service, "request_id": reqID, "attempt": attempt + 1}).
+			WithError(err).Info("sending the request again")
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: ctx.Err()}
+		case <-t.C:
+		}
+	}
+}
+
+// worthAnotherTry reports whether a failed attempt may be sent once more
+// (see do): no answer at all, short of a timeout or a certificate that
+// did not verify; or a gateway error with no long Retry-After.
+func worthAnotherTry(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Status {
+	case 0:
+		return errors.Is(err, ErrUnavailable) && !errors.Is(err, context.DeadlineExceeded)
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return e.RetryAfter <= maxRetryWait
+	}
+	return false
+}
+
+// attempt sends the request once, with its own timeout.
+func (c *Client) attempt(ctx context.Context, cl call, reqID string) (answer, error) {
 	fail := func(status int, class error, detail error) error {
-		e := &Error{Op: cl.op, Status: status, RequestID: reqID, Err: class}
+		e := &Error{Op: cl.op, Status: status, RequestID: reqID, TraceID: cl.traceID, Err: class}
 		if detail != nil {
 			e.Err = fmt.Errorf("%w: %w", class, detail)
 		}
 		return e
 	}
 	if err := ctx.Err(); err != nil {
-		return answer{}, &Error{Op: cl.op, RequestID: reqID, Err: err}
+		return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: err}
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -181,25 +266,37 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 	for k, v := range cl.header {
 		req.Header[k] = v
 	}
-	req.Header.Set("X-Request-ID", reqID)
+	if reqID != "" {
+		req.Header.Set("X-Request-ID", reqID)
+	}
 	if cl.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	log := c.log.WithFields(logrus.Fields{"op": cl.op, "service": cl.service, "request_id": reqID})
-	if t := req.Header.Get("TraceID"); t != "" {
-		log = log.WithField("trace_id", t)
+	log := c.log.WithFields(logrus.Fields{"op": cl.op, "service": cl.service})
+	if reqID != "" {
+		log = log.WithField("request_id", reqID)
+	}
+	if cl.traceID != "" {
+		log = log.WithField("trace_id", loggableID(cl.traceID))
 	}
 	start := c.now()
 
-	resp, err := c.http.Do(req)
+	hc := c.http
+	if cl.once {
+		hc = c.once
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 			// The caller gave up (shutdown, a new patient): not the Spine's fault.
-			return answer{}, &Error{Op: cl.op, RequestID: reqID, Err: ctx.Err()}
+			return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: ctx.Err()}
 		}
 		cerr := classifyTransport(err)
+		if rctx.Err() != nil && !errors.Is(cerr, context.DeadlineExceeded) {
+			cerr = fmt.Errorf("%w: %w", cerr, rctx.Err())
+		}
 		log.WithError(cerr).Warn("no answer from the Spine")
-		return answer{}, &Error{Op: cl.op, RequestID: reqID, Err: cerr}
+		return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: cerr}
 	}
 	defer resp.Body.Close()
 	log = log.WithField("status", resp.StatusCode)
@@ -207,30 +304,30 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBody+1))
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, Err: ctx.Err()}
+			return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, TraceID: cl.traceID, Err: ctx.Err()}
 		}
 		log.WithError(err).Warn("answer cut short")
-		return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, Err: classifyTransport(err)}
+		return answer{}, &Error{Op: cl.op, Status: resp.StatusCode, RequestID: reqID, TraceID: cl.traceID, Err: classifyTransport(err)}
 	}
 	log = log.WithField("duration", c.now().Sub(start).Round(time.Millisecond))
 	if int64(len(b)) > c.cfg.MaxBody {
 		log.Warn("answer over the size limit")
 		return answer{}, fail(resp.StatusCode, ErrBadResponse, fmt.Errorf("the answer is larger than %d bytes", c.cfg.MaxBody))
 	}
-	if echo := resp.Header.Get("X-Request-ID"); echo != "" && echo != reqID {
+	if echo := resp.Header.Get("X-Request-ID"); reqID != "" && echo != "" && echo != reqID {
 		log.Warn("answer for another request (X-Request-ID)")
 		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is for another request (X-Request-ID)"))
 	}
 
 	// A success is decoded once, by its reader; PDS's 200 with
-	// TOO_MANY_MATCHES is found there (decodeBundle).
+	// TOO_MANY_MATCHES is found there (readSearchset).
 	var code, diag string
 	if resp.StatusCode >= 300 {
 		code, diag, _ = decodeOutcome(b)
 	}
 	class, failed := classifyStatus(resp.StatusCode, code)
 	if failed {
-		e := &Error{Op: cl.op, Status: resp.StatusCode, Code: code, Diagnostics: diag, RequestID: reqID, Err: class}
+		e := &Error{Op: cl.op, Status: resp.StatusCode, Code: code, Diagnostics: diag, RequestID: reqID, TraceID: cl.traceID, Err: class}
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 		l := log.WithField("code", code)
 		if Retryable(e) {
@@ -245,7 +342,16 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 		return answer{}, fail(resp.StatusCode, ErrBadResponse, errors.New("the answer is not FHIR JSON"))
 	}
 	log.Debug("answered")
-	return answer{status: resp.StatusCode, requestID: reqID, body: b}, nil
+	return answer{status: resp.StatusCode, requestID: reqID, traceID: cl.traceID, body: b}, nil
+}
+
+// loggableID is an id fit for a log line: a UUID as it is, anything else
+// not at all, as a caller's id could in principle hold anything.
+func loggableID(v string) string {
+	if _, err := uuid.Parse(v); err != nil {
+		return "(not a UUID)"
+	}
+	return v
 }
 
 // isJSON accepts application/fhir+json (the FHIR R4 JSON type PDS sends)
@@ -255,9 +361,9 @@ func isJSON(ct string) bool {
 	return err == nil && (mt == "application/fhir+json" || mt == "application/json")
 }
 
-// fhirHeaders are the headers every PDS and CP-IS call carries
-// (spine-interfaces.md, "Headers").
-func fhirHeaders(s Session) http.Header {
+// pdsHeaders are the headers every PDS call carries besides X-Request-ID
+// (personal-demographics.yaml; spine-interfaces.md, "PDS FHIR R4").
+func pdsHeaders(s Session) http.Header {
 	h := http.Header{}
 	h.Set("Accept", "application/fhir+json")
 	h.Set("Authorization", "Bearer "+s.Token)
@@ -276,7 +382,7 @@ func wrapDecode(op string, a answer, err error) error {
 	if err == nil {
 		return nil
 	}
-	e := &Error{Op: op, Status: a.status, RequestID: a.requestID, Err: err}
+	e := &Error{Op: op, Status: a.status, RequestID: a.requestID, TraceID: a.traceID, Err: err}
 	if errors.Is(err, ErrTooManyMatches) {
 		e.Code = "TOO_MANY_MATCHES"
 	}

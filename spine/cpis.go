@@ -4,122 +4,85 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
-	"time"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/nhs-cpis/kiosk/cpis"
 )
 
-// The CP-IS FHIR R4 shape the kiosk reads.
+// The CP-IS FHIR R4 API, as NHS England's "Child Protection - Information
+// Sharing (CP-IS) API Consumer Implementation" guide publishes it (pages
+// Interactions, Headers, Data-mapping, Errorhandling; backed up in the
+// public repository NHSDigital/IOPS-FHIR-Simplifier-Backup). The facts
+// are gathered in the project's reference/spine-interfaces.md.
 //
-// The real CP-IS FHIR API is still being introduced and its profiles are
-// not public (spine-interfaces.md, "CP-IS FHIR R4"). The endpoints and
-// headers are the published ones; the resource shape below is ours, taken
-// from the earlier public draft of the same API, which modelled a plan
-// with its period and responsible local authority, the authority with its
-// EC (out of hours) and WP (office hours) phone contacts, and accesses as
-// AuditEvents of type "access" whose agent is a PractitionerRole or a
-// Device acting for a named responsible person. The draft used a CarePlan
-// with codes CPPI/LACI/UCPI; the published query is on CareTeam, so a plan
-// is a CareTeam here, and the draft's codes are still accepted.
+//	GET {CPISBase}/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}
+//	GET {CPISBase}/AuditEvent?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}
+//	    &_include=AuditEvent:entity-type=http://terminology.hl7.org/CodeSystem/v3-RoleClass|ASSIGNED
 //
-// GET {CPISBase}/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}
-// answers a searchset Bundle, one CareTeam per plan:
-//
-//	{
-//	  "resourceType": "CareTeam",
-//	  "subject": {"identifier": {"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9990276579"}},
-//	  "category": [{"coding": [{"system": "https://fhir.nhs.uk/CodeSystem/CPIS-PlanType", "code": "CPP"}]}],
-//	  "period": {"start": "2025-01-10", "end": "2025-09-30"},
-//	  "extension": [{"url": "https://fhir.nhs.uk/StructureDefinition/Extension-CPIS-ExpectedDeliveryDate",
-//	                 "valueDate": "2026-03-01"}],            // UCPP only
-//	  "managingOrganization": [{"reference": "#la"}],
-//	  "contained": [{
-//	    "resourceType": "Organization", "id": "la", "name": "Leeds City Council",
-//	    "identifier": [{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": "L0383"}],
-//	    "contact": [
-//	      {"purpose": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-AddressUse", "code": "WP"}]},
-//	       "telecom": [{"system": "phone", "value": "01632 960101"}]},
-//	      {"purpose": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-AddressUse", "code": "EC"}]},
-//	       "telecom": [{"system": "phone", "value": "01632 960102"}]}]}]
-//	}
-//
-// GET {CPISBase}/AuditEvent?patient:identifier=... answers a searchset of
-// the previous accesses:
-//
-//	{
-//	  "resourceType": "AuditEvent",
-//	  "type": {"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "access"},
-//	  "recorded": "2026-01-15T10:04:05Z",
-//	  "agent": [{"who": {"reference": "#pr"}, "requestor": true}],
-//	  "contained": [{"resourceType": "PractitionerRole", "id": "pr",
-//	    "practitioner": {"display": "Sam Patel"},
-//	    "organization": {"display": "Sandbox General Hospital"},
-//	    "code": [{"text": "Staff Nurse"}]}]
-//	}
-//
-// An access made by a system for a named person has a second agent whose
-// who is "#dev", a contained Device (owner: the organisation), and is shown
-// as "Sam Patel (on behalf, system)".
-//
-// No CP-IS record is a 200 with an empty searchset, never an error.
+// with the request headers Authorization: Bearer, TraceID and
+// IsUnscheduledAccessEvent, and no others. Both answer a searchset Bundle
+// (no record: total 0, no entries) or an OperationOutcome coded from
+// England-SpineErrorOrWarningCode. The resource shapes are in
+// fhircareteam.go and fhirauditevent.go.
 
-// Access is how a CP-IS query is made.
-type Access struct {
-	// Unscheduled sends IsUnscheduledAccessEvent: true, which records the
-	// access and notifies the child's local authority. False is the silent
-	// read.
-	Unscheduled bool
-	// IdempotencyKey, PresentedAt and OnBehalfOf go out as the headers
-	// Idempotency-Key, X-Presentation-Time and X-On-Behalf-Of. They are the
-	// embedded sandbox's extension, pending the real API's publication: a
-	// retried or replayed query notifies once, with the time the patient
-	// presented, recorded against the person who was on duty.
-	IdempotencyKey string
-	PresentedAt    time.Time
-	OnBehalfOf     string
+// cpisHeaders are the only request headers CP-IS is sent ("Headers":
+// "Authorization: Bearer [access token]", "TraceID: [yourRef]",
+// "IsUnscheduledAccessEvent: [boolean]"). The kiosk runs only in
+// unscheduled care, so IsUnscheduledAccessEvent is always true: the
+// Spine records the access and notifies the child's local authority.
+// Nothing else goes: no Accept, no X-Request-ID, no role header (CP-IS
+// takes the user, role and organisation from the token) and no
+// presentation time (CP-IS records the time of the call).
+func cpisHeaders(s Session, traceID string) http.Header {
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+s.Token)
+	h.Set("TraceID", traceID)
+	h.Set("IsUnscheduledAccessEvent", "true")
+	return h
 }
 
-// cpisHeaders adds what CP-IS asks for on top of the FHIR headers
-// (spine-interfaces.md, "CP-IS FHIR R4": Authorization, TraceID,
-// IsUnscheduledAccessEvent).
-func cpisHeaders(s Session, unscheduled bool) http.Header {
-	h := fhirHeaders(s)
-	h.Set("TraceID", uuid.NewString())
-	h.Set("IsUnscheduledAccessEvent", strconv.FormatBool(unscheduled))
-	return h
+// traceIDFor is the TraceID to send: the caller's, which the kiosk's own
+// audit record carries, or a new UUID when the caller has none, as the
+// Spine refuses a request without one and a check must not fail for
+// want of it. ok is false for an id no header can carry.
+func traceIDFor(traceID string) (string, bool) {
+	if traceID == "" {
+		return uuid.NewString(), true
+	}
+	if len(traceID) > 200 || strings.ContainsFunc(traceID, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+		return "", false
+	}
+	return traceID, true
 }
 
 func patientIdentifier(nhs cpis.NHSNumber) string {
 	return url.Values{"patient:identifier": {SystemNHSNumber + "|" + nhs.Digits()}}.Encode()
 }
 
+// includeViewers is the search-with-includes the consumer SHALL use to
+// have each access's viewer included as a PractitionerRole entry
+// ("Interactions", "Query for AuditEvent information").
+const includeViewers = "AuditEvent:entity-type=" + SystemRoleClass + "|" + agentViewer
+
 // Plans asks CP-IS for the patient's plans: GET
-// {CPISBase}/CareTeam?patient:identifier=... It returns every plan the
-// server lists, visible or not; the caller keeps the visible ones with
-// cpis.VisiblePlans. No record gives nil, nil.
-func (c *Client) Plans(ctx context.Context, s Session, nhs cpis.NHSNumber, a Access) ([]cpis.Plan, error) {
+// {CPISBase}/CareTeam?patient:identifier=... This is the unscheduled
+// access: the Spine records it at the time of the call, under the user
+// and role in the token, and notifies the child's local authority. It is
+// sent once, on a connection of its own, and never retried here, as a
+// second query is a second notification; after a failure whose outcome is
+// unknown (a timeout, a dropped connection) the access may have been
+// recorded.
+//
+// traceID goes out as TraceID; pass the id the kiosk's own audit record
+// carries. It returns every plan CP-IS lists, visible or not, one per
+// CareTeam, a category the kiosk does not know as cpis.PlanUnknown; the
+// caller keeps the visible ones with cpis.VisiblePlans. No record gives
+// nil, nil.
+func (c *Client) Plans(ctx context.Context, s Session, nhs cpis.NHSNumber, traceID string) ([]cpis.Plan, error) {
 	const op = "checking for a Child Care Alert"
-	if _, err := cpis.ParseNHSNumber(string(nhs)); err != nil {
-		return nil, &Error{Op: op, Err: ErrInvalid}
-	}
-	h := cpisHeaders(s, a.Unscheduled)
-	if a.IdempotencyKey != "" {
-		h.Set("Idempotency-Key", a.IdempotencyKey)
-	}
-	if !a.PresentedAt.IsZero() {
-		h.Set("X-Presentation-Time", a.PresentedAt.UTC().Format(time.RFC3339))
-	}
-	if a.OnBehalfOf != "" {
-		h.Set("X-On-Behalf-Of", a.OnBehalfOf)
-	}
-	ans, err := c.do(ctx, call{
-		op: op, service: "cpis", method: http.MethodGet,
-		url:    c.cfg.CPISBase + "/CareTeam?" + patientIdentifier(nhs),
-		header: h,
-	})
+	ans, err := c.cpisSearch(ctx, op, s, nhs, traceID, "/CareTeam?"+patientIdentifier(nhs), true)
 	if err != nil {
 		return nil, err
 	}
@@ -130,26 +93,42 @@ func (c *Client) Plans(ctx context.Context, s Session, nhs cpis.NHSNumber, a Acc
 	return plans, nil
 }
 
-// History reads the previous accesses to the patient's Child Care Alert,
-// silently: GET {CPISBase}/AuditEvent?patient:identifier=... with
-// IsUnscheduledAccessEvent: false. At most cpis.MaxHistory, newest first;
-// no record gives nil, nil.
-func (c *Client) History(ctx context.Context, s Session, nhs cpis.NHSNumber) ([]cpis.Access, error) {
+// History reads the previous accesses to the patient's Child Care Alert:
+// GET {CPISBase}/AuditEvent?patient:identifier=...&_include=..., with
+// each viewer's PractitionerRole included. At most cpis.MaxHistory rows,
+// newest first, one per AuditEvent; no record gives nil, nil.
+func (c *Client) History(ctx context.Context, s Session, nhs cpis.NHSNumber, traceID string) ([]cpis.Access, error) {
 	const op = "reading access history"
-	if _, err := cpis.ParseNHSNumber(string(nhs)); err != nil {
-		return nil, &Error{Op: op, Err: ErrInvalid}
-	}
-	ans, err := c.do(ctx, call{
-		op: op, service: "cpis", method: http.MethodGet,
-		url:    c.cfg.CPISBase + "/AuditEvent?" + patientIdentifier(nhs),
-		header: cpisHeaders(s, false),
-	})
+	q := patientIdentifier(nhs) + "&" + url.Values{"_include": {includeViewers}}.Encode()
+	ans, err := c.cpisSearch(ctx, op, s, nhs, traceID, "/AuditEvent?"+q, false)
 	if err != nil {
 		return nil, err
 	}
-	hist, err := decodeHistory(ans.body)
+	hist, err := decodeHistory(ans.body, nhs)
 	if err != nil {
 		return nil, wrapDecode(op, ans, err)
 	}
 	return hist, nil
+}
+
+// cpisSearch sends one CP-IS search, never retried by the client; with
+// notifies, on a connection of its own so that net/http cannot resend it
+// either.
+func (c *Client) cpisSearch(ctx context.Context, op string, s Session, nhs cpis.NHSNumber, traceID, pathAndQuery string, notifies bool) (answer, error) {
+	if n, err := cpis.ParseNHSNumber(string(nhs)); err != nil || n != nhs {
+		// The guide wants a PDS-verified number: anything else is the
+		// kiosk's mistake, and never sent.
+		return answer{}, &Error{Op: op, Err: ErrInvalid}
+	}
+	tid, ok := traceIDFor(traceID)
+	if !ok {
+		return answer{}, &Error{Op: op, Err: ErrInvalid}
+	}
+	return c.do(ctx, call{
+		op: op, service: "cpis", method: http.MethodGet,
+		url:     c.cfg.CPISBase + pathAndQuery,
+		header:  cpisHeaders(s, tid),
+		traceID: tid,
+		once:    notifies,
+	})
 }

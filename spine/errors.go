@@ -19,21 +19,30 @@ import (
 var (
 	// ErrNotFound means the Spine has no such record: HTTP 404, or the
 	// Spine-ErrorOrWarningCode RESOURCE_NOT_FOUND or INVALIDATED_RESOURCE
-	// (PDS never returns an invalidated record).
+	// (PDS never returns an invalidated record). CP-IS never answers it:
+	// no record there is an empty searchset.
 	ErrNotFound = errors.New("no such record on the Spine")
 	// ErrInvalid means the Spine refused the request as malformed (HTTP
-	// 400 and the other 4xx not listed below), or the client refused to
-	// send it (a search without family name and date of birth). Retrying
-	// the same request cannot help.
+	// 400 and the other 4xx not listed below; CP-IS's INVALID_SEARCH_DATA,
+	// "Invalid NHS number"), or the client refused to send it (a search
+	// without family name and date of birth). Retrying the same request
+	// cannot help.
 	ErrInvalid = errors.New("the Spine refused the request as invalid")
+	// ErrPrecondition means CP-IS refused the request's headers: 400
+	// PRECONDITION_FAILED, "Missing or invalid head parameter" (CP-IS
+	// consumer guide, "Errorhandling"). The fault is the kiosk's, not the
+	// patient's or the Spine's: permanent, and for IT to see.
+	ErrPrecondition = errors.New("the Spine refused the request's headers")
 	// ErrAccessDenied means the token is missing, invalid or expired, or the
-	// role may not do this (HTTP 401 or 403, ACCESS_DENIED). The user must
-	// sign in again or choose another role.
+	// role may not do this: ACCESS_DENIED whatever the status (one of the
+	// CP-IS guide's examples carries it under a 400), or HTTP 401 or 403.
+	// The user must sign in again or choose another role.
 	ErrAccessDenied = errors.New("the Spine denied access")
 	// ErrTooManyMatches means a PDS search matched more patients than
-	// _max-results: PDS answers 200 with an OperationOutcome whose code is
-	// TOO_MANY_MATCHES (personal-demographics.yaml, search-patient). The
-	// user must add search details.
+	// _max-results: PDS answers an OperationOutcome whose code is
+	// TOO_MANY_MATCHES, under HTTP 200 (personal-demographics.yaml,
+	// search-patient) or, from older sandboxes, 400. The user must add
+	// search details.
 	ErrTooManyMatches = errors.New("too many patients match these details")
 	// ErrUnavailable means the Spine could not be reached or did not
 	// answer in time: connection refused or reset, a timeout, HTTP 408,
@@ -62,7 +71,8 @@ type Error struct {
 	Code        string // Spine-ErrorOrWarningCode from the OperationOutcome
 	Diagnostics string // OperationOutcome issue[0].diagnostics
 	RetryAfter  time.Duration
-	RequestID   string // the X-Request-ID sent, for matching logs on both sides
+	RequestID   string // the X-Request-ID sent to PDS, for matching logs on both sides
+	TraceID     string // the TraceID sent to CP-IS, likewise
 	Err         error  // wraps one of the sentinels above
 }
 
@@ -83,6 +93,10 @@ func (e *Error) Error() string {
 	if e.RequestID != "" {
 		b.WriteString(" [request " + e.RequestID + "]")
 	}
+	if e.TraceID != "" {
+		// The caller's id, printed only when it is a UUID.
+		b.WriteString(" [trace " + loggableID(e.TraceID) + "]")
+	}
 	return b.String()
 }
 
@@ -90,7 +104,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Retryable reports whether the same request may succeed later: true for
 // ErrUnavailable, ErrBadResponse and ErrCertificate; false for the 4xx
-// classes, which the replayer moves aside instead of retrying.
+// classes (ErrPrecondition included), which retrying cannot mend.
 func Retryable(err error) bool {
 	return errors.Is(err, ErrUnavailable) || errors.Is(err, ErrBadResponse) || errors.Is(err, ErrCertificate)
 }
@@ -106,13 +120,25 @@ func RetryAfter(err error) time.Duration {
 }
 
 // classifyStatus maps an HTTP status and Spine code to a class. ok is
-// false for a 2xx without an error code.
+// false for a 2xx without an error code. A 5xx, 408 or 429 is the Spine
+// being unavailable whatever code it carries; otherwise the code decides
+// before the status, as the CP-IS guide's own example carries
+// ACCESS_DENIED under a 400.
 func classifyStatus(status int, code string) (class error, ok bool) {
+	if status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500 {
+		return ErrUnavailable, true
+	}
 	switch code {
 	case "TOO_MANY_MATCHES":
 		return ErrTooManyMatches, true
 	case "RESOURCE_NOT_FOUND", "INVALIDATED_RESOURCE":
 		return ErrNotFound, true
+	case "ACCESS_DENIED":
+		return ErrAccessDenied, true
+	case "PRECONDITION_FAILED":
+		return ErrPrecondition, true
+	case "INVALID_SEARCH_DATA":
+		return ErrInvalid, true
 	}
 	switch {
 	case status >= 200 && status < 300:
@@ -121,8 +147,6 @@ func classifyStatus(status int, code string) (class error, ok bool) {
 		return ErrNotFound, true
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return ErrAccessDenied, true
-	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500:
-		return ErrUnavailable, true
 	case status >= 400:
 		return ErrInvalid, true
 	}

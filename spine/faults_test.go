@@ -38,10 +38,10 @@ func TestFaultsAreRetryable(t *testing.T) {
 			calls := map[string]func() error{
 				"patient": func() error { _, err := e.client.Patient(context.Background(), e.sess, "9990276579"); return err },
 				"plans": func() error {
-					_, err := e.client.Plans(context.Background(), e.sess, "9990276579", Access{Unscheduled: true})
+					_, err := e.client.Plans(context.Background(), e.sess, "9990276579", "")
 					return err
 				},
-				"history": func() error { _, err := e.client.History(context.Background(), e.sess, "9990276579"); return err },
+				"history": func() error { _, err := e.client.History(context.Background(), e.sess, "9990276579", ""); return err },
 			}
 			for name, call := range calls {
 				err := call()

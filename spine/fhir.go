@@ -7,28 +7,36 @@ import (
 
 // The FHIR R4 decoders, one file for each resource the kiosk reads
 // (fhir*.go); this one holds the datatypes they share. They take outside
-// input, so they are fuzzed (FuzzDecodePatient, FuzzDecodeBundle) and must
-// never panic. They are tolerant of anything missing, as the public PDS
-// sandbox's minimal record (9000000033) has no name, gender or birth date,
-// and strict about anything that could put the wrong patient or a hidden
-// plan on screen.
+// input, so they are fuzzed (fuzz_test.go) and must never panic. They are
+// tolerant of anything missing, as the public PDS sandbox's minimal record
+// (9000000033) has no name, gender or birth date and a CareTeam may lack
+// its numbers, and strict about anything that could put the wrong patient
+// on screen. Nothing CP-IS returns is dropped for being unrecognised.
 
 // Systems and codes the kiosk reads.
 const (
-	// SystemNHSNumber identifies an NHS number (PDS Identifier.yaml).
+	// SystemNHSNumber identifies an NHS number (PDS Identifier.yaml; the
+	// CP-IS search parameter patient:identifier).
 	SystemNHSNumber = "https://fhir.nhs.uk/Id/nhs-number"
-	// SystemODS identifies an organisation by its ODS code.
-	SystemODS = "https://fhir.nhs.uk/Id/ods-organization-code"
-	// SystemSpineError is the code system of OperationOutcome details.
+	// SystemSpineError is the code system of PDS OperationOutcome details
+	// (personal-demographics.yaml, OperationOutcome.yaml).
 	SystemSpineError = "https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode"
-	// SystemPlanType codes the CP-IS plan type on a CareTeam (see cpis.go).
-	SystemPlanType = "https://fhir.nhs.uk/CodeSystem/CPIS-PlanType"
-	// ExtExpectedDeliveryDate carries a UCPP mother's due date (see cpis.go).
-	ExtExpectedDeliveryDate = "https://fhir.nhs.uk/StructureDefinition/Extension-CPIS-ExpectedDeliveryDate"
-	// SystemContactPurpose codes a local authority contact: EC emergency
-	// contact (out of hours), WP work place (office hours), as the earlier
-	// public CP-IS draft used them (HL7 v3 AddressUse).
-	SystemContactPurpose = "http://terminology.hl7.org/CodeSystem/v3-AddressUse"
+	// SystemCPISError is the code system of CP-IS OperationOutcome details
+	// (CP-IS consumer guide, "Errorhandling"): not the PDS one.
+	SystemCPISError = "https://fhir.nhs.uk/CodeSystem/England-SpineErrorOrWarningCode"
+	// SystemSNOMED codes the plan type in CareTeam.category (ValueSet
+	// England-ChildProtectionPlan) and the viewer's job role in
+	// PractitionerRole.code.
+	SystemSNOMED = "http://snomed.info/sct"
+	// SystemRoleClass types the agents of a CP-IS AuditEvent: PAT the
+	// patient, ASSIGNED the member of staff who viewed.
+	SystemRoleClass = "http://terminology.hl7.org/CodeSystem/v3-RoleClass"
+	// SystemRoleProfile identifies a viewer's SDS role profile on the
+	// included PractitionerRole.
+	SystemRoleProfile = "https://fhir.nhs.uk/Id/sds-role-profile-id"
+	// SystemLifecycle types a CP-IS AuditEvent ("Access/View Record
+	// Lifecycle Event", ISO 21089).
+	SystemLifecycle = "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle"
 )
 
 type coding struct {
@@ -37,9 +45,29 @@ type coding struct {
 	Display string `json:"display"`
 }
 
+// String is the coding as "system|code display", for telling IT what the
+// kiosk did not recognise.
+func (c coding) String() string {
+	s := c.System + "|" + c.Code
+	if c.Display != "" {
+		s += " " + c.Display
+	}
+	return s
+}
+
 type codeableConcept struct {
 	Coding []coding `json:"coding"`
 	Text   string   `json:"text"`
+}
+
+// has reports whether one of the codings is system|code.
+func (cc *codeableConcept) has(system, code string) bool {
+	for _, c := range cc.Coding {
+		if c.System == system && c.Code == code {
+			return true
+		}
+	}
+	return false
 }
 
 type period struct {
@@ -58,47 +86,16 @@ type reference struct {
 	Identifier *identifier `json:"identifier"`
 }
 
-// contained is any resource the CP-IS resources hold in "contained": the
-// local authority Organization, the accessing PractitionerRole or Device.
-type contained struct {
-	ResourceType string            `json:"resourceType"`
-	ID           string            `json:"id"`
-	Name         string            `json:"name"`
-	Identifier   []identifier      `json:"identifier"`
-	Contact      []orgContact      `json:"contact"`
-	Practitioner *reference        `json:"practitioner"`
-	Organization *reference        `json:"organization"`
-	Code         []codeableConcept `json:"code"`
-	DeviceName   []struct {
-		Name string `json:"name"`
-	} `json:"deviceName"`
-	Owner *reference `json:"owner"`
-}
-
-type orgContact struct {
-	Purpose codeableConcept `json:"purpose"`
-	Telecom []struct {
-		System string `json:"system"`
-		Value  string `json:"value"`
-	} `json:"telecom"`
-}
-
-func findContained(list []contained, ref string) *contained {
-	id, ok := strings.CutPrefix(ref, "#")
-	if !ok {
-		return nil
-	}
-	for i := range list {
-		if list[i].ID == id {
-			return &list[i]
-		}
-	}
-	return nil
+type contactPoint struct {
+	System string `json:"system"`
+	Value  string `json:"value"`
+	Use    string `json:"use"`
 }
 
 // parseDate reads a FHIR date or dateTime as a calendar date at UTC
 // midnight. Partial dates ("2015", "2015-03") give the zero time: an
-// unknown date of birth makes the kiosk check, which is the safe side.
+// unknown date of birth makes the kiosk check, and an unknown plan date
+// keeps the plan visible, which are the safe sides.
 func parseDate(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -130,4 +127,22 @@ func (p *period) current(day time.Time) bool {
 		return false
 	}
 	return true
+}
+
+// refersTo reports whether a literal reference ("PractitionerRole/42f7",
+// or the same as an absolute URL) points at the Bundle entry with this
+// fullUrl, resource type and id (FHIR R4 Bundle, "Resolving references
+// in Bundles": by fullUrl, or by type and id).
+func refersTo(ref, fullURL, resourceType, id string) bool {
+	if ref == "" {
+		return false
+	}
+	if ref == fullURL || (fullURL != "" && !strings.Contains(ref, "://") && strings.HasSuffix(fullURL, "/"+ref)) {
+		return true
+	}
+	if resourceType == "" || id == "" {
+		return false
+	}
+	rel := resourceType + "/" + id
+	return ref == rel || strings.HasSuffix(ref, "/"+rel)
 }

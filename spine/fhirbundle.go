@@ -5,15 +5,25 @@ import (
 	"fmt"
 )
 
-// bundleOf is a searchset Bundle of T, or the OperationOutcome that came
-// instead: both are read in one pass, as the body is read only once.
-type bundleOf[T any] struct {
+// rawBundle is a searchset Bundle whose entries are read one by one, by
+// their resourceType, or the OperationOutcome that came instead: both are
+// read in one pass, as the body is read only once.
+type rawBundle struct {
+	ResourceType string         `json:"resourceType"`
+	Type         string         `json:"type"`
+	Entry        []rawEntry     `json:"entry"`
+	Issue        []outcomeIssue `json:"issue"`
+}
+
+type rawEntry struct {
+	FullURL  string          `json:"fullUrl"`
+	Resource json.RawMessage `json:"resource"`
+}
+
+// resourceHead is what every resource starts with.
+type resourceHead struct {
 	ResourceType string `json:"resourceType"`
-	Type         string `json:"type"`
-	Entry        []struct {
-		Resource *T `json:"resource"`
-	} `json:"entry"`
-	Issue []outcomeIssue `json:"issue"`
+	ID           string `json:"id"`
 }
 
 type outcomeIssue struct {
@@ -40,28 +50,33 @@ func decodeOutcome(body []byte) (code, diagnostics string, ok bool) {
 }
 
 // firstIssue is the Spine code and diagnostics of an OperationOutcome's
-// first issue.
+// first issue. The code is read from the Spine's own code systems (PDS's
+// Spine-ErrorOrWarningCode, CP-IS's England-SpineErrorOrWarningCode) in
+// preference to any other coding riding along.
 func firstIssue(issues []outcomeIssue) (code, diagnostics string) {
 	if len(issues) == 0 {
 		return "", ""
 	}
 	is := issues[0]
 	for _, c := range is.Details.Coding {
-		if c.Code != "" {
-			code = c.Code
-			break
+		if c.Code != "" && (c.System == SystemSpineError || c.System == SystemCPISError) {
+			return c.Code, is.Diagnostics
 		}
 	}
-	return code, is.Diagnostics
+	for _, c := range is.Details.Coding {
+		if c.Code != "" {
+			return c.Code, is.Diagnostics
+		}
+	}
+	return "", is.Diagnostics
 }
 
-// decodeBundle reads a searchset Bundle of T and turns each entry's
-// resource that keep accepts into a V with read, in order. What keep
-// refuses (an OperationOutcome warning riding along, say) is passed over;
-// the first error from read fails the whole answer. An OperationOutcome
-// where a Bundle was expected is how PDS says TOO_MANY_MATCHES.
-func decodeBundle[T, V any](body []byte, keep func(*T) bool, read func(*T) (V, error)) ([]V, error) {
-	var b bundleOf[T]
+// readSearchset reads body as a searchset Bundle (FHIR R4 search: every
+// search answers Bundle.type "searchset"). An OperationOutcome where a
+// Bundle was expected is how PDS says TOO_MANY_MATCHES; anything else
+// that is not a searchset Bundle is ErrBadResponse.
+func readSearchset(body []byte) (*rawBundle, error) {
+	var b rawBundle
 	if err := json.Unmarshal(body, &b); err != nil {
 		return nil, fmt.Errorf("%w: reading Bundle: %w", ErrBadResponse, err)
 	}
@@ -76,19 +91,57 @@ func decodeBundle[T, V any](body []byte, keep func(*T) bool, read func(*T) (V, e
 	default:
 		return nil, fmt.Errorf("%w: expected a Bundle, got %.40q", ErrBadResponse, b.ResourceType)
 	}
-	if b.Type != "" && b.Type != "searchset" {
+	if b.Type != "searchset" {
 		return nil, fmt.Errorf("%w: expected a searchset Bundle, got %.40q", ErrBadResponse, b.Type)
 	}
-	var out []V
+	return &b, nil
+}
+
+// each calls fn with every entry's resource head, in order; entries with
+// no resource are passed over.
+func (b *rawBundle) each(fn func(e rawEntry, h resourceHead) error) error {
 	for _, e := range b.Entry {
-		if e.Resource == nil || !keep(e.Resource) {
+		if len(e.Resource) == 0 || string(e.Resource) == "null" {
 			continue
 		}
-		v, err := read(e.Resource)
+		var h resourceHead
+		if err := json.Unmarshal(e.Resource, &h); err != nil {
+			return fmt.Errorf("%w: reading a Bundle entry: %w", ErrBadResponse, err)
+		}
+		if err := fn(e, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeBundle reads a searchset Bundle and turns each entry whose
+// resourceType is want into a V with read, in order. Other resources (an
+// OperationOutcome warning riding along, say) are passed over; the first
+// error from read fails the whole answer.
+func decodeBundle[T, V any](body []byte, want string, read func(*T) (V, error)) ([]V, error) {
+	b, err := readSearchset(body)
+	if err != nil {
+		return nil, err
+	}
+	var out []V
+	err = b.each(func(e rawEntry, h resourceHead) error {
+		if h.ResourceType != want {
+			return nil
+		}
+		var r T
+		if err := json.Unmarshal(e.Resource, &r); err != nil {
+			return fmt.Errorf("%w: reading a %s: %w", ErrBadResponse, want, err)
+		}
+		v, err := read(&r)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -51,9 +51,9 @@ func decodePatient(body []byte, now time.Time) (cpis.Patient, error) {
 // decodeSearch reads a PDS search answer: a searchset of Patients, best
 // match first (personal-demographics.yaml, search-patient).
 func decodeSearch(body []byte, now time.Time) ([]cpis.Patient, error) {
-	return decodeBundle(body,
-		// An OperationOutcome may ride along with the matches as a warning.
-		func(r *patientResource) bool { return r.ResourceType != "OperationOutcome" },
+	// An OperationOutcome may ride along with the matches as a warning: only
+	// the Patients are read.
+	return decodeBundle(body, "Patient",
 		func(r *patientResource) (cpis.Patient, error) { return r.patient(now) })
 }
 

@@ -127,5 +127,6 @@ func (c *Client) identity(ctx context.Context, op, path string, body any) (answe
 	}
 	h := http.Header{}
 	h.Set("Accept", "application/json")
-	return c.do(ctx, call{op: op, service: "identity", method: http.MethodPost, url: c.cfg.IdentityBase + path, header: h, body: body})
+	return c.do(ctx, call{op: op, service: "identity", method: http.MethodPost, url: c.cfg.IdentityBase + path,
+		header: h, body: body, requestID: true})
 }

@@ -31,18 +31,21 @@ func TestLogsAndErrorsHoldNoPatientData(t *testing.T) {
 	for _, p := range seeds[:20] {
 		_, err := e.client.Patient(ctx(t), e.sess, p.NHS)
 		keep(nil, err)
-		keep(e.client.Plans(ctx(t), e.sess, p.NHS, Access{Unscheduled: true, IdempotencyKey: uuid.NewString(), OnBehalfOf: p.Given}))
-		keep(e.client.History(ctx(t), e.sess, p.NHS))
+		keep(e.client.Plans(ctx(t), e.sess, p.NHS, uuid.NewString()))
+		keep(e.client.History(ctx(t), e.sess, p.NHS, uuid.NewString()))
 		if !p.BirthDate.IsZero() {
 			keep(e.client.Search(ctx(t), e.sess, cpis.SearchQuery{Family: p.Family, Given: p.Given, BirthDate: p.BirthDate, Postcode: p.Postcode}, 10))
 		}
 	}
 	keep(e.client.Search(ctx(t), e.sess, cpis.SearchQuery{Family: "SMITH", BirthDate: seeds[len(seeds)-1].BirthDate}, 50))
-	for _, f := range []sandbox.FaultMode{sandbox.Fault5xx, sandbox.FaultMalformed, sandbox.FaultHang, sandbox.FaultRefuse} {
+	for _, f := range []sandbox.FaultMode{sandbox.Fault5xx, sandbox.FaultMalformed, sandbox.FaultHang, sandbox.FaultRefuse, sandbox.FaultDrop} {
 		e.sb.SetFault(sandbox.Fault{Mode: f})
 		keep(e.client.Patient(ctx(t), e.sess, "9990276579"))
-		keep(e.client.Plans(ctx(t), e.sess, "9990276579", Access{Unscheduled: true}))
+		keep(e.client.Plans(ctx(t), e.sess, "9990276579", ""))
 	}
+	// A caller's trace id that is not a UUID is not logged as it is.
+	e.sb.SetFault(sandbox.Fault{})
+	keep(e.client.Plans(ctx(t), e.sess, "9990276579", "9990276579"))
 	e.sb.SetFault(sandbox.Fault{})
 	e.clock.Add(time.Hour) // the token expires
 	keep(e.client.Patient(ctx(t), e.sess, "9990276579"))

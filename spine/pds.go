@@ -17,29 +17,37 @@ import (
 const MaxSearchResults = 50
 
 // Patient retrieves a patient from PDS: GET {PDSBase}/Patient/{nhs}. A
-// restricted patient comes back with Restricted set and no postcode. A
-// record for any other number than the one asked for is refused as
-// ErrBadResponse: showing the wrong patient is the hazard PDS tracing
-// exists to prevent.
+// restricted patient comes back with Restricted set and no postcode.
+//
+// A superseded record is followed: when PDS answers the number asked for
+// with a patient whose id is another NHS number, that is the current
+// number (spine-interfaces.md, "A superseded record"), and the patient
+// comes back under it with Superseded set to the number asked for. From
+// then on the caller uses the returned number, for CP-IS too.
+//
+// The request is sent again after a dropped connection or a gateway
+// failure, with the same X-Request-ID (Config.PDSAttempts).
 func (c *Client) Patient(ctx context.Context, s Session, nhs cpis.NHSNumber) (cpis.Patient, error) {
 	const op = "retrieving patient"
-	if _, err := cpis.ParseNHSNumber(string(nhs)); err != nil {
+	nhs, err := cpis.ParseNHSNumber(string(nhs))
+	if err != nil {
 		return cpis.Patient{}, &Error{Op: op, Err: fmt.Errorf("%w: %w", ErrInvalid, err)}
 	}
 	a, err := c.do(ctx, call{
 		op: op, service: "pds", method: http.MethodGet,
-		url:    c.cfg.PDSBase + "/Patient/" + url.PathEscape(nhs.Digits()),
-		header: fhirHeaders(s),
+		url:       c.cfg.PDSBase + "/Patient/" + url.PathEscape(nhs.Digits()),
+		header:    pdsHeaders(s),
+		requestID: true, attempts: c.cfg.PDSAttempts,
 	})
 	if err != nil {
 		return cpis.Patient{}, err
 	}
 	p, err := decodePatient(a.body, c.now())
-	if err == nil && p.NHS != nhs {
-		err = fmt.Errorf("%w: the record is for another NHS number", ErrBadResponse)
-	}
 	if err != nil {
 		return cpis.Patient{}, wrapDecode(op, a, err)
+	}
+	if p.NHS != nhs {
+		p.Superseded = nhs
 	}
 	return p, nil
 }
@@ -49,7 +57,9 @@ func (c *Client) Patient(ctx context.Context, s Session, nhs cpis.NHSNumber) (cp
 // Family name and date of birth are the minimum PDS accepts for a
 // non-fuzzy search; without them Search returns ErrInvalid and sends
 // nothing. max is clamped to 1..50. More matches than max give
-// ErrTooManyMatches; none gives nil, nil.
+// ErrTooManyMatches, whether PDS says so under HTTP 200 (as its
+// specification gives it) or 400 (as older sandboxes do); none gives
+// nil, nil.
 func (c *Client) Search(ctx context.Context, s Session, q cpis.SearchQuery, max int) ([]cpis.Patient, error) {
 	const op = "searching for patient"
 	if strings.TrimSpace(q.Family) == "" || q.BirthDate.IsZero() {
@@ -75,8 +85,9 @@ func (c *Client) Search(ctx context.Context, s Session, q cpis.SearchQuery, max 
 	v.Set("_max-results", strconv.Itoa(max))
 	a, err := c.do(ctx, call{
 		op: op, service: "pds", method: http.MethodGet,
-		url:    c.cfg.PDSBase + "/Patient?" + v.Encode(),
-		header: fhirHeaders(s),
+		url:       c.cfg.PDSBase + "/Patient?" + v.Encode(),
+		header:    pdsHeaders(s),
+		requestID: true, attempts: c.cfg.PDSAttempts,
 	})
 	if err != nil {
 		return nil, err

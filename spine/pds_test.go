@@ -17,7 +17,11 @@ func TestPatientEachSeedKind(t *testing.T) {
 			continue // sixty of one kind; one is enough below
 		}
 		t.Run(string(sp.NHS), func(t *testing.T) {
-			p, err := e.client.Patient(ctx(t), e.sess, sp.NHS)
+			asked := sp.NHS
+			if sp.SupersededBy != "" {
+				sp = mustSeed(t, e, sp.SupersededBy)
+			}
+			p, err := e.client.Patient(ctx(t), e.sess, asked)
 			if sp.NotOnPDS {
 				if !errors.Is(err, ErrNotFound) || Retryable(err) {
 					t.Fatalf("err = %v, want ErrNotFound, not retryable", err)
@@ -29,6 +33,9 @@ func TestPatientEachSeedKind(t *testing.T) {
 			}
 			want := cpis.Patient{NHS: sp.NHS, Given: sp.Given, Family: sp.Family, Gender: sp.Gender,
 				BirthDate: sp.BirthDate, Postcode: sp.Postcode, Restricted: sp.Restricted}
+			if asked != sp.NHS {
+				want.Superseded = asked
+			}
 			if want.Gender == "" {
 				want.Gender = cpis.Unknown
 			}
@@ -147,4 +154,38 @@ func mustSeed(t *testing.T, e *env, nhs cpis.NHSNumber) sandbox.SeedPatient {
 	}
 	t.Fatalf("no seed patient %s", nhs)
 	return sandbox.SeedPatient{}
+}
+
+// The sandbox's superseded number: PDS answers with the current record,
+// and the kiosk goes on with the current number, for CP-IS too.
+func TestPatientSupersededThenCPIS(t *testing.T) {
+	e := newEnv(t)
+	p, err := e.client.Patient(ctx(t), e.sess, "9990300178")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.NHS != "9990300186" || p.Superseded != "9990300178" || p.Family != "REYNOLDS" {
+		t.Fatalf("got %+v", p)
+	}
+	plans, err := e.client.Plans(ctx(t), e.sess, p.NHS, "")
+	if err != nil || len(cpis.VisiblePlans(plans, day0)) != 1 {
+		t.Fatalf("CP-IS on the current number: %+v %v", plans, err)
+	}
+	// A search finds the current record, never the superseded number.
+	pts, err := e.client.Search(ctx(t), e.sess, cpis.SearchQuery{Family: "Reynolds", BirthDate: p.BirthDate}, 10)
+	if err != nil || len(pts) != 1 || pts[0].NHS != "9990300186" || pts[0].Superseded != "" {
+		t.Fatalf("search: %+v %v", pts, err)
+	}
+}
+
+// NHSD-Session-URID is optional; when sent it must be one of the user's
+// roles (personal-demographics.yaml).
+func TestPDSRoleHeader(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.client.Patient(ctx(t), Session{Token: e.sess.Token}, "9990276579"); err != nil {
+		t.Errorf("without NHSD-Session-URID: %v", err)
+	}
+	if _, err := e.client.Patient(ctx(t), Session{Token: e.sess.Token, RoleID: "no-such-role"}, "9990276579"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a role that is not the user's: %v", err)
+	}
 }

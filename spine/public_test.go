@@ -1,31 +1,43 @@
 package spine
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/nhs-cpis/kiosk/cpis"
 )
 
 // publicPDS serves the testdata fixtures the way the public PDS sandbox
-// answers them: an httptest TLS server that is not our sandbox, to show
-// the client needs nothing of ours.
+// and the CP-IS guide answer them: an httptest TLS server that is not our
+// sandbox, to show the client needs nothing of ours.
 func publicPDS(t *testing.T, h http.HandlerFunc) *Client {
+	t.Helper()
+	return publicServer(t, h, func(*Config) {})
+}
+
+// publicServer is publicPDS with the client's Config changed by opt.
+func publicServer(t *testing.T, h http.HandlerFunc, opt func(*Config)) *Client {
 	t.Helper()
 	ts := httptest.NewTLSServer(h)
 	t.Cleanup(ts.Close)
 	pool := ts.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-	c, err := New(Config{
+	cfg := Config{
 		PDSBase:  ts.URL + "/personal-demographics/FHIR/R4",
 		CPISBase: ts.URL + "/cpis/FHIR/R4", IdentityBase: ts.URL + "/identity",
 		RootCAs: pool, Timeout: time.Second,
-	})
+	}
+	opt(&cfg)
+	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,41 +138,6 @@ func TestSearchSendsTheSpecParameters(t *testing.T) {
 	}
 }
 
-func TestCPISSendsItsHeaders(t *testing.T) {
-	var hdr http.Header
-	var query string
-	c := publicPDS(t, func(w http.ResponseWriter, r *http.Request) {
-		hdr, query = r.Header.Clone(), r.URL.Query().Get("patient:identifier")
-		echo(w, r, 200, []byte(`{"resourceType":"Bundle","type":"searchset","total":0}`))
-	})
-	at := time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)
-	_, err := c.Plans(ctx(t), Session{Token: "tok", RoleID: "role"}, "9990276579",
-		Access{Unscheduled: true, IdempotencyKey: "k1", PresentedAt: at, OnBehalfOf: "Sam Patel"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if query != "https://fhir.nhs.uk/Id/nhs-number|9990276579" {
-		t.Errorf("patient:identifier = %q", query)
-	}
-	for k, v := range map[string]string{
-		"Authorization": "Bearer tok", "NHSD-Session-URID": "role", "IsUnscheduledAccessEvent": "true",
-		"Idempotency-Key": "k1", "X-Presentation-Time": "2026-01-15T09:30:00Z", "X-On-Behalf-Of": "Sam Patel",
-	} {
-		if hdr.Get(k) != v {
-			t.Errorf("%s = %q, want %q", k, hdr.Get(k), v)
-		}
-	}
-	if len(hdr.Get("TraceID")) != 36 || len(hdr.Get("X-Request-ID")) != 36 || hdr.Get("TraceID") == hdr.Get("X-Request-ID") {
-		t.Errorf("TraceID %q, X-Request-ID %q", hdr.Get("TraceID"), hdr.Get("X-Request-ID"))
-	}
-	if _, err := c.History(ctx(t), Session{Token: "tok"}, "9990276579"); err != nil {
-		t.Fatal(err)
-	}
-	if hdr.Get("IsUnscheduledAccessEvent") != "false" || hdr.Get("Idempotency-Key") != "" {
-		t.Errorf("history headers %v", hdr)
-	}
-}
-
 // Answers a broken or hostile server might give, and their classes.
 func TestBrokenAnswers(t *testing.T) {
 	httpDate := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
@@ -175,9 +152,6 @@ func TestBrokenAnswers(t *testing.T) {
 			w.Header().Set("X-Request-ID", "6f1e4a86-0000-4000-8000-000000000000")
 			w.Header().Set("Content-Type", "application/fhir+json")
 			_, _ = w.Write(fixture(t, "pds-public-9000000009.json"))
-		}, ErrBadResponse, true, 0},
-		{"another patient", func(w http.ResponseWriter, r *http.Request) {
-			echo(w, r, 200, fixture(t, "pds-public-9000000025.json"))
 		}, ErrBadResponse, true, 0},
 		{"HTML", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
@@ -232,6 +206,170 @@ func TestParseRetryAfter(t *testing.T) {
 	} {
 		if got := parseRetryAfter(in, now); got != want {
 			t.Errorf("%q: %v, want %v", in, got, want)
+		}
+	}
+}
+
+// "A superseded record: retrieving an old NHS number can return a patient
+// whose id is a different (the current) NHS number. From then on use the
+// returned number" (spine-interfaces.md, "PDS FHIR R4").
+func TestPublicPatientSuperseded(t *testing.T) {
+	c := publicPDS(t, func(w http.ResponseWriter, r *http.Request) {
+		echo(w, r, 200, fixture(t, "pds-public-9000000009.json"))
+	})
+	p, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000017")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.NHS != "9000000009" || p.Superseded != "9000000017" || p.Family != "Smith" {
+		t.Fatalf("got %+v, want the patient under 9000000009, superseding 9000000017", p)
+	}
+	p, err = c.Patient(ctx(t), Session{Token: "t"}, "9000000009")
+	if err != nil || p.Superseded != "" {
+		t.Fatalf("the current number: %+v %v", p, err)
+	}
+}
+
+// The headers of a PDS call: X-Request-ID a UUID, the token, the role and
+// the organisation ("NHSD-End-User-Organisation-ODS is mandatory for an
+// app that serves several organisations").
+func TestPatientSendsTheSpecHeaders(t *testing.T) {
+	var hdr http.Header
+	c := publicPDS(t, func(w http.ResponseWriter, r *http.Request) {
+		hdr = r.Header.Clone()
+		echo(w, r, 200, fixture(t, "pds-public-9000000009.json"))
+	})
+	if _, err := c.Patient(ctx(t), Session{Token: "tok", RoleID: "role", ODS: "RXX01"}, "9000000009"); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"Authorization": "Bearer tok", "NHSD-Session-URID": "role", "NHSD-End-User-Organisation-ODS": "RXX01",
+		"Accept": "application/fhir+json",
+	} {
+		if hdr.Get(k) != v {
+			t.Errorf("%s = %q, want %q", k, hdr.Get(k), v)
+		}
+	}
+	if _, err := uuid.Parse(hdr.Get("X-Request-ID")); err != nil {
+		t.Errorf("X-Request-ID %q is not a UUID", hdr.Get("X-Request-ID"))
+	}
+}
+
+// "X-Request-ID is used to de-duplicate, so a retry of the same request
+// reuses its id" (spine-interfaces.md): the client's own second attempt,
+// after a gateway error or a dropped connection, carries the same id; a
+// new request has a new one.
+func TestPDSRetryReusesRequestID(t *testing.T) {
+	for _, first := range []string{"503", "502 with Retry-After 1", "dropped connection"} {
+		t.Run(first, func(t *testing.T) {
+			var mu sync.Mutex
+			var ids []string
+			c := publicPDS(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				ids = append(ids, r.Header.Get("X-Request-ID"))
+				n := len(ids)
+				mu.Unlock()
+				if n%2 == 1 {
+					switch first {
+					case "503":
+						echo(w, r, 503, []byte(`{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"transient"}]}`))
+					case "502 with Retry-After 1":
+						w.Header().Set("Retry-After", "1")
+						echo(w, r, 502, []byte(`{}`))
+					default:
+						panic(http.ErrAbortHandler)
+					}
+					return
+				}
+				echo(w, r, 200, fixture(t, "pds-public-9000000009.json"))
+			})
+			if _, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000009"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000009"); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(ids) != 4 || ids[0] != ids[1] || ids[2] != ids[3] || ids[0] == ids[2] || ids[0] == "" {
+				t.Fatalf("X-Request-IDs %q: want each request's id twice, and two requests' ids different", ids)
+			}
+		})
+	}
+}
+
+// A retry is for a blip, not for a timeout (the user has waited already)
+// nor a refusal, and never past the attempts configured.
+func TestPDSRetryLimits(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	status := 503
+	c := publicServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		if status == 503 {
+			w.Header().Set("Retry-After", "30")
+		}
+		echo(w, r, status, []byte(`{}`))
+	}, func(c *Config) { c.PDSAttempts = 3 })
+	count := func() int { mu.Lock(); defer mu.Unlock(); v := n; n = 0; return v }
+
+	// Retry-After 30 s: left to the caller.
+	_, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000009")
+	if !errors.Is(err, ErrUnavailable) || RetryAfter(err) != 30*time.Second || count() != 1 {
+		t.Errorf("503 with Retry-After 30: %v, sent %d times", err, n)
+	}
+	for _, s := range []int{400, 403, 404, 429} {
+		status = s
+		if _, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000009"); err == nil || count() != 1 {
+			t.Errorf("%d: %v, sent more than once", s, err)
+		}
+	}
+	status = 504
+	if _, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000009"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("504: %v", err)
+	}
+	if got := count(); got != 3 {
+		t.Errorf("504 sent %d times, want the 3 attempts configured", got)
+	}
+
+	// A timeout has used the user's wait already: not sent again.
+	var slow int
+	var smu sync.Mutex
+	release := make(chan struct{})
+	defer close(release)
+	c = publicServer(t, func(w http.ResponseWriter, r *http.Request) {
+		smu.Lock()
+		slow++
+		smu.Unlock()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}, func(c *Config) { c.Timeout = 150 * time.Millisecond })
+	if _, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000009"); !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout: %v", err)
+	}
+	smu.Lock()
+	defer smu.Unlock()
+	if slow != 1 {
+		t.Errorf("a timed-out request was sent %d times", slow)
+	}
+}
+
+// TOO_MANY_MATCHES "the specification gives it as HTTP 200, older
+// sandboxes as 400: accept both" (spine-interfaces.md).
+func TestSearchTooManyMatchesAt200And400(t *testing.T) {
+	for _, status := range []int{200, 400} {
+		c := publicPDS(t, func(w http.ResponseWriter, r *http.Request) {
+			echo(w, r, status, fixture(t, "pds-public-too-many-matches.json"))
+		})
+		q := cpis.SearchQuery{Family: "Smith", BirthDate: time.Date(2010, 10, 22, 0, 0, 0, 0, time.UTC)}
+		_, err := c.Search(ctx(t), Session{Token: "t"}, q, 10)
+		var se *Error
+		if !errors.Is(err, ErrTooManyMatches) || Retryable(err) || !errors.As(err, &se) || se.Code != "TOO_MANY_MATCHES" {
+			t.Errorf("HTTP %d: %v", status, err)
 		}
 	}
 }

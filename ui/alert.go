@@ -81,10 +81,9 @@ func plans(ps []cpis.Plan) fyne.CanvasObject {
 		if !p.End.IsZero() {
 			end = formatDate(p.End)
 		}
+		// No due date for an unborn-child plan: CP-IS does not send one,
+		// and it is pregnancy information the kiosk must not show.
 		segs := []*widget.TextSegment{factLabel("Start "), factValue(formatDate(p.Start)), factLabel("    End "), factValue(end)}
-		if p.Type == cpis.UCPP {
-			segs = append(segs, factLabel("    Due date "), factValue(formatDate(p.DueDate)))
-		}
 		parts = append(parts, gap(4), large(p.Type.Label(), theme.ColorNameForeground), rich(segs...))
 	}
 	return container.NewVBox(parts...)

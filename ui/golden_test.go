@@ -91,7 +91,7 @@ func goldenViews() map[string]View {
 	views["alert_ucpp"] = alertView(cpis.Alert{
 		NHS: mother.NHS,
 		Plans: []cpis.Plan{{Type: cpis.UCPP, Start: date(2025, 12, 1), End: date(2026, 2, 27),
-			DueDate: date(2026, 4, 10), Authority: leeds}},
+			Authority: leeds}},
 		History: accesses(2),
 	})
 

@@ -22,8 +22,8 @@ import (
 type Spine interface {
 	Patient(ctx context.Context, s spine.Session, nhs cpis.NHSNumber) (cpis.Patient, error)
 	Search(ctx context.Context, s spine.Session, q cpis.SearchQuery, max int) ([]cpis.Patient, error)
-	Plans(ctx context.Context, s spine.Session, nhs cpis.NHSNumber, a spine.Access) ([]cpis.Plan, error)
-	History(ctx context.Context, s spine.Session, nhs cpis.NHSNumber) ([]cpis.Access, error)
+	Plans(ctx context.Context, s spine.Session, nhs cpis.NHSNumber, traceID string) ([]cpis.Plan, error)
+	History(ctx context.Context, s spine.Session, nhs cpis.NHSNumber, traceID string) ([]cpis.Access, error)
 }
 
 // Audit keeps the local record of what the kiosk did.
@@ -58,8 +58,11 @@ const MaxMatches = 10
 type Presentation struct {
 	At  time.Time
 	NHS cpis.NHSNumber
-	// Key makes the local authority's notification for this presentation
-	// happen once, however often the request is retried.
+	// Key identifies the presentation: the audit records about it carry it
+	// (store.Event.TraceID), and the CP-IS queries send it as their TraceID
+	// so that the Spine's logs and the kiosk's can be matched. It does not
+	// make the Spine de-duplicate anything: the published API has no
+	// idempotency key, and every CareTeam query notifies.
 	Key string
 }
 
@@ -74,17 +77,21 @@ func (p Presentation) ForPatient(nhs cpis.NHSNumber) Presentation {
 	return p
 }
 
-// Traced is a patient found on PDS with what the silent CP-IS check said.
+// Traced is a patient found on PDS.
 type Traced struct {
 	Patient cpis.Patient
-	// Present is whether a Child Care Alert is visible today; meaningful
-	// only when CheckErr is nil.
+	// Present and CheckErr are from the silent CP-IS check the trace used
+	// to make. There is none now: the kiosk runs only in unscheduled care,
+	// so its one CP-IS query is the notifying one (Open), and nothing is
+	// learned of an alert before the access is recorded. Present is always
+	// false and CheckErr always nil; the screens that read them are being
+	// redesigned.
 	Present  bool
 	CheckErr error
 }
 
-// Checker is the check itself: trace, silent check, open. It holds no
-// state between calls, so the window and selftest use it the same way.
+// Checker is the check itself: trace, then open. It holds no state
+// between calls, so the window and selftest use it the same way.
 type Checker struct {
 	Spine   Spine
 	Audit   Audit
@@ -116,26 +123,14 @@ func (c *Checker) observe(err error) {
 	}
 }
 
-// Trace retrieves the patient from PDS and, at the same time, asks CP-IS
-// silently (IsUnscheduledAccessEvent: false) whether an alert exists. The
-// CP-IS answer counts only once PDS has confirmed the number.
+// Trace retrieves the patient from PDS. It asks nothing of CP-IS: the
+// published API has no existence-only call, and IsUnscheduledAccessEvent
+// false means scheduled care, which this kiosk never is.
 func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Presentation) (Traced, error) {
 	if err := cpis.Permit(s.Role, cpis.ActTrace); err != nil {
 		c.Record(s, Refusal(store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits()}, err))
 		return Traced{}, fmt.Errorf("tracing patient: %w", err)
 	}
-	type plansResult struct {
-		plans []cpis.Plan
-		err   error
-	}
-	silent := make(chan plansResult, 1)
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		plans, err := c.Spine.Plans(cctx, s.Spine(), nhs, spine.Access{PresentedAt: p.At})
-		silent <- plansResult{plans, err}
-	}()
-
 	pt, err := c.Spine.Patient(ctx, s.Spine(), nhs)
 	c.observe(err)
 	if err != nil {
@@ -143,22 +138,7 @@ func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pr
 		return Traced{}, fmt.Errorf("tracing patient: %w", err)
 	}
 	c.Record(s, store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits(), Result: cpis.ResultFound, Outcome: "found"})
-
-	r := <-silent
-	c.observe(r.err)
-	t := Traced{Patient: pt, CheckErr: r.err}
-	if r.err != nil {
-		t.CheckErr = fmt.Errorf("checking for a Child Care Alert: %w", r.err)
-		c.Record(s, failure(store.Event{Kind: cpis.EventSilentCheck, NHS: nhs.Digits()}, r.err))
-		return t, nil
-	}
-	t.Present = len(cpis.VisiblePlans(r.plans, c.Now())) > 0
-	e := store.Event{Kind: cpis.EventSilentCheck, NHS: nhs.Digits(), Result: cpis.ResultNoAlert, Outcome: "no alert"}
-	if t.Present {
-		e.Result, e.Outcome = cpis.ResultAlert, "alert present"
-	}
-	c.Record(s, e)
-	return t, nil
+	return Traced{Patient: pt}, nil
 }
 
 // Search finds patients on PDS by family name, date of birth, gender and
@@ -186,13 +166,13 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 		c.Record(s, Refusal(store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits()}, err))
 		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
 	}
-	plans, err := c.Spine.Plans(ctx, s.Spine(), nhs, spine.Access{
-		Unscheduled: true, IdempotencyKey: p.Key, PresentedAt: p.At,
-	})
+	plans, err := c.Spine.Plans(ctx, s.Spine(), nhs, p.Key)
 	c.observe(err)
 	if err != nil {
-		// A timeout may still have reached the Spine: the presentation's key
-		// keeps a retry from notifying twice.
+		// A timeout or a dropped connection may still have reached the
+		// Spine, recorded the access and notified: the record says the
+		// outcome is unknown only by its class, and its trace id is the
+		// one the Spine logged.
 		c.Record(s, failure(store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits(), TraceID: p.Key}, err))
 		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
 	}
@@ -202,7 +182,7 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 		e.Result = cpis.ResultAlert
 	}
 	c.Record(s, e)
-	hist, err := c.Spine.History(ctx, s.Spine(), nhs)
+	hist, err := c.Spine.History(ctx, s.Spine(), nhs, p.Key)
 	c.observe(err)
 	if err != nil {
 		return alert, fmt.Errorf("reading access history: %w", err)
@@ -262,6 +242,8 @@ func Outcome(err error) string {
 		return "access denied"
 	case errors.Is(err, spine.ErrInvalid):
 		return "rejected as invalid"
+	case errors.Is(err, spine.ErrPrecondition):
+		return "rejected: the kiosk's request headers"
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
 	case spine.Retryable(err):

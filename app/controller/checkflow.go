@@ -63,7 +63,11 @@ func (k *Kiosk) showPatient(t check.Traced) {
 	case t.Present:
 		k.v.Alert = ui.AlertPresent
 	default:
-		k.v.Alert = ui.AlertAbsent
+		// The trace no longer asks CP-IS anything (no silent check in
+		// unscheduled care), so it cannot say "No Child Care Alert": that
+		// is for a check to say. Not known, until the redesigned flow
+		// offers the check here.
+		k.v.Alert = ui.AlertUnknown
 	}
 	k.v.Help = helpFor(ui.ScreenPatient)
 }
@@ -201,8 +205,9 @@ func (k *Kiosk) ConfirmOpenAlert() {
 				k.v.Message = MessageFor(err)
 				if spine.Retryable(err) && k.recordLocked(k.presentation(sess, p)) == nil {
 					// The query may have reached the Spine before the answer
-					// was lost: the replay uses the same key, so the local
-					// authority is told once.
+					// was lost, and the local authority been told: the
+					// replay asks again, and the Spine, which has no
+					// idempotency key, tells it again.
 					k.v.Message = &ui.Message{Title: "The Spine cannot be reached", Warn: true,
 						Body: "The alert could not be opened. The presentation is recorded and the check will be made when the Spine is back; any alert goes to the safeguarding lead's review list.",
 						Next: "Follow the downtime process for this child now."}

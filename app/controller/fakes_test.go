@@ -18,9 +18,9 @@ type fakeSpine struct {
 	patients  map[cpis.NHSNumber]cpis.Patient
 	plans     map[cpis.NHSNumber][]cpis.Plan
 	err       error
-	silent    chan struct{} // closed when a silent Plans call has started
+	silent    chan struct{} // was closed when a silent Plans call started; there are none now
 	gate      chan struct{} // when set, Patient waits for it
-	opened    []spine.Access
+	opened    []string      // the TraceID of each Plans call: every one notifies
 	silentN   int
 	historyFn func() ([]cpis.Access, error)
 }
@@ -62,22 +62,14 @@ func (f *fakeSpine) Search(context.Context, spine.Session, cpis.SearchQuery, int
 	return out, f.err
 }
 
-func (f *fakeSpine) Plans(_ context.Context, _ spine.Session, nhs cpis.NHSNumber, a spine.Access) ([]cpis.Plan, error) {
+func (f *fakeSpine) Plans(_ context.Context, _ spine.Session, nhs cpis.NHSNumber, traceID string) ([]cpis.Plan, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if a.Unscheduled {
-		f.opened = append(f.opened, a)
-	} else {
-		f.silentN++
-		if f.silent != nil {
-			close(f.silent)
-			f.silent = nil
-		}
-	}
+	f.opened = append(f.opened, traceID)
 	return f.plans[nhs], f.err
 }
 
-func (f *fakeSpine) History(context.Context, spine.Session, cpis.NHSNumber) ([]cpis.Access, error) {
+func (f *fakeSpine) History(context.Context, spine.Session, cpis.NHSNumber, string) ([]cpis.Access, error) {
 	if f.historyFn != nil {
 		return f.historyFn()
 	}

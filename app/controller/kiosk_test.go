@@ -89,7 +89,7 @@ func TestKioskCheckFlow(t *testing.T) {
 	if av.Opened == nil || len(av.Opened.Plans) != 1 || av.Opened.Authority().Name != "Leeds City Council" {
 		t.Fatalf("opened alert: %+v", av.Opened)
 	}
-	if len(f.opened) != 1 || f.opened[0].IdempotencyKey == "" {
+	if len(f.opened) != 1 || f.opened[0] == "" {
 		t.Fatalf("want one notifying access with a key, got %+v", f.opened)
 	}
 	if got := audit.Kinds(); !slices.Equal(got, []string{"trace", "silent-check", "alert-opened"}) {

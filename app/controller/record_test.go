@@ -119,7 +119,7 @@ func TestFailedOpenIsRecordedWithItsKey(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("nothing queued: %v", err)
 	}
-	if len(f.opened) != 1 || head.P.Key != f.opened[0].IdempotencyKey || head.P.NHS != "9990276579" {
+	if len(f.opened) != 1 || head.P.Key != f.opened[0] || head.P.NHS != "9990276579" {
 		t.Fatalf("queued key %q, the failed open used %+v", head.P.Key, f.opened)
 	}
 }

@@ -101,7 +101,7 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 	})
 	notified := map[string]int{}
 	for _, n := range sb.Notifications() {
-		notified[n.IdempotencyKey]++
+		notified[n.TraceID]++
 	}
 	for key, i := range acked {
 		if replayed[key] != 1 {

@@ -45,19 +45,22 @@ const (
 )
 
 // Replayer replays the offline queue, oldest presentation first, while
-// the Spine link is live: for each entry it traces the patient on PDS,
-// checks CP-IS silently and, when an alert is visible, makes the
-// unscheduled query that notifies the local authority, with the entry's
-// idempotency key and original presentation time, on behalf of the member
-// of staff who was on duty. It runs with the kiosk's own credential
-// (SignIn), not a nurse's card (DESIGN.md, "The Spine interface").
+// the Spine link is live: for each entry it traces the patient on PDS and
+// makes the one CP-IS query, the unscheduled one that records the access
+// and notifies the local authority of a child with a visible plan, with
+// the entry's key as its TraceID. It runs with the session SignIn gives.
 //
 // An entry leaves the queue only in the transaction that records its
-// outcome (store.DB.Complete), so a crash at any point replays it again,
-// with the same key: the Spine notifies once per key. A permanent failure
-// (PDS does not know the NHS number, the request is refused as invalid)
-// moves the entry aside (store.DB.DeadLetter) so one bad entry never
-// blocks the rest; anything else is retried with backoff.
+// outcome (store.DB.Complete), so a crash at any point replays it again.
+// The published CP-IS API has no idempotency key: the Spine records the
+// time of each call and notifies on each, so a crash or a lost answer
+// after the CP-IS query and before Complete means a second notification
+// when the entry is replayed. Only recording the intent before the query,
+// and reading the access history before asking again, can prevent that
+// (DESIGN.md, "Checks that wait"); this replayer does not yet. A permanent
+// failure (PDS does not know the NHS number, the request is refused as
+// invalid) moves the entry aside (store.DB.DeadLetter) so one bad entry
+// never blocks the rest; anything else is retried with backoff.
 type Replayer struct {
 	Queue Queue
 	Spine check.Spine
@@ -303,9 +306,12 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 		if err := r.pdsWait(ctx); err != nil {
 			return err
 		}
-		if _, err := r.Spine.Patient(ctx, ss, nhs); err != nil {
+		pt, err := r.Spine.Patient(ctx, ss, nhs)
+		if err != nil {
 			return r.permanent(e, "tracing on PDS", err)
 		}
+		// A superseded number: CP-IS is asked with the current one.
+		nhs = pt.NHS
 	} else {
 		q := cpis.SearchQuery{Family: p.Family, Given: p.Given, BirthDate: p.BirthDate,
 			Gender: cpis.Gender(p.Gender), Postcode: p.Postcode}
@@ -325,28 +331,19 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 		nhs = pts[0].NHS
 	}
 
-	// Silently first, as a nurse would have seen the alert tab before
-	// opening it: a child whose plans are no longer visible is not
-	// notified on replay any more than live.
-	plans, err := r.Spine.Plans(ctx, ss, nhs, spine.Access{PresentedAt: p.At})
-	if err != nil {
-		return r.permanent(e, "checking CP-IS", err)
-	}
-	// Visibility is judged now, not at presentation: the review list is
-	// worked now, and the guide's windows say what staff may see today.
-	if len(cpis.VisiblePlans(plans, r.Now())) == 0 {
-		return r.complete(e, store.Outcome{Kind: cpis.ResultNoAlert, NHS: nhs.Digits()})
-	}
-	plans, err = r.Spine.Plans(ctx, ss, nhs, spine.Access{
-		Unscheduled: true, IdempotencyKey: p.Key, PresentedAt: p.At, OnBehalfOf: onBehalfOf(p),
-	})
+	// The one CP-IS query, the unscheduled one: there is no silent
+	// pre-check in unscheduled care. CP-IS notifies only about a child
+	// with a plan it still shows.
+	plans, err := r.Spine.Plans(ctx, ss, nhs, p.Key)
 	if err != nil {
 		return r.permanent(e, "opening the Child Care Alert", err)
 	}
+	// Visibility is judged now, not at presentation: the review list is
+	// worked now, and the guide's windows say what staff may see today.
 	// The access history is not read: nobody is at the screen to see it,
 	// the review list does not keep it, and the lead who opens the alert
 	// later sees it as it stands then.
-	o := store.Outcome{Kind: cpis.ResultNoAlert, NHS: nhs.Digits(), Notified: len(plans) > 0}
+	o := store.Outcome{Kind: cpis.ResultNoAlert, NHS: nhs.Digits(), Notified: len(cpis.VisiblePlans(plans, r.Now())) > 0}
 	if visible := cpis.VisiblePlans(plans, r.Now()); len(visible) > 0 {
 		o.Kind, o.Alert = cpis.ResultAlert, &cpis.Alert{NHS: nhs, Plans: visible}
 	}
@@ -417,13 +414,4 @@ func (r *Replayer) forgetSession() {
 	r.mu.Lock()
 	r.sess = nil
 	r.mu.Unlock()
-}
-
-// onBehalfOf names the member of staff on duty at presentation, whom the
-// Spine records as the person responsible for the replayed access.
-func onBehalfOf(p store.Presentation) string {
-	if p.UserName != "" && len(p.UserName) <= 100 {
-		return p.UserName
-	}
-	return p.UserID
 }

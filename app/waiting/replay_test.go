@@ -141,7 +141,7 @@ func TestReplayInOrderNotifiesOnce(t *testing.T) {
 	// The kiosk crashed last time between the CP-IS query and Complete:
 	// the Spine has already notified under the first entry's key.
 	if _, err := e.client.Plans(context.Background(), e.sess.Spine(), cpis.NHSNumber(ps[0].NHS),
-		spine.Access{Unscheduled: true, IdempotencyKey: ps[0].Key, PresentedAt: ps[0].At, OnBehalfOf: ps[0].UserName}); err != nil {
+		ps[0].Key); err != nil {
 		t.Fatal(err)
 	}
 	var progress []int
@@ -165,8 +165,11 @@ func TestReplayInOrderNotifiesOnce(t *testing.T) {
 	}
 	for i, p := range alerts {
 		n := notes[i]
-		if n.IdempotencyKey != p.Key || !n.PresentedAt.Equal(p.At) || n.OnBehalfOf != p.UserName || string(n.NHS) != p.NHS {
-			t.Errorf("notification %d = %+v, want key %s presented %v on behalf of %s", i, n, p.Key, p.At, p.UserName)
+		// The published API carries no presentation time and no "on behalf
+		// of": the Spine records the time of the call and the user in the
+		// token.
+		if n.TraceID != p.Key || !n.At.Equal(p.At) || n.UserID != p.UserID || string(n.NHS) != p.NHS {
+			t.Errorf("notification %d = %+v, want key %s presented %v by %s", i, n, p.Key, p.At, p.UserID)
 		}
 	}
 	evs := e.replayEvents(t)
@@ -264,7 +267,7 @@ func TestReplayDemographics(t *testing.T) {
 	if len(evs) != len(ps) || evs[0].NHS != morgan.NHS.Digits() || evs[4].NHS != xiong.NHS.Digits() || evs[4].Notified {
 		t.Errorf("replay records %+v", evs)
 	}
-	if n := e.sb.Notifications(); len(n) != 1 || n[0].IdempotencyKey != ps[0].Key {
+	if n := e.sb.Notifications(); len(n) != 1 || n[0].TraceID != ps[0].Key {
 		t.Errorf("notifications %+v, want one for the traced MORGAN", n)
 	}
 	assertNoPatientInLogs(t, hook, "MORGAN", "XIONG", "NOBODYKNOWS", "Isla")
@@ -288,7 +291,7 @@ func TestReplayDeadLetterDoesNotBlock(t *testing.T) {
 		t.Fatalf("review items %+v", items)
 	}
 	for _, p := range []store.Presentation{first, last} {
-		if e.sb.NotificationsFor(p.Key) != 1 {
+		if e.sb.NotificationsForTrace(p.Key) != 1 {
 			t.Errorf("%s not notified once", p.Key)
 		}
 	}
@@ -347,8 +350,8 @@ func TestReplayObeysRetryAfter(t *testing.T) {
 	}
 	rows, _ := e.db.QueueInfo()
 	for _, p := range ps {
-		if e.sb.NotificationsFor(p.Key) != 1 {
-			t.Errorf("%s notified %d times", p.Key, e.sb.NotificationsFor(p.Key))
+		if e.sb.NotificationsForTrace(p.Key) != 1 {
+			t.Errorf("%s notified %d times", p.Key, e.sb.NotificationsForTrace(p.Key))
 		}
 	}
 	if len(rows) != 0 || len(e.replayEvents(t)) != len(ps) {
@@ -412,7 +415,7 @@ func TestReplayResumesAfter5xx(t *testing.T) {
 		if evs[i].TraceID != p.Key {
 			t.Errorf("replay %d out of order", i)
 		}
-		if n := e.sb.NotificationsFor(p.Key); n != 1 {
+		if n := e.sb.NotificationsForTrace(p.Key); n != 1 {
 			t.Errorf("entry %d notified %d times", i, n)
 		}
 	}
@@ -443,7 +446,7 @@ func TestReplayPacesPDS(t *testing.T) {
 				t.Errorf("%d replayed, want %d", len(evs), len(ps))
 			}
 			for _, p := range ps {
-				if n := e.sb.NotificationsFor(p.Key); n != 1 {
+				if n := e.sb.NotificationsForTrace(p.Key); n != 1 {
 					t.Errorf("%s notified %d times", p.Key, n)
 				}
 			}
@@ -468,8 +471,8 @@ func TestReplayRenewsADeniedSession(t *testing.T) {
 		return real(ctx)
 	}
 	e.run(t)
-	if signIns < 2 || e.sb.NotificationsFor(p.Key) != 1 {
-		t.Errorf("sign-ins %d, notifications %d", signIns, e.sb.NotificationsFor(p.Key))
+	if signIns < 2 || e.sb.NotificationsForTrace(p.Key) != 1 {
+		t.Errorf("sign-ins %d, notifications %d", signIns, e.sb.NotificationsForTrace(p.Key))
 	}
 	if dead, _ := e.db.DeadLetters(); len(dead) != 0 {
 		t.Errorf("an access denied moved the entry aside: %+v", dead)

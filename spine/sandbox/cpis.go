@@ -1,9 +1,10 @@
 package sandbox
 
 import (
+	"fmt"
+	"hash/fnv"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,44 +13,56 @@ import (
 	"github.com/nhs-cpis/kiosk/cpis"
 )
 
-// CP-IS FHIR R4. The resource shape is the one documented in
-// spine/cpis.go (a CareTeam per plan, AuditEvents for accesses), after
-// the earlier public draft of the API (spine-interfaces.md).
+// CP-IS FHIR R4, exactly as NHS England's CP-IS API Consumer
+// Implementation guide publishes it (pages Interactions, Headers,
+// Data-mapping, Errorhandling and the example Bundles
+// cpis-careteam-bundle-01, cpis-empty-bundle-01, cpis-auditevent-bundle-01
+// and cpis-opoutcome-01) and nothing more:
+//
+//   - request headers Authorization and TraceID are required; a missing
+//     IsUnscheduledAccessEvent is unscheduled care ("If the
+//     IsUnscheduledAccessEvent is omitted, it is assumed that the CP-IS
+//     Query originated from unscheduled care"), "false" is scheduled
+//     care; no other header is read;
+//   - errors are the guide's three: 400 INVALID_SEARCH_DATA, 400
+//     PRECONDITION_FAILED, 403 ACCESS_DENIED;
+//   - a CareTeam per plan, AuditEvents with their PractitionerRoles
+//     included as entries of their own.
+//
+// What the guide leaves to the Spine is done as CP-IS does it
+// (spine-interfaces.md, "CP-IS behaviour worth copying exactly"): every
+// CareTeam query on a record is recorded at the time of the call under
+// the user and role in the token; an unscheduled one notifies every
+// local authority with a visible plan; the history lists a repeat by the
+// same user within 24 hours once, and always includes the requester.
 
 // AccessRecord is one recorded access to a child's Child Care Alert.
 type AccessRecord struct {
-	NHS        cpis.NHSNumber `json:"nhs"`
-	At         time.Time      `json:"at"`
-	UserID     string         `json:"user_id"`
-	UserName   string         `json:"user_name"`
-	RoleID     string         `json:"role_id"`
-	JobRole    string         `json:"job_role"`
-	OrgCode    string         `json:"org_code"`
-	OrgName    string         `json:"org_name"`
-	OnBehalfOf string         `json:"on_behalf_of,omitempty"` // a system queried for this person
+	NHS       cpis.NHSNumber `json:"nhs"`
+	At        time.Time      `json:"at"`
+	UserID    string         `json:"user_id"`
+	UserName  string         `json:"user_name"`
+	RoleID    string         `json:"role_id"` // the SDS role profile id
+	JobRole   string         `json:"job_role"`
+	OrgCode   string         `json:"org_code"`
+	OrgName   string         `json:"org_name"`
+	Scheduled bool           `json:"scheduled,omitempty"` // IsUnscheduledAccessEvent: false
+	TraceID   string         `json:"trace_id,omitempty"`
 }
 
-// who is the person the 24-hour rule counts: the named responsible person
-// when a system queried on their behalf.
-func (a AccessRecord) who() string {
-	if a.OnBehalfOf != "" {
-		return "on-behalf:" + a.OnBehalfOf
-	}
-	return a.UserID
-}
-
-// Notification is the "Access to Service Notification" the local
-// authority would receive through MESH (spine-interfaces.md).
+// Notification is the "Access to Service Notification" a local authority
+// would receive through MESH (spine-interfaces.md): which child, who
+// (user and role profile, from the token), when (the time of the call),
+// and to which authority. TraceID is the request's, for tests to tie a
+// notification to the query that made it.
 type Notification struct {
 	NHS            cpis.NHSNumber      `json:"nhs"`
-	IdempotencyKey string              `json:"idempotency_key,omitempty"`
-	PresentedAt    time.Time           `json:"presented_at"`
 	At             time.Time           `json:"at"`
 	UserID         string              `json:"user_id"`
 	RoleID         string              `json:"role_id"`
 	OrgCode        string              `json:"org_code"`
-	OnBehalfOf     string              `json:"on_behalf_of,omitempty"` // a system queried for this person
 	LocalAuthority cpis.LocalAuthority `json:"local_authority"`
+	TraceID        string              `json:"trace_id,omitempty"`
 }
 
 // Notifications lists every notification sent, oldest first.
@@ -59,26 +72,34 @@ func (s *Server) Notifications() []Notification {
 	return append([]Notification{}, s.notifications...)
 }
 
-// NotificationsFor counts the notifications made under an idempotency key.
-func (s *Server) NotificationsFor(key string) int {
-	return s.countNotifications(func(x Notification) bool { return x.IdempotencyKey == key })
-}
-
 // NotificationCount counts the notifications about a patient.
 func (s *Server) NotificationCount(nhs cpis.NHSNumber) int {
-	return s.countNotifications(func(x Notification) bool { return x.NHS == nhs })
+	return len(s.notificationsWhere(func(x Notification) bool { return x.NHS == nhs }))
 }
 
-func (s *Server) countNotifications(match func(Notification) bool) int {
+// NotificationsBy lists the notifications about a patient made in a
+// user's name, oldest first.
+func (s *Server) NotificationsBy(nhs cpis.NHSNumber, userID string) []Notification {
+	return s.notificationsWhere(func(x Notification) bool { return x.NHS == nhs && x.UserID == userID })
+}
+
+// NotificationsForTrace counts the notifications made by requests that
+// carried this TraceID. The Spine does not de-duplicate on it: two
+// queries with the same TraceID notify twice, and count twice here.
+func (s *Server) NotificationsForTrace(traceID string) int {
+	return len(s.notificationsWhere(func(x Notification) bool { return x.TraceID == traceID }))
+}
+
+func (s *Server) notificationsWhere(match func(Notification) bool) []Notification {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
-	n := 0
+	var out []Notification
 	for _, x := range s.notifications {
 		if match(x) {
-			n++
+			out = append(out, x)
 		}
 	}
-	return n
+	return out
 }
 
 // Accesses lists every recorded access to the patient's alert, oldest
@@ -89,209 +110,252 @@ func (s *Server) Accesses(nhs cpis.NHSNumber) []AccessRecord {
 	return append([]AccessRecord{}, s.accesses[nhs]...)
 }
 
-// cpisRequest reads what both CP-IS queries need: the caller, the
-// patient and IsUnscheduledAccessEvent. false means it has answered.
-func (s *Server) cpisRequest(w http.ResponseWriter, r *http.Request) (session, cpis.NHSNumber, bool, bool) {
-	// B0170 (silent read) may read without notifying; B0107 may do both.
-	sess, ok := s.authorise(w, r, cpis.ViewFlag, cpis.SilentRead)
-	if !ok {
-		return session{}, "", false, false
-	}
-	trace := r.Header.Get("TraceID")
-	if trace == "" {
-		writeOutcome(w, http.StatusBadRequest, "MISSING_VALUE", "Missing value - 'TraceID' header")
-		return session{}, "", false, false
-	}
-	if _, err := uuid.Parse(trace); err != nil {
-		writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "Invalid value in header 'TraceID': it must be a UUID")
-		return session{}, "", false, false
-	}
-	var unscheduled bool
-	switch strings.ToLower(r.Header.Get("IsUnscheduledAccessEvent")) {
-	case "true":
-		unscheduled = true
-	case "false":
-	case "":
-		writeOutcome(w, http.StatusBadRequest, "MISSING_VALUE", "Missing value - 'IsUnscheduledAccessEvent' header")
-		return session{}, "", false, false
-	default:
-		writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "Invalid value in header 'IsUnscheduledAccessEvent': true or false")
-		return session{}, "", false, false
-	}
-	if unscheduled && !sess.role.Has(cpis.ViewFlag) {
-		writeOutcome(w, http.StatusForbidden, "ACCESS_DENIED", "An unscheduled access needs activity code B0107")
-		return session{}, "", false, false
-	}
-	id := r.URL.Query().Get("patient:identifier")
-	if id == "" {
-		writeOutcome(w, http.StatusBadRequest, "MISSING_VALUE", "Missing value - 'patient:identifier'")
-		return session{}, "", false, false
-	}
-	system, value, found := strings.Cut(id, "|")
-	nhs, valid := strictNHS(value)
-	if !found || system != "https://fhir.nhs.uk/Id/nhs-number" || !valid {
-		writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "Invalid value in 'patient:identifier': https://fhir.nhs.uk/Id/nhs-number|{a valid NHS number}")
-		return session{}, "", false, false
-	}
-	return sess, nhs, unscheduled, true
+// The guide's error answers ("Errorhandling", "Search interaction"),
+// each with its HTTP status, issue type and display.
+type cpisError struct {
+	status        int
+	issue, code   string
+	display, diag string
 }
 
-// getCareTeams lists every plan for the patient. IsUnscheduledAccessEvent:
-// true on a patient with plans records the access and notifies the local
-// authority, once per Idempotency-Key.
+var (
+	errInvalidSearch = cpisError{http.StatusBadRequest, "invalid", "INVALID_SEARCH_DATA", "Invalid NHS number", ""}
+	errPrecondition  = cpisError{http.StatusBadRequest, "invalid", "PRECONDITION_FAILED", "Missing or invalid head parameter", ""}
+	errAccessDenied  = cpisError{http.StatusForbidden, "forbidden", "ACCESS_DENIED", "Access has been denied to process this request", ""}
+)
+
+// writeCPISOutcome answers a CP-IS error in the shape of the guide's
+// example (cpis-opoutcome-01): one issue, details coded from
+// England-SpineErrorOrWarningCode with the table's words as display.
+func writeCPISOutcome(w http.ResponseWriter, e cpisError) {
+	is := map[string]any{
+		"severity": "error",
+		"code":     e.issue,
+		"details": map[string]any{"coding": []any{map[string]any{
+			"system":  "https://fhir.nhs.uk/CodeSystem/England-SpineErrorOrWarningCode",
+			"code":    e.code,
+			"display": e.display,
+		}}},
+	}
+	writeJSON(w, e.status, fhirJSON, map[string]any{
+		"resourceType": "OperationOutcome", "id": uuid.NewString(), "issue": []any{is},
+	})
+}
+
+// cpisRequest reads what both CP-IS searches need: the caller (from the
+// token), the TraceID, IsUnscheduledAccessEvent and the patient. false
+// means it has answered.
+func (s *Server) cpisRequest(w http.ResponseWriter, r *http.Request) (sess session, nhs cpis.NHSNumber, unscheduled bool, traceID string, ok bool) {
+	sess, known := s.tokenSession(r)
+	if !known {
+		writeCPISOutcome(w, errAccessDenied)
+		return
+	}
+	traceID = strings.TrimSpace(r.Header.Get("TraceID"))
+	if traceID == "" {
+		writeCPISOutcome(w, errPrecondition)
+		return
+	}
+	switch r.Header.Get("IsUnscheduledAccessEvent") {
+	case "", "true":
+		unscheduled = true
+	case "false":
+	default:
+		writeCPISOutcome(w, errPrecondition)
+		return
+	}
+	// National RBAC: B0107 views and notifies; B0170 is the silent read of
+	// scheduled care.
+	if !sess.role.Has(cpis.ViewFlag) && !(sess.role.Has(cpis.SilentRead) && !unscheduled) {
+		writeCPISOutcome(w, errAccessDenied)
+		return
+	}
+	system, value, found := strings.Cut(r.URL.Query().Get("patient:identifier"), "|")
+	nhs, valid := strictNHS(value)
+	if !found || system != "https://fhir.nhs.uk/Id/nhs-number" || !valid {
+		writeCPISOutcome(w, errInvalidSearch)
+		return
+	}
+	return sess, nhs, unscheduled, traceID, true
+}
+
+// getCareTeams lists every plan CP-IS returns for the patient today. On a
+// patient with a record it records the access; an unscheduled one
+// notifies every local authority with a visible plan.
 func (s *Server) getCareTeams(w http.ResponseWriter, r *http.Request) {
-	sess, nhs, unscheduled, ok := s.cpisRequest(w, r)
+	sess, nhs, unscheduled, traceID, ok := s.cpisRequest(w, r)
 	if !ok {
 		return
 	}
 	now := s.opts.Now()
-	presented := now
-	if v := r.Header.Get("X-Presentation-Time"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "Invalid value in header 'X-Presentation-Time': RFC 3339")
-			return
-		}
-		presented = t
+	var (
+		plans []cpis.Plan
+		p     = s.patients[nhs] // the seed never changes after New
+	)
+	if p != nil {
+		plans = p.Served(now)
 	}
-	key := r.Header.Get("Idempotency-Key")
-	onBehalf := strings.TrimSpace(r.Header.Get("X-On-Behalf-Of"))
-	if len(key) > 200 || len(onBehalf) > 100 {
-		writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "Idempotency-Key or X-On-Behalf-Of is too long")
-		return
+	if len(plans) > 0 {
+		s.record(sess, nhs, plans, unscheduled, traceID, now)
 	}
-	var plans []cpis.Plan
-	if p := s.patients[nhs]; p != nil {
-		plans = p.Plans
-	}
-	if unscheduled && len(plans) > 0 {
-		s.record(sess, nhs, plans, key, onBehalf, presented, now)
-	}
+	base := "https://" + r.Host + CPISPath
 	entries := make([]any, 0, len(plans))
-	for i, p := range plans {
-		entries = append(entries, match(nhs.Digits()+"/plan/"+strconv.Itoa(i), careTeamJSON(nhs, p)))
+	for i, pl := range plans {
+		id := stableID(nhs.Digits(), "CareTeam", fmt.Sprint(i))
+		entries = append(entries, map[string]any{
+			"fullUrl":  base + "/CareTeam/" + id,
+			"resource": careTeamJSON(id, p, pl),
+			"search":   map[string]any{"mode": "match"},
+		})
 	}
-	writeJSON(w, http.StatusOK, fhirJSON, searchset(now, entries))
+	writeJSON(w, http.StatusOK, fhirJSON, cpisSearchset(base+"/CareTeam?"+r.URL.RawQuery, len(entries), entries))
 }
 
-// record keeps the access and sends the notification, unless the
-// idempotency key has been seen: a retried or replayed query is the same
-// presentation and must not notify twice.
-func (s *Server) record(sess session, nhs cpis.NHSNumber, plans []cpis.Plan, key, onBehalf string, presented, now time.Time) {
+// record keeps the access and, when unscheduled, sends one notification
+// to each local authority with a visible plan.
+func (s *Server) record(sess session, nhs cpis.NHSNumber, plans []cpis.Plan, unscheduled bool, traceID string, now time.Time) {
 	s.dmu.Lock()
 	defer s.dmu.Unlock()
-	if key != "" {
-		if s.idempotency[key] {
-			return
-		}
-		s.idempotency[key] = true
-	}
 	s.accesses[nhs] = append(s.accesses[nhs], AccessRecord{
 		NHS: nhs, At: now, UserID: sess.user.ID, UserName: sess.user.Name, RoleID: sess.role.ID,
-		JobRole: sess.role.JobRole, OrgCode: sess.role.OrgCode, OrgName: sess.role.OrgName, OnBehalfOf: onBehalf,
+		JobRole: sess.role.JobRole, OrgCode: sess.role.OrgCode, OrgName: sess.role.OrgName,
+		Scheduled: !unscheduled, TraceID: traceID,
 	})
-	s.notifications = append(s.notifications, Notification{
-		NHS: nhs, IdempotencyKey: key, PresentedAt: presented, At: now,
-		UserID: sess.user.ID, RoleID: sess.role.ID, OrgCode: sess.role.OrgCode, OnBehalfOf: onBehalf,
-		LocalAuthority: responsible(plans, now),
-	})
+	if !unscheduled {
+		return
+	}
+	seen := map[string]bool{}
+	for _, pl := range cpis.VisiblePlans(plans, now) {
+		if seen[pl.Authority.Name] {
+			continue
+		}
+		seen[pl.Authority.Name] = true
+		s.notifications = append(s.notifications, Notification{
+			NHS: nhs, At: now, UserID: sess.user.ID, RoleID: sess.role.ID, OrgCode: sess.role.OrgCode,
+			LocalAuthority: pl.Authority, TraceID: traceID,
+		})
+	}
 }
 
-// responsible is the local authority of the most recent visible plan, or
-// of the most recent plan when none is visible.
-func responsible(plans []cpis.Plan, now time.Time) cpis.LocalAuthority {
-	if v := cpis.VisiblePlans(plans, now); len(v) > 0 {
-		return v[0].Authority
+// SNOMED CT codes of ValueSet England-ChildProtectionPlan, with their
+// displays as the ValueSet's expansion gives them.
+var planCodings = map[cpis.PlanType][2]string{
+	cpis.CPP:  {"342191000000101", "Subject to child protection plan"},
+	cpis.LAC:  {"764841000000100", "Looked after child"},
+	cpis.UCPP: {"818901000000100", "Unborn child subject to child protection plan"},
+}
+
+// careTeamJSON is one plan in the shape of the guide's example: category,
+// name, subject, telecom (work, mobile) and period; nothing else. A part
+// the seed does not have is left out, as a real answer would.
+func careTeamJSON(id string, p *SeedPatient, pl cpis.Plan) map[string]any {
+	ct := map[string]any{"resourceType": "CareTeam", "id": id}
+	var c map[string]any
+	if code, ok := planCodings[pl.Type]; ok {
+		c = map[string]any{"system": "http://snomed.info/sct", "code": code[0], "display": code[1]}
+	} else {
+		// "system|code display"
+		system, rest, _ := strings.Cut(pl.Category, "|")
+		code, display, _ := strings.Cut(rest, " ")
+		c = map[string]any{"system": system, "code": code, "display": display}
 	}
-	latest := plans[0]
-	for _, p := range plans[1:] {
-		if p.Start.After(latest.Start) {
-			latest = p
+	ct["category"] = []any{map[string]any{"coding": []any{c}}}
+	if pl.Authority.Name != "" {
+		ct["name"] = pl.Authority.Name
+	}
+	subject := map[string]any{"identifier": map[string]any{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": p.NHS.Digits()}}
+	if name := strings.TrimSpace(p.Given + " " + strings.ToUpper(p.Family)); name != "" {
+		subject["display"] = name
+	}
+	ct["subject"] = subject
+	var telecom []any
+	for _, t := range []struct{ number, use string }{{pl.Authority.OfficeHours, "work"}, {pl.Authority.OutOfHours, "mobile"}} {
+		if t.number != "" {
+			telecom = append(telecom, map[string]any{"system": "phone", "value": t.number, "use": t.use})
 		}
 	}
-	return latest.Authority
-}
-
-func careTeamJSON(nhs cpis.NHSNumber, p cpis.Plan) map[string]any {
-	status := "active"
+	if len(telecom) > 0 {
+		ct["telecom"] = telecom
+	}
 	per := map[string]any{}
-	if !p.Start.IsZero() {
-		per["start"] = p.Start.Format(time.DateOnly)
+	if !pl.Start.IsZero() {
+		per["start"] = pl.Start.Format(time.DateOnly)
 	}
-	if !p.End.IsZero() {
-		per["end"] = p.End.Format(time.DateOnly)
-		status = "inactive"
+	if !pl.End.IsZero() {
+		per["end"] = pl.End.Format(time.DateOnly)
 	}
-	ct := map[string]any{
-		"resourceType": "CareTeam",
-		"status":       status,
-		"subject":      map[string]any{"identifier": map[string]any{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs.Digits()}},
-		"category": []any{map[string]any{"coding": []any{map[string]any{
-			"system": "https://fhir.nhs.uk/CodeSystem/CPIS-PlanType", "code": string(p.Type), "display": p.Type.Words(),
-		}}}},
-		"period":               per,
-		"managingOrganization": []any{map[string]any{"reference": "#la"}},
-		"contained":            []any{organizationJSON(p.Authority)},
-	}
-	if p.Type == cpis.UCPP && !p.DueDate.IsZero() {
-		ct["extension"] = []any{map[string]any{
-			"url":       "https://fhir.nhs.uk/StructureDefinition/Extension-CPIS-ExpectedDeliveryDate",
-			"valueDate": p.DueDate.Format(time.DateOnly),
-		}}
+	if len(per) > 0 {
+		ct["period"] = per
 	}
 	return ct
 }
 
-func organizationJSON(la cpis.LocalAuthority) map[string]any {
-	contact := func(code, display, phone string) map[string]any {
-		return map[string]any{
-			"purpose": map[string]any{"coding": []any{map[string]any{
-				"system": "http://terminology.hl7.org/CodeSystem/v3-AddressUse", "code": code, "display": display,
-			}}},
-			"telecom": []any{map[string]any{"system": "phone", "value": phone}},
-		}
+// cpisSearchset is a searchset Bundle as the guide's examples have it:
+// an id, total (the matches, not the included), a self link and the
+// entries.
+func cpisSearchset(self string, total int, entries []any) map[string]any {
+	b := map[string]any{
+		"resourceType": "Bundle", "id": uuid.NewString(), "type": "searchset", "total": total,
+		"link": []any{map[string]any{"relation": "self", "url": self}},
 	}
-	return map[string]any{
-		"resourceType": "Organization", "id": "la", "name": la.Name,
-		"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": la.ODS}},
-		"contact": []any{
-			contact("WP", "work place (office hours)", la.OfficeHours),
-			contact("EC", "emergency contact (out of hours)", la.OutOfHours),
-		},
+	if len(entries) > 0 {
+		b["entry"] = entries
 	}
+	return b
 }
 
-// getAuditEvents lists the previous accesses, read silently whatever
-// IsUnscheduledAccessEvent says: only the CareTeam query records.
+// stableID is a UUID made from its parts, so that a resource keeps its id
+// from query to query.
+func stableID(parts ...string) string {
+	return uuid.NewSHA1(uuid.NameSpaceOID, []byte(strings.Join(parts, "/"))).String()
+}
+
+// includeViewers is the _include the guide's consumer SHALL send; only
+// with it does the answer include the viewers' PractitionerRoles, as FHIR
+// search-with-includes works.
+const includeViewers = "AuditEvent:entity-type=http://terminology.hl7.org/CodeSystem/v3-RoleClass|ASSIGNED"
+
+// getAuditEvents lists the previous accesses, as the guide's example: an
+// AuditEvent per access and, with the _include, a PractitionerRole entry
+// per viewer. Reading the history records nothing and notifies no one.
 func (s *Server) getAuditEvents(w http.ResponseWriter, r *http.Request) {
-	sess, nhs, _, ok := s.cpisRequest(w, r)
+	sess, nhs, _, _, ok := s.cpisRequest(w, r)
 	if !ok {
 		return
 	}
-	now := s.opts.Now()
+	include := false
+	for _, v := range r.URL.Query()["_include"] {
+		include = include || v == includeViewers
+	}
 	s.dmu.Lock()
 	listed := history(s.accesses[nhs], sess.user.ID)
 	s.dmu.Unlock()
-	entries := make([]any, 0, len(listed))
+	base := "https://" + r.Host + CPISPath
+	entries := make([]any, 0, 2*len(listed))
+	var included []any
+	seen := map[string]bool{}
 	for _, a := range listed {
-		entries = append(entries, match(a.NHS.Digits()+a.UserID+a.At.String(), auditEventJSON(a)))
+		roleID := stableID("PractitionerRole", a.UserID, a.RoleID)
+		id := stableID(a.NHS.Digits(), "AuditEvent", a.UserID, a.At.Format(time.RFC3339Nano))
+		entries = append(entries, map[string]any{
+			"fullUrl":  base + "/AuditEvent/" + id,
+			"resource": auditEventJSON(id, roleID, a),
+			"search":   map[string]any{"mode": "match"},
+		})
+		if include && !seen[roleID] {
+			seen[roleID] = true
+			included = append(included, map[string]any{
+				"fullUrl":  base + "/PractitionerRole/" + roleID,
+				"resource": practitionerRoleJSON(roleID, a),
+				"search":   map[string]any{"mode": "include"},
+			})
+		}
 	}
-	writeJSON(w, http.StatusOK, fhirJSON, searchset(now, entries))
-}
-
-// match is a searchset entry for a CP-IS resource; its fullUrl is a UUID
-// made from name, so that a resource keeps the same one from query to
-// query.
-func match(name string, resource map[string]any) map[string]any {
-	return map[string]any{
-		"fullUrl":  "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceOID, []byte(name)).String(),
-		"search":   map[string]any{"mode": "match"},
-		"resource": resource,
-	}
+	writeJSON(w, http.StatusOK, fhirJSON, cpisSearchset(base+"/AuditEvent?"+r.URL.RawQuery, len(listed), append(entries, included...)))
 }
 
 // history applies CP-IS's rules to the recorded accesses (oldest first):
-// a repeat by the same person within 24 hours of the access listed is
+// a repeat by the same user within 24 hours of the access listed is
 // not listed again; newest first; at most cpis.MaxHistory; and the
 // requester's own access is always among them, taking the last row when
 // newer accesses by others would push it out.
@@ -299,10 +363,10 @@ func history(all []AccessRecord, requester string) []AccessRecord {
 	last := map[string]time.Time{}
 	var kept []AccessRecord
 	for _, a := range all {
-		if t, ok := last[a.who()]; ok && a.At.Sub(t) < 24*time.Hour {
+		if t, ok := last[a.UserID]; ok && a.At.Sub(t) < 24*time.Hour {
 			continue
 		}
-		last[a.who()] = a.At
+		last[a.UserID] = a.At
 		kept = append(kept, a)
 	}
 	sort.SliceStable(kept, func(i, j int) bool { return kept[i].At.After(kept[j].At) })
@@ -311,12 +375,12 @@ func history(all []AccessRecord, requester string) []AccessRecord {
 	}
 	out := kept[:cpis.MaxHistory:cpis.MaxHistory]
 	for _, a := range out {
-		if a.UserID == requester && a.OnBehalfOf == "" {
+		if a.UserID == requester {
 			return out
 		}
 	}
 	for _, a := range kept[cpis.MaxHistory:] {
-		if a.UserID == requester && a.OnBehalfOf == "" {
+		if a.UserID == requester {
 			out[cpis.MaxHistory-1] = a
 			break
 		}
@@ -324,36 +388,55 @@ func history(all []AccessRecord, requester string) []AccessRecord {
 	return out
 }
 
-func auditEventJSON(a AccessRecord) map[string]any {
-	person := a.UserName
-	if a.OnBehalfOf != "" {
-		person = a.OnBehalfOf
-	}
-	pr := map[string]any{
-		"resourceType": "PractitionerRole", "id": "pr",
-		"identifier":   []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-role-profile-id", "value": a.RoleID}},
-		"practitioner": map[string]any{"display": person},
-		"organization": map[string]any{"display": a.OrgName,
-			"identifier": map[string]any{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": a.OrgCode}},
-		"code": []any{map[string]any{"text": a.JobRole}},
-	}
-	agents := []any{map[string]any{"who": map[string]any{"reference": "#pr"}, "requestor": true}}
-	contained := []any{pr}
-	if a.OnBehalfOf != "" {
-		agents = append(agents, map[string]any{"who": map[string]any{"reference": "#dev"}, "requestor": false})
-		contained = append(contained, map[string]any{
-			"resourceType": "Device", "id": "dev",
-			"deviceName": []any{map[string]any{"name": "CP-IS kiosk", "type": "user-friendly-name"}},
-			"owner":      map[string]any{"display": a.OrgName},
-		})
+// auditEventJSON is one access in the shape of the guide's example,
+// agent.requestor as a string included, as the example sends it.
+func auditEventJSON(id, roleID string, a AccessRecord) map[string]any {
+	ref := map[string]any{"reference": "PractitionerRole/" + roleID}
+	roleClass := func(code, display string) map[string]any {
+		return map[string]any{"coding": []any{map[string]any{
+			"system": "http://terminology.hl7.org/CodeSystem/v3-RoleClass", "code": code, "display": display,
+		}}}
 	}
 	return map[string]any{
 		"resourceType": "AuditEvent",
-		"type":         map[string]any{"system": "http://terminology.hl7.org/CodeSystem/audit-event-type", "code": "access", "display": "Access"},
-		"recorded":     a.At.UTC().Format(time.RFC3339),
-		"agent":        agents,
-		"contained":    contained,
-		"entity": []any{map[string]any{"what": map[string]any{"identifier": map[string]any{
-			"system": "https://fhir.nhs.uk/Id/nhs-number", "value": a.NHS.Digits()}}}},
+		"id":           id,
+		"type": map[string]any{
+			"system":  "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle",
+			"display": "Access/View Record Lifecycle Event",
+		},
+		// As the example writes it: an offset, not "Z".
+		"recorded": a.At.UTC().Format("2006-01-02T15:04:05-07:00"),
+		"agent": []any{
+			map[string]any{
+				"type":      roleClass("PAT", "patient"),
+				"who":       map[string]any{"identifier": map[string]any{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": a.NHS.Digits()}},
+				"requestor": "false",
+			},
+			map[string]any{"type": roleClass("ASSIGNED", "assigned entity"), "who": ref, "requestor": "true"},
+		},
+		"source": map[string]any{"observer": ref},
 	}
+}
+
+// practitionerRoleJSON is the viewer, as the guide's example includes it.
+func practitionerRoleJSON(id string, a AccessRecord) map[string]any {
+	return map[string]any{
+		"resourceType": "PractitionerRole",
+		"id":           id,
+		"identifier":   []any{map[string]any{"system": "https://fhir.nhs.uk/Id/sds-role-profile-id", "value": a.RoleID}},
+		"practitioner": map[string]any{"display": a.UserName},
+		"organization": map[string]any{"display": a.OrgName},
+		"code": []any{map[string]any{"coding": []any{map[string]any{
+			"system": "http://snomed.info/sct", "code": jobRoleCode(a.JobRole), "display": a.JobRole,
+		}}}},
+	}
+}
+
+// jobRoleCode is a made-up SNOMED-shaped code for a sandbox job role, like
+// the sandbox's made-up ODS codes: not a SNOMED CT concept. The kiosk
+// reads only the display.
+func jobRoleCode(role string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(role))
+	return fmt.Sprintf("99900%010d", h.Sum32())
 }

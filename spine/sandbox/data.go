@@ -21,26 +21,64 @@ type SeedPatient struct {
 	Postcode   string
 	Restricted bool // PDS meta.security R: no address, telecom or GP
 	NotOnPDS   bool // PDS answers 404
+	// SupersededBy is, for an old NHS number, the current one: PDS answers
+	// a retrieve of this number with the patient under that one.
+	SupersededBy cpis.NHSNumber
 	// Plans are the CP-IS plans, visible or not; none means no CP-IS record.
+	// Served says which CP-IS returns on a given day.
 	Plans []cpis.Plan
+	// DueDate is the mother's expected due date, for an unborn-child plan.
+	// Only CP-IS holds it: it is never served, and CP-IS stops returning
+	// the patient's UCPP plans 28 days after it.
+	DueDate time.Time
 	// PastAccesses is how many earlier accesses the CP-IS history holds.
 	PastAccesses int
 	// Shows says what the record is for, for tests and the README.
 	Shows string
 }
 
-// Synthetic local authorities. The names are real English councils so the
-// screen reads true; the ODS-shaped codes are made up, and every number is
-// in Ofcom's 01632 960xxx range kept for drama, so a test call rings
-// nobody.
+// Served are the plans CP-IS returns for the patient on the day of now:
+// every plan, ended ones included (the kiosk applies the 365-day rule),
+// except an unborn-child plan more than 28 days after the due date
+// (guide: "this alert is visible for 28 days after the mother's due
+// date"; only CP-IS knows the date).
+func (p SeedPatient) Served(now time.Time) []cpis.Plan {
+	var out []cpis.Plan
+	for _, pl := range p.Plans {
+		if pl.Type == cpis.UCPP && !p.DueDate.IsZero() && calendarDay(now).After(
+			calendarDay(p.DueDate).AddDate(0, 0, int(cpis.UnbornVisibleAfterDue/(24*time.Hour)))) {
+			continue
+		}
+		out = append(out, pl)
+	}
+	return out
+}
+
+// calendarDay is t's date as UTC midnight.
+func calendarDay(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Synthetic local authorities: what a CareTeam carries of one, its name
+// and two numbers (no ODS code: the published CareTeam has none). The
+// names are real English councils so the screen reads true, and every
+// number is in Ofcom's 01632 960xxx range kept for drama, so a test call
+// rings nobody.
 var (
-	Leeds      = cpis.LocalAuthority{Name: "Leeds City Council", ODS: "L0383", OfficeHours: "01632 960101", OutOfHours: "01632 960102"}
-	Manchester = cpis.LocalAuthority{Name: "Manchester City Council", ODS: "L0352", OfficeHours: "01632 960201", OutOfHours: "01632 960202"}
-	Birmingham = cpis.LocalAuthority{Name: "Birmingham City Council", ODS: "L0330", OfficeHours: "01632 960301", OutOfHours: "01632 960302"}
-	Bristol    = cpis.LocalAuthority{Name: "Bristol City Council", ODS: "L0801", OfficeHours: "01632 960401", OutOfHours: "01632 960402"}
-	Kent       = cpis.LocalAuthority{Name: "Kent County Council", ODS: "L0886", OfficeHours: "01632 960501", OutOfHours: "01632 960502"}
-	Cornwall   = cpis.LocalAuthority{Name: "Cornwall Council", ODS: "L0908", OfficeHours: "01632 960601", OutOfHours: "01632 960602"}
+	Leeds      = cpis.LocalAuthority{Name: "Leeds City Council", OfficeHours: "01632 960101", OutOfHours: "01632 960102"}
+	Manchester = cpis.LocalAuthority{Name: "Manchester City Council", OfficeHours: "01632 960201", OutOfHours: "01632 960202"}
+	Birmingham = cpis.LocalAuthority{Name: "Birmingham City Council", OfficeHours: "01632 960301", OutOfHours: "01632 960302"}
+	Bristol    = cpis.LocalAuthority{Name: "Bristol City Council", OfficeHours: "01632 960401", OutOfHours: "01632 960402"}
+	Kent       = cpis.LocalAuthority{Name: "Kent County Council", OfficeHours: "01632 960501", OutOfHours: "01632 960502"}
+	Cornwall   = cpis.LocalAuthority{Name: "Cornwall Council", OfficeHours: "01632 960601", OutOfHours: "01632 960602"}
 )
+
+// UnknownCategory is the coding of the sandbox's plan of a type the kiosk
+// does not know: a made-up SNOMED-shaped code, standing for whatever
+// ValueSet England-ChildProtectionPlan might gain. It is not a SNOMED CT
+// concept.
+const UnknownCategory = "http://snomed.info/sct|999000000000000101 Synthetic plan type outside England-ChildProtectionPlan"
 
 // The sixty SMITHs share one birth date, SmithAge years before the day,
 // so that a search on family name and birth date alone matches more than
@@ -61,12 +99,16 @@ const (
 //	9990300054  Harry OKAFOR       11 y                 CPP ended 200 days ago: visible
 //	9990300062  Mia DOUGLAS        15 y                 LAC ended 400 days ago: not visible
 //	9990300070  Sophie LAWSON      22 y, female         UCPP due 10 days ago: visible
-//	9990300089  Grace PEMBERTON    31 y, female         UCPP due 40 days ago: not visible
+//	9990300089  Grace PEMBERTON    31 y, female         UCPP due 40 days ago: CP-IS no longer returns it
 //	9990300097  Ethan WALSH        8 y, restricted      restricted record with a current CPP
 //	9990300100  Freya HOLLAND      7 y                  child with no CP-IS record
 //	9990300119  Jack THORNTON      5 y                  current CPP, 30 past accesses (25 shown)
 //	9990300127  Emily CARTER       34 y, female         adult woman, no record (who-to-check)
 //	9990300135  Mei XIONG          12 y                 the single match of a search on XIONG
+//	9990300143  Ruby ASHWORTH      10 y                 a CPP in Leeds and a LAC in Manchester
+//	9990300151  Oscar PRICE        8 y                  a CPP (Bristol) beside a plan of an unknown category (Cornwall)
+//	9990300178  -                  -                    a superseded number: PDS answers with 9990300186
+//	9990300186  Alfie REYNOLDS     3 y                  the current number of 9990300178; current CPP (Kent)
 //	9000000009  Jane SMITH         2010-10-22           public PDS sandbox: normal, no CP-IS record
 //	9000000025  Janet SMYTHE       2005-06-16           public PDS sandbox: restricted
 //	9000000033  (none)             (none)               public PDS sandbox: minimal data
@@ -95,7 +137,7 @@ func Seed(now time.Time) []SeedPatient {
 			Plans: []cpis.Plan{{Type: cpis.LAC, Start: days(-400), Authority: Bristol}},
 			Shows: "a current looked after child plan"},
 		{NHS: "9990300046", Given: "Chloe", Family: "FENWICK", Gender: cpis.Female, BirthDate: born(27, 75), Postcode: "ME14 1XQ",
-			Plans: []cpis.Plan{{Type: cpis.UCPP, Start: days(-90), DueDate: days(60), Authority: Kent}},
+			Plans: []cpis.Plan{{Type: cpis.UCPP, Start: days(-90), Authority: Kent}}, DueDate: days(60),
 			Shows: "a pregnant woman with a current unborn child protection plan"},
 		{NHS: "9990300054", Given: "Harry", Family: "OKAFOR", Gender: cpis.Male, BirthDate: born(11, 30), Postcode: "LS6 2AB",
 			Plans: []cpis.Plan{{Type: cpis.CPP, Start: days(-600), End: days(-200), Authority: Leeds}},
@@ -104,11 +146,11 @@ func Seed(now time.Time) []SeedPatient {
 			Plans: []cpis.Plan{{Type: cpis.LAC, Start: days(-1500), End: days(-400), Authority: Manchester}},
 			Shows: "a looked after child plan that ended 400 days ago: no longer visible"},
 		{NHS: "9990300070", Given: "Sophie", Family: "LAWSON", Gender: cpis.Female, BirthDate: born(22, 10), Postcode: "TR1 2AA",
-			Plans: []cpis.Plan{{Type: cpis.UCPP, Start: days(-200), DueDate: days(-10), Authority: Cornwall}},
+			Plans: []cpis.Plan{{Type: cpis.UCPP, Start: days(-200), Authority: Cornwall}}, DueDate: days(-10),
 			Shows: "an unborn child protection plan, due 10 days ago: visible for 28 days after the due date"},
 		{NHS: "9990300089", Given: "Grace", Family: "PEMBERTON", Gender: cpis.Female, BirthDate: born(31, 120), Postcode: "BS8 1TH",
-			Plans: []cpis.Plan{{Type: cpis.UCPP, Start: days(-240), DueDate: days(-40), Authority: Bristol}},
-			Shows: "an unborn child protection plan, due 40 days ago: no longer visible"},
+			Plans: []cpis.Plan{{Type: cpis.UCPP, Start: days(-240), Authority: Bristol}}, DueDate: days(-40),
+			Shows: "an unborn child protection plan, due 40 days ago: CP-IS no longer returns it"},
 		{NHS: "9990300097", Given: "Ethan", Family: "WALSH", Gender: cpis.Male, BirthDate: born(8, 45), Postcode: "CT1 2EH", Restricted: true,
 			Plans: []cpis.Plan{{Type: cpis.CPP, Start: days(-30), Authority: Kent}},
 			Shows: "a restricted PDS record (no address) with a current child protection plan"},
@@ -121,6 +163,23 @@ func Seed(now time.Time) []SeedPatient {
 			Shows: "an adult woman with no record, for the who-to-check questions"},
 		{NHS: "9990300135", Given: "Mei", Family: "XIONG", Gender: cpis.Female, BirthDate: born(12, 33), Postcode: "LS7 3QB",
 			Shows: "the only XIONG: a search on family name and birth date finds one match"},
+		{NHS: "9990300143", Given: "Ruby", Family: "ASHWORTH", Gender: cpis.Female, BirthDate: born(10, 55), Postcode: "LS9 8AA",
+			Plans: []cpis.Plan{
+				{Type: cpis.CPP, Start: days(-90), Authority: Leeds},
+				{Type: cpis.LAC, Start: days(-300), Authority: Manchester},
+			},
+			Shows: "plans in two local authorities: a CPP in Leeds and a LAC in Manchester, each with both numbers"},
+		{NHS: "9990300151", Given: "Oscar", Family: "PRICE", Gender: cpis.Male, BirthDate: born(8, 70), Postcode: "BS3 1AA",
+			Plans: []cpis.Plan{
+				{Type: cpis.CPP, Start: days(-45), Authority: Bristol},
+				{Type: cpis.PlanUnknown, Start: days(-20), Authority: Cornwall, Category: UnknownCategory},
+			},
+			Shows: "a CPP beside a plan whose category the kiosk does not know: both shown"},
+		{NHS: "9990300178", SupersededBy: "9990300186",
+			Shows: "a superseded NHS number: PDS answers with the current record, 9990300186"},
+		{NHS: "9990300186", Given: "Alfie", Family: "REYNOLDS", Gender: cpis.Male, BirthDate: born(3, 25), Postcode: "CT2 7NZ",
+			Plans: []cpis.Plan{{Type: cpis.CPP, Start: days(-15), Authority: Kent}},
+			Shows: "the current record of the superseded 9990300178: a current child protection plan"},
 		// The public PDS sandbox's own records (personal-demographics.yaml),
 		// so the kiosk can be tried against either with the same numbers.
 		{NHS: "9000000009", Given: "Jane", Family: "Smith", Gender: cpis.Female, BirthDate: fixed("2010-10-22"), Postcode: "LS1 6AE",

@@ -37,9 +37,13 @@ const (
 	FaultOversized
 	// FaultSlow: wait Delay, then answer normally.
 	FaultSlow
+	// FaultDrop: do the request in full (a CP-IS query records the access
+	// and notifies the local authority), then close the connection
+	// without an answer: the client cannot know what happened.
+	FaultDrop
 )
 
-var faultNames = []string{"none", "refuse", "hang", "5xx", "429", "malformed", "oversized", "slow"}
+var faultNames = []string{"none", "refuse", "hang", "5xx", "429", "malformed", "oversized", "slow", "drop"}
 
 func (m FaultMode) String() string {
 	if m >= 0 && int(m) < len(faultNames) {
@@ -49,7 +53,7 @@ func (m FaultMode) String() string {
 }
 
 // ParseFaultMode reads a mode's name: none, refuse, hang, 5xx, 429,
-// malformed, oversized or slow.
+// malformed, oversized, slow or drop.
 func ParseFaultMode(s string) (FaultMode, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {
@@ -73,9 +77,9 @@ func (m *FaultMode) UnmarshalText(b []byte) error {
 	return err
 }
 
-// OversizedBody is how much FaultOversized sends: over 2 MiB, twice the
+// OversizedBody is how much FaultOversized sends: over 4 MiB, the
 // client's default limit.
-const OversizedBody = 2<<20 + 1024
+const OversizedBody = 4<<20 + 64<<10
 
 // Fault is the sandbox's current failure. In JSON (the admin API, POST
 // /_sandbox/fault) it reads {"mode": "429", "retry_after": "2s", "delay":
@@ -205,9 +209,17 @@ func (s *Server) allowRate(w http.ResponseWriter) bool {
 	return false
 }
 
-// applyFault acts out the current fault; false means it has answered (or
-// dropped) the request.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
+// faultResult is what applyFault did.
+type faultResult int
+
+const (
+	faultPass      faultResult = iota // answer normally
+	faultAnswered                     // the fault answered, or dropped, the request
+	faultDropAfter                    // do the request, then drop the answer
+)
+
+// applyFault acts out the current fault.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) faultResult {
 	s.mu.Lock()
 	f := s.fault
 	s.mu.Unlock()
@@ -233,7 +245,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
 			w.Header().Set("Retry-After", seconds(f.RetryAfter))
 		}
 		writeOutcome(w, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "The sandbox was told to fail (5xx)")
-		return false
+		return faultAnswered
 	case Fault429:
 		ra := f.RetryAfter
 		if ra <= 0 {
@@ -241,12 +253,12 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
 		}
 		w.Header().Set("Retry-After", seconds(ra))
 		writeOutcome(w, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "The sandbox was told to fail (429)")
-		return false
+		return faultAnswered
 	case FaultMalformed:
 		w.Header().Set("Content-Type", fhirJSON)
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Pat`))
-		return false
+		return faultAnswered
 	case FaultOversized:
 		w.Header().Set("Content-Type", fhirJSON)
 		w.WriteHeader(http.StatusOK)
@@ -254,23 +266,25 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) bool {
 		pad := []byte(strings.Repeat("x", 64<<10))
 		for n := 0; n < OversizedBody; n += len(pad) {
 			if _, err := w.Write(pad); err != nil {
-				return false // the client stopped reading, as it should
+				return faultAnswered // the client stopped reading, as it should
 			}
 		}
 		_, _ = w.Write([]byte(`"}`))
-		return false
+		return faultAnswered
+	case FaultDrop:
+		return faultDropAfter
 	case FaultSlow:
 		t := time.NewTimer(f.Delay)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
-			return false
+			return faultAnswered
 		case <-s.closing:
-			return false
+			return faultAnswered
 		}
 	}
-	return true
+	return faultPass
 }
 
 // seconds formats Retry-After as whole seconds, rounded up.

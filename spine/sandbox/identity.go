@@ -30,8 +30,12 @@ var DemoUser = cpis.User{
 // ChallengeTTL is how long a card has to sign a challenge.
 const ChallengeTTL = 2 * time.Minute
 
+// token is an access token: the user and the role it was issued for, as
+// a CIS2 token names its selected_roleid. CP-IS takes the user, role and
+// organisation from the token alone.
 type token struct {
 	userID  string
+	roleID  string
 	expires time.Time
 }
 
@@ -66,8 +70,15 @@ func randomToken(n int) string {
 // client reads (spine.tokenResponse).
 func (s *Server) issue(w http.ResponseWriter, u cpis.User, demo bool) {
 	t := randomToken(32)
+	tk := token{userID: u.ID, expires: s.opts.Now().Add(s.opts.TokenTTL)}
+	if len(u.Roles) > 0 {
+		// The selected role: the first. The sign-in here has no role
+		// picker; a user with several roles picks one in the kiosk,
+		// which PDS hears in NHSD-Session-URID and CP-IS does not.
+		tk.roleID = u.Roles[0].ID
+	}
 	s.dmu.Lock()
-	s.tokens[t] = token{userID: u.ID, expires: s.opts.Now().Add(s.opts.TokenTTL)}
+	s.tokens[t] = tk
 	s.dmu.Unlock()
 	roles := make([]map[string]any, 0, len(u.Roles))
 	for _, r := range u.Roles {
@@ -161,39 +172,57 @@ type session struct {
 	role cpis.Role
 }
 
-// authorise checks the bearer token and the role chosen with
-// NHSD-Session-URID, and that the role holds one of the activity codes.
-// false means it has answered.
-func (s *Server) authorise(w http.ResponseWriter, r *http.Request, anyOf ...cpis.ActivityCode) (session, bool) {
+// tokenSession reads the bearer token: the user and the role it names.
+// false when there is no token, or it is unknown or expired.
+func (s *Server) tokenSession(r *http.Request) (session, bool) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || tok == "" {
-		writeOutcome(w, http.StatusUnauthorized, "ACCESS_DENIED", "Missing Authorization header")
 		return session{}, false
 	}
 	s.dmu.Lock()
+	defer s.dmu.Unlock()
 	t, known := s.tokens[tok]
-	u := s.users[t.userID]
-	now := s.opts.Now()
-	if known && !now.Before(t.expires) {
+	if known && !s.opts.Now().Before(t.expires) {
 		delete(s.tokens, tok)
 		known = false
 	}
-	s.dmu.Unlock()
 	if !known {
+		return session{}, false
+	}
+	u := s.users[t.userID]
+	sess := session{user: u}
+	if i := slices.IndexFunc(u.Roles, func(ro cpis.Role) bool { return ro.ID == t.roleID }); i >= 0 {
+		sess.role = u.Roles[i]
+	}
+	return sess, true
+}
+
+// authorise checks a PDS request's bearer token and the role: the one
+// NHSD-Session-URID names, which must be one of the user's
+// (personal-demographics.yaml: optional, and if sent it must be the
+// user's), or else the token's. The role must hold one of the activity
+// codes. false means it has answered.
+func (s *Server) authorise(w http.ResponseWriter, r *http.Request, anyOf ...cpis.ActivityCode) (session, bool) {
+	if _, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); !ok {
+		writeOutcome(w, http.StatusUnauthorized, "ACCESS_DENIED", "Missing Authorization header")
+		return session{}, false
+	}
+	sess, ok := s.tokenSession(r)
+	if !ok {
 		writeOutcome(w, http.StatusUnauthorized, "ACCESS_DENIED", "Invalid or expired access token")
 		return session{}, false
 	}
-	urid := r.Header.Get("NHSD-Session-URID")
-	i := slices.IndexFunc(u.Roles, func(ro cpis.Role) bool { return ro.ID == urid })
-	if i < 0 {
-		// As PDS answers an empty or unknown role: 400 INVALID_VALUE.
-		writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "Invalid value in header 'NHSD-Session-URID'")
-		return session{}, false
+	if urid := r.Header.Get("NHSD-Session-URID"); urid != "" {
+		i := slices.IndexFunc(sess.user.Roles, func(ro cpis.Role) bool { return ro.ID == urid })
+		if i < 0 {
+			writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "Invalid value in header 'NHSD-Session-URID'")
+			return session{}, false
+		}
+		sess.role = sess.user.Roles[i]
 	}
-	role := u.Roles[i]
-	if !slices.ContainsFunc(anyOf, role.Has) {
+	if !slices.ContainsFunc(anyOf, sess.role.Has) {
 		writeOutcome(w, http.StatusForbidden, "ACCESS_DENIED", "The selected role lacks the activity code for this")
 		return session{}, false
 	}
-	return session{user: u, role: role}, true
+	return sess, true
 }

@@ -53,6 +53,11 @@ func (s *Server) getPatient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.patients[nhs] // the seed never changes after New
+	if p != nil && p.SupersededBy != "" {
+		// A superseded number: the current record, under its own id
+		// (spine-interfaces.md, "A superseded record").
+		p = s.patients[p.SupersededBy]
+	}
 	if p == nil || p.NotOnPDS {
 		writeOutcome(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "Patient record not found")
 		return

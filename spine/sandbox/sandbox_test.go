@@ -59,6 +59,19 @@ func newRaw(t *testing.T) *raw {
 	return r
 }
 
+// tokenFor signs in a user with the one role, as the registration
+// authority would have set them up, and returns the token.
+func (r *raw) tokenFor(t *testing.T, role cpis.Role) string {
+	t.Helper()
+	u := cpis.User{ID: strings.TrimSuffix(role.ID, "-01"), Name: "Test " + role.JobRole, Roles: []cpis.Role{role}}
+	tok := randomToken(32)
+	r.s.dmu.Lock()
+	r.s.users[u.ID] = u
+	r.s.tokens[tok] = token{userID: u.ID, roleID: role.ID, expires: day0.Add(time.Hour)}
+	r.s.dmu.Unlock()
+	return tok
+}
+
 func (r *raw) do(method, path string, h map[string]string) (*http.Response, []byte) {
 	r.t.Helper()
 	req, err := http.NewRequest(method, r.s.URL()+path, nil)
@@ -85,14 +98,20 @@ func (r *raw) pdsHeaders() map[string]string {
 	}
 }
 
+// cpisHeaders are a CP-IS request's headers as the guide lists them, and
+// only those.
 func (r *raw) cpisHeaders() map[string]string {
-	h := r.pdsHeaders()
-	h["TraceID"] = uuid.NewString()
-	h["IsUnscheduledAccessEvent"] = "false"
-	return h
+	return map[string]string{"Authorization": "Bearer " + r.token, "TraceID": uuid.NewString(), "IsUnscheduledAccessEvent": "true"}
 }
 
-// spineCode is the Spine-ErrorOrWarningCode of an OperationOutcome.
+// The code systems of OperationOutcome details: PDS's and CP-IS's.
+const (
+	pdsErrors  = "https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode"
+	cpisErrors = "https://fhir.nhs.uk/CodeSystem/England-SpineErrorOrWarningCode"
+)
+
+// spineCode is the Spine-ErrorOrWarningCode of an OperationOutcome, from
+// PDS's code system or CP-IS's.
 func spineCode(t *testing.T, body []byte) string {
 	t.Helper()
 	var oo struct {
@@ -104,10 +123,14 @@ func spineCode(t *testing.T, body []byte) string {
 		}
 	}
 	if err := json.Unmarshal(body, &oo); err != nil || oo.ResourceType != "OperationOutcome" || len(oo.Issue) == 0 ||
-		len(oo.Issue[0].Details.Coding) == 0 || oo.Issue[0].Details.Coding[0].System != "https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode" {
+		len(oo.Issue[0].Details.Coding) == 0 {
 		t.Fatalf("not a Spine OperationOutcome: %s", body)
 	}
-	return oo.Issue[0].Details.Coding[0].Code
+	c := oo.Issue[0].Details.Coding[0]
+	if c.System != pdsErrors && c.System != cpisErrors {
+		t.Fatalf("not a Spine code system: %s", body)
+	}
+	return c.Code
 }
 
 // refusal is a request the sandbox must refuse: its path under the
@@ -189,7 +212,7 @@ func TestPDSErrors(t *testing.T) {
 		{"unknown valid number", "/Patient/9876543210", nil, 404, "RESOURCE_NOT_FOUND"},
 		{"no token", "/Patient/9990276579", func(h map[string]string) { delete(h, "Authorization") }, 401, "ACCESS_DENIED"},
 		{"bad token", "/Patient/9990276579", func(h map[string]string) { h["Authorization"] = "Bearer nope" }, 401, "ACCESS_DENIED"},
-		{"no role", "/Patient/9990276579", func(h map[string]string) { delete(h, "NHSD-Session-URID") }, 400, "INVALID_VALUE"},
+		{"another's role", "/Patient/9990276579", func(h map[string]string) { h["NHSD-Session-URID"] = "555000100001-01" }, 400, "INVALID_VALUE"},
 		{"search without birthdate", "/Patient?family=Smith", nil, 400, "MISSING_VALUE"},
 		{"search without family", "/Patient?birthdate=eq2010-10-22", nil, 400, "MISSING_VALUE"},
 		{"search with bad date", "/Patient?family=Smith&birthdate=22/10/2010", nil, 400, "INVALID_VALUE"},
@@ -244,26 +267,129 @@ func TestPDSSearch(t *testing.T) {
 	}
 }
 
-func TestCPISHeaders(t *testing.T) {
+// The guide's errors ("Errorhandling"): 400 INVALID_SEARCH_DATA, 400
+// PRECONDITION_FAILED, 403 ACCESS_DENIED, and nothing else required: no
+// header the guide does not list.
+func TestCPISRefusals(t *testing.T) {
 	r := newRaw(t)
 	const q = "?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C9990276579"
+	traceOnly := r.tokenFor(t, cpis.Role{ID: "555000200001-01", OrgCode: "RXX01", OrgName: "Sandbox General Hospital",
+		JobRole: "Receptionist", Activity: []cpis.ActivityCode{cpis.PerformTrace}})
+	silentOnly := r.tokenFor(t, cpis.Role{ID: "555000200002-01", OrgCode: "RXX01", OrgName: "Sandbox General Hospital",
+		JobRole: "Outpatients Nurse", Activity: []cpis.ActivityCode{cpis.SilentRead}})
 	r.refuses(t, CPISPath, r.cpisHeaders, []refusal{
-		{"no token", "/CareTeam" + q, func(h map[string]string) { delete(h, "Authorization") }, 401, "ACCESS_DENIED"},
-		{"no TraceID", "/CareTeam" + q, func(h map[string]string) { delete(h, "TraceID") }, 400, "MISSING_VALUE"},
-		{"TraceID not a UUID", "/AuditEvent" + q, func(h map[string]string) { h["TraceID"] = "x" }, 400, "INVALID_VALUE"},
-		{"no IsUnscheduledAccessEvent", "/CareTeam" + q, func(h map[string]string) { delete(h, "IsUnscheduledAccessEvent") }, 400, "MISSING_VALUE"},
-		{"IsUnscheduledAccessEvent maybe", "/CareTeam" + q, func(h map[string]string) { h["IsUnscheduledAccessEvent"] = "maybe" }, 400, "INVALID_VALUE"},
-		{"no patient", "/CareTeam", nil, 400, "MISSING_VALUE"},
-		{"wrong system", "/CareTeam?patient:identifier=urn:x%7C9990276579", nil, 400, "INVALID_VALUE"},
-		{"bad number", "/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C1234567890", nil, 400, "INVALID_VALUE"},
-		{"bad presentation time", "/CareTeam" + q, func(h map[string]string) { h["X-Presentation-Time"] = "yesterday" }, 400, "INVALID_VALUE"},
+		{"no token", "/CareTeam" + q, func(h map[string]string) { delete(h, "Authorization") }, 403, "ACCESS_DENIED"},
+		{"bad token", "/AuditEvent" + q, func(h map[string]string) { h["Authorization"] = "Bearer nope" }, 403, "ACCESS_DENIED"},
+		{"no B0107", "/CareTeam" + q, func(h map[string]string) { h["Authorization"] = "Bearer " + traceOnly }, 403, "ACCESS_DENIED"},
+		{"B0170 unscheduled", "/CareTeam" + q, func(h map[string]string) { h["Authorization"] = "Bearer " + silentOnly }, 403, "ACCESS_DENIED"},
+		{"no TraceID", "/CareTeam" + q, func(h map[string]string) { delete(h, "TraceID") }, 400, "PRECONDITION_FAILED"},
+		{"IsUnscheduledAccessEvent maybe", "/CareTeam" + q, func(h map[string]string) { h["IsUnscheduledAccessEvent"] = "maybe" }, 400, "PRECONDITION_FAILED"},
+		{"IsUnscheduledAccessEvent 1", "/AuditEvent" + q, func(h map[string]string) { h["IsUnscheduledAccessEvent"] = "1" }, 400, "PRECONDITION_FAILED"},
+		{"no patient", "/CareTeam", nil, 400, "INVALID_SEARCH_DATA"},
+		{"wrong system", "/CareTeam?patient:identifier=urn:x%7C9990276579", nil, 400, "INVALID_SEARCH_DATA"},
+		{"bad number", "/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C1234567890", nil, 400, "INVALID_SEARCH_DATA"},
+		{"spaced number", "/AuditEvent?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C999%20027%206579", nil, 400, "INVALID_SEARCH_DATA"},
 	})
 	if n := len(r.s.Notifications()); n != 0 {
 		t.Errorf("refused requests notified %d times", n)
 	}
+	// B0170 may read in scheduled care, and that notifies no one.
 	h := r.cpisHeaders()
+	h["Authorization"], h["IsUnscheduledAccessEvent"] = "Bearer "+silentOnly, "false"
+	if res, body := r.do("GET", CPISPath+"/CareTeam"+q, h); res.StatusCode != 200 {
+		t.Fatalf("scheduled read with B0170: %d %s", res.StatusCode, body)
+	}
+}
+
+// "If the IsUnscheduledAccessEvent is omitted, it is assumed that the
+// CP-IS Query originated from unscheduled care" (guide, "Headers"); false
+// records a scheduled access and notifies no one. The answer carries Date
+// and Content-Type, and no PDS headers.
+func TestCPISAccessEvents(t *testing.T) {
+	r := newRaw(t)
+	const q = "?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C9990276579"
+	h := r.cpisHeaders()
+	delete(h, "IsUnscheduledAccessEvent")
+	h["X-Request-ID"] = uuid.NewString() // not CP-IS's: not echoed
 	res, body := r.do("GET", CPISPath+"/CareTeam"+q, h)
-	if res.StatusCode != 200 || !strings.Contains(string(body), `"CareTeam"`) || res.Header.Get("Content-Type") != "application/fhir+json" {
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"CareTeam"`) || res.Header.Get("Content-Type") != "application/fhir+json" ||
+		res.Header.Get("Date") == "" || res.Header.Get("X-Request-ID") != "" {
+		t.Fatalf("%d %v %s", res.StatusCode, res.Header, body)
+	}
+	if n := r.s.NotificationCount("9990276579"); n != 1 {
+		t.Fatalf("no IsUnscheduledAccessEvent: %d notifications, want 1", n)
+	}
+	h = r.cpisHeaders()
+	h["IsUnscheduledAccessEvent"] = "false"
+	if res, body := r.do("GET", CPISPath+"/CareTeam"+q, h); res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, body)
+	}
+	if n := r.s.NotificationCount("9990276579"); n != 1 {
+		t.Fatalf("false: %d notifications, want still 1", n)
+	}
+	acc := r.s.Accesses("9990276579")
+	if len(acc) != 5 || acc[3].Scheduled || !acc[4].Scheduled || acc[4].UserID != DemoUser.ID || !acc[4].At.Equal(day0) {
+		t.Fatalf("accesses %+v", acc[3:])
+	}
+	// The history without the _include: AuditEvents only, as FHIR search
+	// works; with it, each viewer's PractitionerRole once.
+	count := func(body []byte, rt string) int { return strings.Count(string(body), `"resourceType":"`+rt+`"`) }
+	_, body = r.do("GET", CPISPath+"/AuditEvent"+q, r.cpisHeaders())
+	if count(body, "AuditEvent") != 4 || count(body, "PractitionerRole") != 0 {
+		t.Errorf("without _include: %s", body)
+	}
+	_, body = r.do("GET", CPISPath+"/AuditEvent"+q+
+		"&_include=AuditEvent:entity-type=http://terminology.hl7.org/CodeSystem/v3-RoleClass%7CASSIGNED", r.cpisHeaders())
+	if count(body, "AuditEvent") != 4 || count(body, "PractitionerRole") != 4 { // 3 seeded viewers and the demo user
+		t.Errorf("with _include: %s", body)
+	}
+	if n := r.s.NotificationCount("9990276579"); n != 1 {
+		t.Errorf("reading the history notified: %d", n)
+	}
+}
+
+// A child with plans from two local authorities: each is told.
+func TestCPISNotifiesEveryAuthority(t *testing.T) {
+	r := newRaw(t)
+	trace := uuid.NewString()
+	h := r.cpisHeaders()
+	h["TraceID"] = trace
+	r.do("GET", CPISPath+"/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C9990300143", h)
+	ns := r.s.NotificationsBy("9990300143", DemoUser.ID)
+	if len(ns) != 2 || ns[0].LocalAuthority != Leeds || ns[1].LocalAuthority != Manchester ||
+		ns[0].RoleID != DemoUser.Roles[0].ID || ns[0].TraceID != trace || !ns[1].At.Equal(day0) {
+		t.Fatalf("%+v", ns)
+	}
+}
+
+// "record the access, then drop the answer".
+func TestFaultDrop(t *testing.T) {
+	r := newRaw(t)
+	r.s.SetFault(Fault{Mode: FaultDrop})
+	req, _ := http.NewRequest("GET", r.s.URL()+CPISPath+"/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C9990300011", nil)
+	for k, v := range r.cpisHeaders() {
+		req.Header.Set(k, v)
+	}
+	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: r.hc.Transport.(*http.Transport).TLSClientConfig, DisableKeepAlives: true}}
+	if res, err := hc.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("answered %d", res.StatusCode)
+	}
+	if n := r.s.NotificationCount("9990300011"); n != 1 || len(r.s.Accesses("9990300011")) != 1 {
+		t.Fatalf("%d notifications, %d accesses: want the access recorded and notified", n, len(r.s.Accesses("9990300011")))
+	}
+}
+
+// A superseded number: PDS answers the current record under its own id.
+func TestPDSSuperseded(t *testing.T) {
+	r := newRaw(t)
+	res, body := r.do("GET", PDSPath+"/Patient/9990300178", r.pdsHeaders())
+	var p struct {
+		ResourceType, ID string
+		Identifier       []struct{ System, Value string }
+	}
+	if res.StatusCode != 200 || json.Unmarshal(body, &p) != nil || p.ID != "9990300186" || p.Identifier[0].Value != "9990300186" {
 		t.Fatalf("%d %s", res.StatusCode, body)
 	}
 }
@@ -299,13 +425,12 @@ func TestAdminAPI(t *testing.T) {
 	r.s.SetFault(Fault{})
 
 	h := r.cpisHeaders()
-	h["IsUnscheduledAccessEvent"] = "true"
-	h["Idempotency-Key"] = "key-1"
+	h["TraceID"] = "trace-1"
 	r.do("GET", CPISPath+"/CareTeam?patient:identifier=https://fhir.nhs.uk/Id/nhs-number%7C9990276579", h)
 	var ns []Notification
 	res, body = r.do("GET", AdminPath+"/notifications", nil)
-	if res.StatusCode != 200 || json.Unmarshal(body, &ns) != nil || len(ns) != 1 || ns[0].IdempotencyKey != "key-1" ||
-		ns[0].LocalAuthority != Leeds {
+	if res.StatusCode != 200 || json.Unmarshal(body, &ns) != nil || len(ns) != 1 || ns[0].TraceID != "trace-1" ||
+		ns[0].LocalAuthority != Leeds || ns[0].UserID != DemoUser.ID || ns[0].NHS != "9990276579" {
 		t.Fatalf("notifications: %d %s", res.StatusCode, body)
 	}
 	var as []AccessRecord
@@ -338,7 +463,7 @@ func TestFaultJSON(t *testing.T) {
 			t.Errorf("%s -> %+v %v, want %+v", b, back, err, f)
 		}
 	}
-	for m := FaultNone; m <= FaultSlow; m++ {
+	for m := FaultNone; m <= FaultDrop; m++ {
 		if got, err := ParseFaultMode(m.String()); err != nil || got != m {
 			t.Errorf("%v: %v %v", m, got, err)
 		}
@@ -445,12 +570,11 @@ func TestHistoryRules(t *testing.T) {
 	if got := history(all, "someone else"); got[cpis.MaxHistory-1].UserID != "other" {
 		t.Fatal("kept a row for nobody")
 	}
-	// Same person within 24 hours: the first only; the same person on behalf
-	// of someone is someone else.
+	// Same person within 24 hours: the first only.
 	all = []AccessRecord{rec("a", day0), rec("a", day0.Add(23*time.Hour)), rec("b", day0.Add(time.Hour)),
-		{UserID: "a", OnBehalfOf: "Sam", At: day0.Add(2 * time.Hour)}, rec("a", day0.Add(24*time.Hour))}
+		rec("b", day0.Add(2*time.Hour)), rec("a", day0.Add(24*time.Hour))}
 	got = history(all, "a")
-	if len(got) != 4 || got[0].At != day0.Add(24*time.Hour) || got[3].At != day0 {
+	if len(got) != 3 || got[0].At != day0.Add(24*time.Hour) || got[1].UserID != "b" || got[2].At != day0 {
 		t.Fatalf("24-hour rule: %+v", got)
 	}
 }

@@ -3,13 +3,17 @@
 // with synthetic data (see Seed), so that a newcomer runs the kiosk and it
 // works, and so that tests run the real client over real TLS.
 //
-// It follows the public interfaces (the project's
-// reference/spine-interfaces.md and the public PDS specification) closely
-// enough that pointing the kiosk at a real endpoint is a configuration
-// change. Beyond them it records every access and local authority
-// notification for tests to read back, applies CP-IS's 24-hour rule, and
-// can be told to fail (SetFault): refuse connections, hang, answer 5xx,
-// 429 with Retry-After, malformed or oversized bodies.
+// It answers as the published interfaces say and nothing more: PDS after
+// its public specification, CP-IS exactly as NHS England's CP-IS API
+// Consumer Implementation guide publishes it (see cpis.go), so that
+// pointing the kiosk at a real endpoint is a configuration change. The
+// spine package's tests hold it to fixtures written by hand from the
+// guide. Beyond the interfaces it records every access and local
+// authority notification for tests to read back (which child, which user
+// and role profile, when), applies CP-IS's 24-hour rule and 28 days after
+// a due date, and can be told to fail (SetFault): refuse connections,
+// hang, answer 5xx, 429 with Retry-After, malformed or oversized bodies,
+// or do the request and then drop the answer.
 //
 // Its TLS certificate is signed by its own CA, made once in
 // Options.StateDir and reused, which the kiosk trusts explicitly
@@ -92,7 +96,6 @@ type Server struct {
 	patients      map[cpis.NHSNumber]*SeedPatient
 	accesses      map[cpis.NHSNumber][]AccessRecord
 	notifications []Notification
-	idempotency   map[string]bool
 	users         map[string]cpis.User
 	tokens        map[string]token
 	challenges    map[string]challenge
@@ -116,18 +119,17 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("making sandbox: %w", err)
 	}
 	s := &Server{
-		opts:        opts,
-		log:         logs.Component(opts.Log, "sandbox"),
-		cert:        cert,
-		closing:     make(chan struct{}),
-		rateLimit:   opts.RateLimit,
-		patients:    map[cpis.NHSNumber]*SeedPatient{},
-		accesses:    map[cpis.NHSNumber][]AccessRecord{},
-		idempotency: map[string]bool{},
-		users:       map[string]cpis.User{DemoUser.ID: DemoUser},
-		tokens:      map[string]token{},
-		challenges:  map[string]challenge{},
-		cards:       map[string]card{},
+		opts:       opts,
+		log:        logs.Component(opts.Log, "sandbox"),
+		cert:       cert,
+		closing:    make(chan struct{}),
+		rateLimit:  opts.RateLimit,
+		patients:   map[cpis.NHSNumber]*SeedPatient{},
+		accesses:   map[cpis.NHSNumber][]AccessRecord{},
+		users:      map[string]cpis.User{DemoUser.ID: DemoUser},
+		tokens:     map[string]token{},
+		challenges: map[string]challenge{},
+		cards:      map[string]card{},
 	}
 	now := opts.Now()
 	s.seed = Seed(now)
@@ -142,20 +144,30 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// route kinds, for wrap.
+type routeKind int
+
+const (
+	routeAdmin routeKind = iota
+	routePDS
+	routeCPIS
+	routeIdentity
+)
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	spine := func(pattern string, h http.HandlerFunc, pds bool) {
-		mux.Handle(pattern, s.wrap(pattern, h, true, pds))
+	spine := func(pattern string, h http.HandlerFunc, kind routeKind) {
+		mux.Handle(pattern, s.wrap(pattern, h, kind))
 	}
-	spine("GET "+PDSPath+"/Patient/{id}", s.getPatient, true)
-	spine("GET "+PDSPath+"/Patient", s.searchPatients, true)
-	spine("GET "+CPISPath+"/CareTeam", s.getCareTeams, false)
-	spine("GET "+CPISPath+"/AuditEvent", s.getAuditEvents, false)
-	spine("POST "+IdentityPath+"/demo/token", s.demoToken, false)
-	spine("POST "+IdentityPath+"/challenge", s.newChallenge, false)
-	spine("POST "+IdentityPath+"/token", s.cardToken, false)
+	spine("GET "+PDSPath+"/Patient/{id}", s.getPatient, routePDS)
+	spine("GET "+PDSPath+"/Patient", s.searchPatients, routePDS)
+	spine("GET "+CPISPath+"/CareTeam", s.getCareTeams, routeCPIS)
+	spine("GET "+CPISPath+"/AuditEvent", s.getAuditEvents, routeCPIS)
+	spine("POST "+IdentityPath+"/demo/token", s.demoToken, routeIdentity)
+	spine("POST "+IdentityPath+"/challenge", s.newChallenge, routeIdentity)
+	spine("POST "+IdentityPath+"/token", s.cardToken, routeIdentity)
 	admin := func(pattern string, h http.HandlerFunc) {
-		mux.Handle(pattern, s.wrap(pattern, s.loopbackOnly(h), false, false))
+		mux.Handle(pattern, s.wrap(pattern, s.loopbackOnly(h), routeAdmin))
 	}
 	admin("GET "+AdminPath+"/fault", s.adminGetFault)
 	admin("POST "+AdminPath+"/fault", s.adminSetFault)
@@ -164,7 +176,7 @@ func (s *Server) routes() http.Handler {
 	admin("GET "+AdminPath+"/accesses", s.adminAccesses)
 	mux.Handle("/", s.wrap("/", func(w http.ResponseWriter, r *http.Request) {
 		writeOutcome(w, http.StatusNotFound, "NOT_FOUND", "No such endpoint in the sandbox")
-	}, false, false))
+	}, routeAdmin))
 	return mux
 }
 
@@ -270,9 +282,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// wrap adds to a handler: the log line, the echoed request ids and, for
-// the Spine routes, the fault and (for PDS) the rate limit.
-func (s *Server) wrap(pattern string, h http.HandlerFunc, spine, pds bool) http.Handler {
+// wrap adds to a handler: the log line, PDS's echoed request ids and,
+// for the Spine routes, the fault and (for PDS) the rate limit.
+func (s *Server) wrap(pattern string, h http.HandlerFunc, kind routeKind) http.Handler {
 	route := pattern
 	if _, r, ok := strings.Cut(pattern, " "); ok {
 		route = r
@@ -280,12 +292,16 @@ func (s *Server) wrap(pattern string, h http.HandlerFunc, spine, pds bool) http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		// PDS echoes X-Request-ID and X-Correlation-ID (personal-demographics.yaml).
-		if v := r.Header.Get("X-Request-ID"); v != "" && len(v) <= 200 {
-			w.Header().Set("X-Request-ID", v)
-		}
-		if v := r.Header.Get("X-Correlation-ID"); v != "" && len(v) <= 200 {
-			w.Header().Set("X-Correlation-ID", v)
+		// PDS echoes X-Request-ID and X-Correlation-ID
+		// (personal-demographics.yaml); CP-IS answers only Date and
+		// Content-Type ("Headers", "Responses").
+		if kind != routeCPIS {
+			if v := r.Header.Get("X-Request-ID"); v != "" && len(v) <= 200 {
+				w.Header().Set("X-Request-ID", v)
+			}
+			if v := r.Header.Get("X-Correlation-ID"); v != "" && len(v) <= 200 {
+				w.Header().Set("X-Correlation-ID", v)
+			}
 		}
 		defer func() {
 			// Only ids that are UUIDs are logged: a header is the caller's
@@ -297,17 +313,31 @@ func (s *Server) wrap(pattern string, h http.HandlerFunc, spine, pds bool) http.
 				"duration":   time.Since(start).Round(time.Millisecond),
 			}).Debug("request")
 		}()
-		if spine {
-			if !s.applyFault(sw, r) {
+		if kind != routeAdmin {
+			switch s.applyFault(sw, r) {
+			case faultAnswered:
 				return
+			case faultDropAfter:
+				// The request is done in full (the access recorded, the
+				// local authority notified), then the answer is lost.
+				h(&discardWriter{header: http.Header{}}, r)
+				sw.status = -1
+				panic(http.ErrAbortHandler)
 			}
-			if pds && !s.allowRate(sw) {
+			if kind == routePDS && !s.allowRate(sw) {
 				return
 			}
 		}
 		h(sw, r)
 	})
 }
+
+// discardWriter takes an answer that is never sent.
+type discardWriter struct{ header http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.header }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
 
 func loggableID(v string) string {
 	if v == "" {
