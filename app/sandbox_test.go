@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,35 +49,42 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 		{"9990300100", "no CP-IS record: an empty searchset, not an error", false, false},
 	} {
 		p := check.NewPresentation(time.Now())
-		tr, err := chk.Trace(ctx, sess, tc.nhs, p)
-		if err != nil || tr.CheckErr != nil {
-			t.Fatalf("%s (%s): %v / %v", tc.nhs, tc.why, err, tr.CheckErr)
+		pt, err := chk.Trace(ctx, sess, tc.nhs, p)
+		if err != nil {
+			t.Fatalf("%s (%s): %v", tc.nhs, tc.why, err)
 		}
-		if tr.Present != tc.present || tr.Patient.Restricted != tc.restricted {
-			t.Errorf("%s (%s): present %v restricted %v", tc.nhs, tc.why, tr.Present, tr.Patient.Restricted)
+		if pt.Restricted != tc.restricted {
+			t.Errorf("%s (%s): restricted %v", tc.nhs, tc.why, pt.Restricted)
 		}
-		if tc.restricted && tr.Patient.Postcode != "" {
+		if tc.restricted && pt.Postcode != "" {
 			t.Errorf("%s: a restricted patient's postcode reached the kiosk", tc.nhs)
 		}
+		// The trace asks CP-IS nothing: no access is recorded before the
+		// user confirms the check.
 		if n := s.NotificationsForTrace(p.Key); n != 0 {
-			t.Errorf("%s: the silent check notified %d times", tc.nhs, n)
+			t.Errorf("%s: the trace notified %d times", tc.nhs, n)
+		}
+		alert, err := chk.Open(ctx, sess, tc.nhs, p)
+		if err != nil {
+			t.Fatalf("%s: check: %v", tc.nhs, err)
+		}
+		if got := len(alert.Plans) > 0; got != tc.present {
+			t.Errorf("%s (%s): alert %v, want %v", tc.nhs, tc.why, got, tc.present)
+		}
+		// One check, one query: its local authority is told once; a child
+		// without a visible plan tells nobody.
+		want := 0
+		if tc.present {
+			want = 1
+		}
+		if n := s.NotificationsForTrace(p.Key); n != want {
+			t.Errorf("%s: %d notifications for one check, want %d", tc.nhs, n, want)
 		}
 		if !tc.present {
 			continue
 		}
-		alert, err := chk.Open(ctx, sess, tc.nhs, p)
-		if err != nil {
-			t.Fatalf("%s: open: %v", tc.nhs, err)
-		}
-		// Retrying the same presentation must not notify again.
-		if _, err := chk.Open(ctx, sess, tc.nhs, p); err != nil {
-			t.Fatalf("%s: second open: %v", tc.nhs, err)
-		}
-		if n := s.NotificationsForTrace(p.Key); n != 1 {
-			t.Errorf("%s: %d notifications for one presentation, want 1", tc.nhs, n)
-		}
 		la := alert.Authority()
-		if len(alert.Plans) == 0 || la.Name == "" || la.OfficeHours == "" || la.OutOfHours == "" {
+		if la.Name == "" || la.OfficeHours == "" || la.OutOfHours == "" {
 			t.Errorf("%s: alert lacks what the guide lists: %+v", tc.nhs, alert)
 		}
 		if len(alert.History) == 0 || alert.History[0].Who == "" {
@@ -84,8 +92,29 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 		}
 	}
 
+	// Every visible plan with its own local authority and both its numbers.
+	alert, err := chk.Open(ctx, sess, "9990300143", check.NewPresentation(time.Now()))
+	if err != nil || len(alert.Plans) != 2 || alert.Plans[0].Authority.Name == alert.Plans[1].Authority.Name {
+		t.Fatalf("two authorities: %+v %v", alert.Plans, err)
+	}
+	for _, p := range alert.Plans {
+		if p.Authority.OfficeHours == "" || p.Authority.OutOfHours == "" {
+			t.Errorf("%s lacks a number: %+v", p.Authority.Name, p.Authority)
+		}
+	}
+	// A plan of a category the kiosk does not know hides nothing and is
+	// never "no alert".
+	alert, err = chk.Open(ctx, sess, "9990300151", check.NewPresentation(time.Now()))
+	if err != nil || len(alert.Plans) != 2 || !slices.ContainsFunc(alert.Plans, func(p cpis.Plan) bool { return p.Type == cpis.PlanUnknown }) {
+		t.Fatalf("unknown category: %+v %v", alert.Plans, err)
+	}
+	// A superseded number is followed to the current record.
+	if pt, err := chk.Trace(ctx, sess, "9990300178", check.NewPresentation(time.Now())); err != nil || pt.NHS != "9990300186" || pt.Superseded != "9990300178" {
+		t.Errorf("superseded: %v %v", pt, err)
+	}
+
 	// Guide: "the previous 25 occasions".
-	alert, err := chk.Open(ctx, sess, "9990300119", check.NewPresentation(time.Now()))
+	alert, err = chk.Open(ctx, sess, "9990300119", check.NewPresentation(time.Now()))
 	if err != nil || len(alert.History) != cpis.MaxHistory {
 		t.Fatalf("30 past accesses: %d rows, %v; want 25", len(alert.History), err)
 	}

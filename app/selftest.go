@@ -84,11 +84,11 @@ func (p *Program) selftest(ctx context.Context, out io.Writer, o selftestOptions
 
 func (p *Program) checkOne(ctx context.Context, sess check.Session, nhs cpis.NHSNumber) (string, error) {
 	pres := check.NewPresentation(time.Now())
-	t, err := p.check.Trace(ctx, sess, nhs, pres)
+	pt, err := p.check.Trace(ctx, sess, nhs, pres)
 	if err != nil {
 		return "", fmt.Errorf("trace: %s", controller.MessageFor(err).Title)
 	}
-	nhs = t.Patient.NHS // the current number, should the test number ever be superseded
+	nhs = pt.NHS // the current number, should the test number ever be superseded
 	if p.sandbox != nil {
 		if n := p.sandbox.NotificationsForTrace(pres.Key); n != 0 {
 			return "", fmt.Errorf("the trace notified the local authority %d times", n)

@@ -20,6 +20,7 @@ const (
 	EventAlertOpened    EventKind = "alert-opened"
 	EventQueued         EventKind = "queued"
 	EventReplay         EventKind = "replay"
+	EventCheckIntent    EventKind = "check-intent" // a notifying query is about to be made
 	EventDeadLetter     EventKind = "dead-letter"
 	EventReviewSignOff  EventKind = "review-signed-off"
 	EventAccessVerified EventKind = "access-verified"
@@ -46,13 +47,14 @@ const (
 	ResultManualTrace Result = "manual-trace" // a replay found nobody, or several: a person must trace
 	ResultPassed      Result = "passed"       // a drill kept its promise
 	ResultDeadLetter  Result = "dead-letter"  // a waiting check moved aside after a permanent failure
+	ResultAnswerLost  Result = "answer-lost"  // CP-IS recorded the check, but its answer never arrived
 )
 
 // Known reports whether r is one of the results above.
 func (r Result) Known() bool {
 	switch r {
 	case ResultDone, ResultRefused, ResultFailed, ResultFound, ResultNotFound, ResultAlert,
-		ResultNoAlert, ResultManualTrace, ResultPassed, ResultDeadLetter:
+		ResultNoAlert, ResultManualTrace, ResultPassed, ResultDeadLetter, ResultAnswerLost:
 		return true
 	}
 	return false
@@ -61,9 +63,9 @@ func (r Result) Known() bool {
 // NeedsReview reports whether a check that waited and was done later goes
 // to the safeguarding lead's retrospective review list (DESIGN.md, the
 // checks that wait): an alert found, a patient nobody could trace
-// automatically, or an entry moved aside.
+// automatically, an entry moved aside, or a check whose answer was lost.
 func NeedsReview(r Result) bool {
-	return r == ResultAlert || r == ResultManualTrace || r == ResultDeadLetter
+	return r == ResultAlert || r == ResultManualTrace || r == ResultDeadLetter || r == ResultAnswerLost
 }
 
 // SuccessfulCheck is the one answer to "did a CP-IS check work": a check

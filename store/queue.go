@@ -62,6 +62,10 @@ type Presentation struct {
 	Postcode  string    `json:"postcode,omitempty"`
 	// Check is the who-to-check answer as staff saw it, in words.
 	Check string `json:"check,omitempty"`
+	// Intent is set once a notifying CP-IS query may have been made for
+	// this presentation: before it, durably. While it is set, the outcome
+	// of that query is unknown until the access history says.
+	Intent *Intent `json:"intent,omitempty"`
 }
 
 // Kind is how the patient is to be traced: "nhs-number" or "demographics".
@@ -78,6 +82,13 @@ type QueuedEntry struct {
 	Attempts  int          `json:"attempts"`
 	LastError string       `json:"last_error,omitempty"` // an error class, never an error's text
 	P         Presentation `json:"p"`
+}
+
+// Intent is a notifying CP-IS query about to be made: by which role
+// profile (the access history names it), and when.
+type Intent struct {
+	RoleID string    `json:"role_id"`
+	At     time.Time `json:"at"`
 }
 
 // QueueRow is what IT sees of an entry: no patient details.
@@ -239,6 +250,32 @@ func (db *DB) Attempted(seq uint64, class string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("recording replay attempt %d: %w", seq, err)
+	}
+	return nil
+}
+
+// MarkIntent records, before a notifying CP-IS query for entry seq, who is
+// about to make it and when: durable, and audited in the same
+// transaction. A query is never made without it, so a crash or a lost
+// answer afterwards is settled from the access history, not by asking
+// again.
+func (db *DB) MarkIntent(seq uint64, in Intent) error {
+	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketQueue)
+		e, err := db.entry(b, seq)
+		if err != nil {
+			return err
+		}
+		e.P.Intent = &in
+		if err := db.putSealed(b, bucketQueue, seqKey(seq), e); err != nil {
+			return err
+		}
+		_, err = db.appendTx(tx, eventFor(e.P, Event{At: in.At, Kind: cpis.EventCheckIntent, NHS: e.P.NHS, Replayed: true,
+			RoleID: in.RoleID, Result: cpis.ResultDone, Outcome: "about to make the notifying CP-IS query"}))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("recording the intent to check entry %d: %w", seq, err)
 	}
 	return nil
 }

@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"fmt"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/nhs-cpis/kiosk/cpis"
 )
@@ -13,47 +15,104 @@ import (
 // who, role, organisation.
 var historyColumns = tableLayout{0.2, 0.27, 0.23, 0.3}
 
-// alertPage shows the opened Child Care Alert and exactly what the guide
-// allows: the NHS number, the plans and their dates, the local authority
-// and its numbers, and the access history. Nothing else is drawn, even if
-// the app were to hand over more.
+// alertPage shows the answer of the CP-IS check: the Child Care Alert
+// with exactly what the guide allows (the NHS number, each plan with its
+// dates, its local authority and that authority's numbers, and the access
+// history), or an explicit "No Child Care Alert", because a blank could
+// mean "not checked". Nothing else is drawn, even if the app were to hand
+// over more.
 func (w *Window) alertPage(v View, act CheckActions) page {
+	actions := []fyne.CanvasObject{w.newPatient(lookPrimary, act)}
+	route := para("Safeguarding concern: " + routeOrDefault(v.SafeguardingRoute))
+	if v.Opened == nil {
+		return page{lead: route, content: para("The check's answer is not available to show."), actions: actions}
+	}
+	if len(v.Opened.Plans) == 0 {
+		return page{content: container.NewVBox(noAlert(*v.Opened), gap(4), route), actions: actions}
+	}
 	// One segment per paragraph: Fyne's RichText can break a word where two
 	// segments meet inside a wrapped line.
 	notice := inset(container.NewVBox(
-		bold("The local authority has been notified. This is for information only, not a referral."),
-		para("Safeguarding concern: "+routeOrDefault(v.SafeguardingRoute)),
+		bold("The child's local authority has been told that the child presented here. "+
+			"This is for information only and is not a safeguarding children alert or referral."),
+		route,
 	), nhsBlue, nhsWhite)
-	actions := []fyne.CanvasObject{w.newPatient(lookPrimary, act)}
-	if v.Opened == nil {
-		return page{lead: notice, content: para("The alert is not available to show."), actions: actions}
-	}
 	return page{lead: container.NewVBox(notice, gap(4)), content: alertCard(*v.Opened), actions: actions}
 }
 
+// noAlert is the explicit answer that CP-IS holds no visible plan.
+func noAlert(a cpis.Alert) fyne.CanvasObject {
+	return inset(container.NewVBox(
+		large("No Child Care Alert", theme.ColorNameSuccess),
+		rich(factLabel("NHS number  "), factValue(a.NHS.String())),
+		para("CP-IS holds no child protection plan, looked after child status or unborn child protection plan "+
+			"for this child, current or ended in the last 365 days."),
+	), nhsGreen, nhsWhite)
+}
+
 // alertCard is the Child Care Alert itself, drawn the same wherever it is
-// shown: after opening it, and on the retrospective review of an alert
-// found on replay.
+// shown: after the check, and on the retrospective review of an alert
+// found later. Every plan comes with its own local authority and both its
+// numbers: a child can have plans from two authorities.
 func alertCard(a cpis.Alert) fyne.CanvasObject {
-	la := a.Authority()
-	// The plan, then the numbers: calling the duty team is what a nurse does
-	// next, so they must be in view at 1024x768 without scrolling, large
-	// enough to dial from a metre.
-	details := container.NewVBox(
-		container.NewGridWithColumns(2,
-			rich(factLabel("NHS number  "),
-				seg(a.NHS.String(), sizeLarge, theme.ColorNameForeground, true)),
-			rich(factLabel("Local authority  "),
-				seg(orNotKnown(la.Name), sizeLarge, theme.ColorNameForeground, true))),
-		plans(a.Plans),
-		container.NewGridWithColumns(2,
-			labelled("Office hours", phone(la.OfficeHours)),
-			labelled("Out of hours", phone(la.OutOfHours))),
-	)
+	title := "Child Care Alert"
+	if n := len(a.Plans); n > 1 {
+		// Said in the band, so that a second plan below the fold is never
+		// missed.
+		title = fmt.Sprintf("Child Care Alert: %d plans", n)
+		if authorities(a.Plans) > 1 {
+			title += fmt.Sprintf(", %d local authorities", authorities(a.Plans))
+		}
+	}
+	details := container.NewVBox(rich(factLabel("NHS number  "),
+		seg(a.NHS.String(), sizeLarge, theme.ColorNameForeground, true)))
+	for _, p := range a.Plans {
+		details.Add(plan(p))
+	}
 	return container.NewVBox(
-		titled("Child Care Alert", sizeLarge, nhsRed, details),
+		titled(title, sizeLarge, nhsRed, details),
 		gap(8),
 		history(a.History),
+	)
+}
+
+// rule is a thin line between plans.
+func rule() fyne.CanvasObject {
+	r := canvas.NewRectangle(nhsGrey4)
+	r.SetMinSize(fyne.NewSize(0, 2))
+	return r
+}
+
+// authorities counts the local authorities responsible for the plans.
+func authorities(ps []cpis.Plan) int {
+	seen := map[string]bool{}
+	for _, p := range ps {
+		seen[p.Authority.Name] = true
+	}
+	return len(seen)
+}
+
+// plan is one visible plan: type in words and code, its dates, then the
+// responsible local authority and its numbers. The numbers come next
+// because calling the duty team is what a nurse does next: large enough
+// to dial from a metre, and each plan's own, as each authority has its
+// own duty team.
+func plan(p cpis.Plan) fyne.CanvasObject {
+	end := "open"
+	if !p.End.IsZero() {
+		end = formatDate(p.End)
+	}
+	// No due date for an unborn-child plan: CP-IS does not send one, and
+	// it is pregnancy information the kiosk must not show.
+	la := p.Authority
+	return container.NewVBox(
+		rule(),
+		rich(seg(p.Type.Label(), sizeLarge, theme.ColorNameForeground, true),
+			factLabel("    from "), factValue(formatDate(p.Start)), factLabel(" to "), factValue(end)),
+		rich(factLabel("Local authority  "), seg(orNotKnown(la.Name), sizeLarge, theme.ColorNameForeground, true)),
+		container.NewGridWithColumns(2,
+			labelled("Office hours", phone(la.OfficeHours)),
+			labelled("Out of hours (emergency duty)", phone(la.OutOfHours))),
 	)
 }
 
@@ -68,25 +127,6 @@ func phone(s string) fyne.CanvasObject {
 	t := text(s, sizeHuge, theme.ColorNameForeground, true)
 	t.Wrapping = fyne.TextWrapOff // a number broken over two lines gets misdialled
 	return t
-}
-
-// plans lists each visible plan: type in words and code, and its dates.
-func plans(ps []cpis.Plan) fyne.CanvasObject {
-	if len(ps) == 0 {
-		return para("No plan is visible today.")
-	}
-	var parts []fyne.CanvasObject
-	for _, p := range ps {
-		end := "Open"
-		if !p.End.IsZero() {
-			end = formatDate(p.End)
-		}
-		// No due date for an unborn-child plan: CP-IS does not send one,
-		// and it is pregnancy information the kiosk must not show.
-		segs := []*widget.TextSegment{factLabel("Start "), factValue(formatDate(p.Start)), factLabel("    End "), factValue(end)}
-		parts = append(parts, gap(4), large(p.Type.Label(), theme.ColorNameForeground), rich(segs...))
-	}
-	return container.NewVBox(parts...)
 }
 
 func history(rows []cpis.Access) fyne.CanvasObject {

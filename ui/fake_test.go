@@ -127,14 +127,13 @@ func reviewList(n int) View {
 	return v
 }
 
-func patientView(p cpis.Patient, alert AlertState) View {
+func patientView(p cpis.Patient) View {
 	v := baseView()
 	v.Screen = ScreenPatient
 	v.Patient = &p
 	v.Check = cpis.WhoToCheck(cpis.EmergencyDepartment, p.AgeOn(now), p.Gender, nil)
-	v.Alert = alert
 	v.CanOpen = true
-	v.Help = "Open the alert if there is one. New patient clears the screen."
+	v.Help = "Check the banner matches the child in front of you, then check CP-IS."
 	return v
 }
 
@@ -160,7 +159,6 @@ func alertView(a cpis.Alert) View {
 	v.Screen = ScreenAlert
 	p := child
 	v.Patient = &p
-	v.Alert = AlertPresent
 	v.CanOpen = true
 	v.Opened = &a
 	v.Help = "Call the local authority's number if you need to discuss the plan."

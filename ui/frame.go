@@ -137,17 +137,9 @@ func (l pageLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 }
 
 // messageOnTop reports whether the View's message goes at the top of the
-// screen. On a patient whose alert could not be checked it is shown in the
-// alert tab instead, where the missing answer would be; on a refused card
-// it is the screen itself.
+// screen; on a refused card it is the screen itself.
 func messageOnTop(v View) bool {
-	switch {
-	case v.Message == nil:
-		return false
-	case v.Session.Gate != cpis.GateOpen:
-		return v.Session.Gate != cpis.GateRefused
-	}
-	return !(v.Screen == ScreenPatient && v.Patient != nil && v.Alert == AlertUnknown)
+	return v.Message != nil && v.Session.Gate != cpis.GateRefused
 }
 
 func (w *Window) messagePanel(m Message) fyne.CanvasObject {

@@ -48,39 +48,56 @@ func goldenViews() map[string]View {
 
 	views["results"] = resultsView()
 
-	v = patientView(child, AlertPresent)
-	views["patient_alert_present"] = v
+	views["patient"] = patientView(child)
 
-	views["patient_alert_absent"] = patientView(baby, AlertAbsent)
+	views["patient_baby"] = patientView(baby)
 
 	r := child
 	r.Restricted = true
 	r.Postcode = ""
-	views["patient_restricted"] = patientView(r, AlertPresent)
+	views["patient_restricted"] = patientView(r)
 
-	v = patientView(mother, AlertAbsent)
+	v = patientView(mother)
 	v.Banner.Setting = "Maternity unit"
 	v.Answers = cpis.Answers{cpis.QOutOfArea: false}
 	v.Check = cpis.WhoToCheck(cpis.MaternityUnit, mother.AgeOn(now), mother.Gender, v.Answers)
 	views["patient_ask_staff"] = v
 
-	v = patientView(child, AlertPresent)
+	v = patientView(child)
 	v.CanOpen = false
 	views["patient_cannot_open"] = v
 
-	v = patientView(child, AlertUnknown)
+	v = patientView(child)
 	v.Message = &Message{
-		Title: "CP-IS did not answer in time.",
-		Body:  "The check has been queued and will run when the Spine answers.",
-		Next:  "Follow the local process for when CP-IS is down: ask the safeguarding team.",
+		Title: "This NHS number has been replaced",
+		Body:  "The national register replaced NHS number 999 027 5831 with 999 027 6579.",
+		Next:  "The current number, 999 027 6579, is used for the check. Correct the wristband or notes.",
 		Warn:  true,
 	}
-	views["patient_alert_unknown"] = v
+	views["patient_superseded"] = v
 
-	v = patientView(child, AlertPresent)
+	v = patientView(child)
 	v.Screen = ScreenConfirm
-	v.Help = "Open the alert to see the plan and the local authority's numbers."
+	v.Help = "Checking tells the child's local authority that the child presented here, if the child has a plan."
 	views["confirm"] = v
+
+	views["alert_none"] = alertView(cpis.Alert{NHS: child.NHS})
+
+	views["alert_two_authorities"] = alertView(cpis.Alert{
+		NHS: child.NHS,
+		Plans: []cpis.Plan{
+			{Type: cpis.CPP, Start: date(2024, 6, 12), Authority: leeds},
+			{Type: cpis.LAC, Start: date(2023, 2, 1), Authority: cpis.LocalAuthority{Name: "Manchester City Council",
+				OfficeHours: "0161 234 5001", OutOfHours: "0161 234 5999"}},
+		},
+		History: accesses(3),
+	})
+
+	views["alert_unknown_type"] = alertView(cpis.Alert{
+		NHS:     child.NHS,
+		Plans:   []cpis.Plan{{Type: cpis.PlanUnknown, Start: date(2025, 9, 1), Authority: leeds}},
+		History: accesses(2),
+	})
 
 	views["alert_cpp"] = alertView(cpis.Alert{
 		NHS:     child.NHS,

@@ -29,16 +29,6 @@ const (
 	ScreenGoLive                // go-live readiness from evidence
 )
 
-// AlertState is what the silent check found.
-type AlertState int
-
-// The states of the Child Care Alert tab.
-const (
-	AlertUnknown AlertState = iota // not checked yet, or the check failed
-	AlertPresent                   // a visible plan exists: the red tab
-	AlertAbsent                    // explicitly no Child Care Alert
-)
-
 // Banner is the strip across the top of every screen.
 type Banner struct {
 	Setting      string // "Emergency department"
@@ -173,8 +163,7 @@ type View struct {
 	Patient *cpis.Patient
 	Check   cpis.CheckAnswer
 	Answers cpis.Answers
-	Alert   AlertState
-	CanOpen bool // the role has B0107
+	CanOpen bool // the role has B0107: it may check CP-IS
 
 	Opened *cpis.Alert // set on ScreenAlert
 

@@ -57,22 +57,22 @@ func (w *Window) newPatient(l look, act CheckActions) *tapArea {
 }
 
 // patientPage is a traced patient: the banner, whether the guide asks for
-// a check, and the silent check's answer with its one next action.
+// a check, and the one next action: check CP-IS for this child.
 func (w *Window) patientPage(v View, act CheckActions) page {
 	if v.Patient == nil {
 		// Nothing to show, and nothing of the last patient may linger.
 		return page{heading: "No patient", actions: []fyne.CanvasObject{w.newPatient(lookPrimary, act)}}
 	}
-	// Side by side, so that at 1024x768 the alert tab starts above the fold
+	// Side by side, so that at 1024x768 the check starts above the fold
 	// however many questions the who-to-check rules ask.
 	content := container.NewVBox(
 		patientBanner(*v.Patient, v.Now),
 		gap(4),
-		container.NewGridWithColumns(2, w.whoToCheck(v, act), w.alertTab(v, act)),
+		container.NewGridWithColumns(2, w.whoToCheck(v, act), w.checkPanel(v, act)),
 	)
 	l := lookPrimary
-	if v.Alert == AlertPresent && v.CanOpen {
-		l = lookSecondary // opening the alert is the one next action
+	if v.CanOpen {
+		l = lookSecondary // checking CP-IS is the one next action
 	}
 	return page{content: content, actions: []fyne.CanvasObject{w.newPatient(l, act)}}
 }
@@ -124,70 +124,49 @@ func (w *Window) question(i int, q cpis.Question, checked, busy bool, act CheckA
 	return w.row("question-"+strconv.Itoa(i), content, func() { act.Answer(q, !checked) }, busy)
 }
 
-// alertTab is the silent check's answer. It is always explicit: an absent
-// alert says so, because a blank could mean "not checked".
-func (w *Window) alertTab(v View, act CheckActions) fyne.CanvasObject {
-	switch v.Alert {
-	case AlertPresent:
-		open := w.button("openalert", "Open Child Care Alert", lookWarning, act.AskOpenAlert)
-		parts := []fyne.CanvasObject{large("This patient has a Child Care Alert.", theme.ColorNameForeground)}
-		if v.CanOpen {
-			parts = append(parts,
-				para("Open it to see the plan and the local authority's numbers. Opening it notifies the local authority."))
-		} else {
-			// Said before the greyed button, so nobody taps it and wonders.
-			open.disabled = true
-			parts = append(parts, warning(
-				"Your role does not have code B0107, which is needed to open a Child Care Alert. "+
-					"Ask a colleague who has it to open the alert, and your registration authority to add the code to your smartcard."))
-		}
-		parts = append(parts, left(open, 420))
-		return titled("Child Care Alert", theme.SizeNameHeadingText, nhsRed, container.NewVBox(parts...))
-	case AlertAbsent:
+// checkPanel offers the CP-IS check, saying before it is made what it
+// does; a role without B0107 is told who can make it.
+func (w *Window) checkPanel(v View, act CheckActions) fyne.CanvasObject {
+	if !v.CanOpen {
+		// Amber: the child still needs checking, by someone else.
 		return inset(container.NewVBox(
-			large("No Child Care Alert", theme.ColorNameSuccess),
-			para("CP-IS shows no child protection plan, looked after child status or unborn child protection plan for this patient."),
-		), nhsGreen, nhsWhite)
+			large("Ask a colleague to check CP-IS", theme.ColorNameForeground),
+			para("Your role does not have code B0107, which is needed to check CP-IS for a Child Care Alert."),
+			bold("Hand this child to a colleague whose smartcard has code B0107 to check now. Your registration authority can add the code to your card."),
+		), nhsWarm, nhsWhite)
 	}
-	parts := []fyne.CanvasObject{large("Alert check not available", theme.ColorNameForeground)}
-	switch m := v.Message; {
-	case m != nil:
-		for _, s := range []string{m.Title, m.Body} {
-			if s != "" {
-				parts = append(parts, para(s))
-			}
-		}
-		if m.Next != "" {
-			parts = append(parts, bold(m.Next))
-		}
-	case v.Busy.Active:
-		parts = append(parts, para("Checking CP-IS for a Child Care Alert…"))
-	default:
-		parts = append(parts, para("It is not known whether this patient has a Child Care Alert. Follow your local process for when CP-IS cannot be checked."))
-	}
-	// Amber: not knowing is itself something to act on.
-	return inset(container.NewVBox(parts...), nhsWarm, nhsWhite)
+	check := w.button("openalert", "Check CP-IS for this child", lookPrimary, act.AskOpenAlert)
+	return titled("Child Care Alert", theme.SizeNameHeadingText, nhsBlue, container.NewVBox(
+		para("Check whether this child has a Child Care Alert. "+notifyWords),
+		left(check, 420),
+	))
 }
 
-// confirmPage says what opening the alert does before it is done: the
-// guide requires staff to know the local authority is told, and that the
-// notification is not a referral.
+// notifyWords say what the check does, in the guide's words for what the
+// notification is and is not.
+const notifyWords = "If the child has a plan, checking tells the child's local authority that the child presented here. " +
+	"The notification is for information only and is not a safeguarding children alert or referral."
+
+// confirmPage asks that this is the child in front of the user and says
+// what the check does before it is made: the guide requires staff to know
+// the local authority is told, and that the notification is not a
+// safeguarding children alert or referral.
 func (w *Window) confirmPage(v View, act CheckActions) page {
 	var parts []fyne.CanvasObject
 	if v.Patient != nil {
 		parts = append(parts, patientBanner(*v.Patient, v.Now), gap(4))
 	}
 	parts = append(parts, inset(container.NewVBox(
-		large("Opening this alert notifies the child's local authority.", theme.ColorNameForeground),
-		para("The notification is for information only. It is not a referral to social care."),
+		large("Is this the child in front of you?", theme.ColorNameForeground),
+		para(notifyWords),
 		rich(
 			seg("If you have a safeguarding concern: ", theme.SizeNameText, theme.ColorNameForeground, false),
 			seg(routeOrDefault(v.SafeguardingRoute), theme.SizeNameText, theme.ColorNameForeground, true)),
 	), nhsBlue, nhsWhite))
-	ok := w.button("confirm", "Open alert and notify", lookPrimary, act.ConfirmOpenAlert)
+	ok := w.button("confirm", "Yes, check CP-IS now", lookPrimary, act.ConfirmOpenAlert)
 	ok.enter = false
 	return page{
-		heading: "Open the Child Care Alert?",
+		heading: "Check CP-IS for this child?",
 		content: container.NewVBox(parts...),
 		// Apart from the main action, so a hurried tap cannot hit the wrong one.
 		actions: []fyne.CanvasObject{ok, hgap(48),

@@ -183,7 +183,7 @@ func TestSessionScreensShowNoPatient(t *testing.T) {
 	for _, g := range []cpis.Gate{cpis.GateStarting, cpis.GateNoReader, cpis.GateInsertCard, cpis.GatePasscode,
 		cpis.GateChooseRole, cpis.GateLocked, cpis.GateRefused} {
 		for name, v := range map[string]View{
-			"patient": patientView(child, AlertPresent),
+			"patient": patientView(child),
 			"alert": alertView(cpis.Alert{NHS: child.NHS, Plans: []cpis.Plan{{Type: cpis.CPP, Start: date(2024, 6, 12),
 				Authority: leeds}}, History: accesses(3)}),
 			"review": func() View { v := onScreen(ScreenReview); v.Review = reviewAlert(); return v }(),

@@ -93,7 +93,7 @@ func TestStatusButtonWhere(t *testing.T) {
 		{"passcode", sessionView(cpis.GatePasscode), false},
 		{"choose role", sessionView(cpis.GateChooseRole), false},
 		{"locked", sessionView(cpis.GateLocked), false},
-		{"patient", patientView(child, AlertPresent), false},
+		{"patient", patientView(child), false},
 		{"search", onScreen(ScreenSearch), false},
 		{"alert", alertView(*reviewAlert().Alert), false},
 		{"status itself", statusScreen(), false},

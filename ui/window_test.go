@@ -224,7 +224,7 @@ func TestScanWithNothingFocusedStillTraces(t *testing.T) {
 func TestHiddenFieldTakesNoScan(t *testing.T) {
 	w, win, rec := newTestWindow(t)
 	w.Render(baseView())
-	w.Render(patientView(child, AlertPresent))
+	w.Render(patientView(child))
 	if win.Canvas().Focused() != nil {
 		t.Errorf("%T keeps the focus on the patient screen", win.Canvas().Focused())
 	}
@@ -251,32 +251,38 @@ func TestNoSmartcardBlocksTrace(t *testing.T) {
 
 func TestOpenAlertAsksFirst(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	w.Render(patientView(child, AlertPresent))
+	w.Render(patientView(child))
 
-	test.Tap(button(t, win, "Open Child Care Alert"))
+	test.Tap(button(t, win, "Check CP-IS for this child"))
 	want(t, rec, "AskOpenAlert")
 }
 
-func TestOpenAlertDisabledWithoutB0107(t *testing.T) {
+// A role without B0107 is offered no check, and told who can make it
+// (guide step 12: B0107 views the CP-IS information).
+func TestNoCheckWithoutB0107(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	v := patientView(child, AlertPresent)
+	v := patientView(child)
 	v.CanOpen = false
 	w.Render(v)
 
-	test.Tap(button(t, win, "Open Child Care Alert"))
+	walk(win.Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*tapArea); ok && b.id == "openalert" {
+			t.Error("a role without B0107 is offered the check")
+		}
+	})
 	want(t, rec, "")
-	if !strings.Contains(screenText(win), "B0107") {
-		t.Error("the screen does not say which code is missing")
+	if txt := screenText(win); !strings.Contains(txt, "B0107") || !strings.Contains(txt, "colleague") {
+		t.Error("the screen does not say which code is missing and who can check")
 	}
 }
 
 func TestConfirmOpensAndCancelGoesBack(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	v := patientView(child, AlertPresent)
+	v := patientView(child)
 	v.Screen = ScreenConfirm
 	w.Render(v)
 
-	test.Tap(button(t, win, "Open alert and notify"))
+	test.Tap(button(t, win, "Yes, check CP-IS now"))
 	test.Tap(button(t, win, "Cancel"))
 	want(t, rec, "ConfirmOpenAlert; Back")
 }
@@ -285,12 +291,12 @@ func TestConfirmOpensAndCancelGoesBack(t *testing.T) {
 // that notifies a local authority.
 func TestEnterDoesNotConfirm(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	v := patientView(child, AlertPresent)
+	v := patientView(child)
 	v.Screen = ScreenConfirm
 	w.Render(v)
 
 	press(win.Canvas(), fyne.KeyReturn)
-	ok := button(t, win, "Open alert and notify")
+	ok := button(t, win, "Yes, check CP-IS now")
 	win.Canvas().Focus(ok)
 	press(win.Canvas(), fyne.KeyReturn)
 	want(t, rec, "")
@@ -300,7 +306,7 @@ func TestEnterDoesNotConfirm(t *testing.T) {
 
 func TestQuestionTickCallsAnswer(t *testing.T) {
 	w, win, rec := newTestWindow(t)
-	v := patientView(mother, AlertAbsent)
+	v := patientView(mother)
 	v.Check = cpis.WhoToCheck(cpis.MaternityUnit, mother.AgeOn(now), mother.Gender, nil)
 	w.Render(v)
 
@@ -345,8 +351,8 @@ func TestEscape(t *testing.T) {
 		{"search, field focused", func() View { return onScreen(ScreenSearch) }, "family", "Back"},
 		{"search, nothing focused", func() View { return onScreen(ScreenSearch) }, "", "Back"},
 		{"results", func() View { return onScreen(ScreenResults) }, "", "Back"},
-		{"confirm", func() View { v := patientView(child, AlertPresent); v.Screen = ScreenConfirm; return v }, "", "Back"},
-		{"patient", func() View { return patientView(child, AlertAbsent) }, "newpatient", "NewPatient"},
+		{"confirm", func() View { v := patientView(child); v.Screen = ScreenConfirm; return v }, "", "Back"},
+		{"patient", func() View { return patientView(child) }, "newpatient", "NewPatient"},
 		{"alert", func() View { return alertView(cpis.Alert{NHS: child.NHS}) }, "", "NewPatient"},
 		{"message first", func() View {
 			v := baseView()
@@ -455,7 +461,7 @@ func TestScreenIsWiped(t *testing.T) {
 	v := onScreen(ScreenSearch)
 	v.Search = cpis.SearchQuery{Family: child.Family, Given: child.Given, BirthDate: child.BirthDate, Postcode: child.Postcode}
 	w.Render(v)
-	pv := patientView(child, AlertPresent)
+	pv := patientView(child)
 	pv.EntryText = child.NHS.Digits()
 	w.Render(pv)
 	av := alertView(cpis.Alert{NHS: child.NHS, Plans: []cpis.Plan{{Type: cpis.CPP, Start: date(2024, 6, 12), Authority: leeds}}, History: accesses(3)})
@@ -516,7 +522,7 @@ func TestBindingShowRenders(t *testing.T) {
 	w, win, _ := newTestWindow(t)
 	// Show is for the app's goroutines; Fyne's test driver runs fyne.Do at
 	// once, so calling it here draws straight away.
-	NewBinding(w).Show(patientView(child, AlertAbsent))
+	NewBinding(w).Show(alertView(cpis.Alert{NHS: child.NHS}))
 	if !strings.Contains(screenText(win), "No Child Care Alert") {
 		t.Error("Show did not draw the View")
 	}
@@ -601,7 +607,9 @@ func TestFitsSmallestScreen(t *testing.T) {
 		if v.Opened != nil {
 			a := *v.Opened
 			a.Plans = append([]cpis.Plan(nil), a.Plans...)
-			a.Plans[0].Authority.Name = "The Royal Borough of " + long
+			for i := range a.Plans {
+				a.Plans[i].Authority.Name = "The Royal Borough of " + long
+			}
 			a.History = append([]cpis.Access{{When: now, Who: long, Role: long, Organisation: long}}, a.History...)
 			v.Opened = &a
 		}
@@ -619,7 +627,9 @@ func TestFitsSmallestScreen(t *testing.T) {
 }
 
 // The local safeguarding route is on every screen, since the notification
-// is not a referral; and the alert and confirm screens say so.
+// is not a referral; and the confirm screen and an alert say so in the
+// guide's words: "for information only and is not a safeguarding children
+// alert or referral". No alert tells nobody, so it says nothing of it.
 func TestRouteAndNotReferralShown(t *testing.T) {
 	for name, v := range goldenViews() {
 		t.Run(name, func(t *testing.T) {
@@ -629,8 +639,9 @@ func TestRouteAndNotReferralShown(t *testing.T) {
 			if strings.Count(all, route) != 1 {
 				t.Errorf("the safeguarding route is shown %d times, want once", strings.Count(all, route))
 			}
-			if (v.Screen == ScreenAlert || v.Screen == ScreenConfirm) && !strings.Contains(all, "not a referral") {
-				t.Error(`no "not a referral" notice`)
+			told := v.Screen == ScreenConfirm || (v.Screen == ScreenAlert && v.Opened != nil && len(v.Opened.Plans) > 0)
+			if told && !strings.Contains(all, "for information only and is not a safeguarding children alert or referral") {
+				t.Error("no notice in the guide's words that the notification is not an alert or referral")
 			}
 		})
 	}

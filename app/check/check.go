@@ -77,19 +77,6 @@ func (p Presentation) ForPatient(nhs cpis.NHSNumber) Presentation {
 	return p
 }
 
-// Traced is a patient found on PDS.
-type Traced struct {
-	Patient cpis.Patient
-	// Present and CheckErr are from the silent CP-IS check the trace used
-	// to make. There is none now: the kiosk runs only in unscheduled care,
-	// so its one CP-IS query is the notifying one (Open), and nothing is
-	// learned of an alert before the access is recorded. Present is always
-	// false and CheckErr always nil; the screens that read them are being
-	// redesigned.
-	Present  bool
-	CheckErr error
-}
-
 // Checker is the check itself: trace, then open. It holds no state
 // between calls, so the window and selftest use it the same way.
 type Checker struct {
@@ -126,19 +113,19 @@ func (c *Checker) observe(err error) {
 // Trace retrieves the patient from PDS. It asks nothing of CP-IS: the
 // published API has no existence-only call, and IsUnscheduledAccessEvent
 // false means scheduled care, which this kiosk never is.
-func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Presentation) (Traced, error) {
+func (c *Checker) Trace(ctx context.Context, s Session, nhs cpis.NHSNumber, p Presentation) (cpis.Patient, error) {
 	if err := cpis.Permit(s.Role, cpis.ActTrace); err != nil {
 		c.Record(s, Refusal(store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits()}, err))
-		return Traced{}, fmt.Errorf("tracing patient: %w", err)
+		return cpis.Patient{}, fmt.Errorf("tracing patient: %w", err)
 	}
 	pt, err := c.Spine.Patient(ctx, s.Spine(), nhs)
 	c.observe(err)
 	if err != nil {
 		c.Record(s, failure(store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits()}, err))
-		return Traced{}, fmt.Errorf("tracing patient: %w", err)
+		return cpis.Patient{}, fmt.Errorf("tracing patient: %w", err)
 	}
-	c.Record(s, store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits(), Result: cpis.ResultFound, Outcome: "found"})
-	return Traced{Patient: pt}, nil
+	c.Record(s, store.Event{Kind: cpis.EventTrace, NHS: nhs.Digits(), TraceID: p.Key, Result: cpis.ResultFound, Outcome: "found"})
+	return pt, nil
 }
 
 // Search finds patients on PDS by family name, date of birth, gender and
@@ -177,15 +164,26 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
 	}
 	alert := cpis.Alert{NHS: nhs, Plans: cpis.VisiblePlans(plans, c.Now())}
+	for _, pl := range alert.Plans {
+		if pl.Type == cpis.PlanUnknown {
+			// Shown as a Child Care Alert all the same; IT hears of the
+			// category so the kiosk can learn it. No patient data.
+			c.Log.WithFields(logrus.Fields{"trace_id": p.Key, "category": pl.Category}).
+				Warn("CP-IS returned a plan of a category the kiosk does not know")
+		}
+	}
 	e := store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits(), TraceID: p.Key, Notified: true, Result: cpis.ResultNoAlert, Outcome: "opened"}
 	if len(alert.Plans) > 0 {
 		e.Result = cpis.ResultAlert
 	}
 	c.Record(s, e)
+	if len(alert.Plans) == 0 {
+		return alert, nil // no alert: no access history to show
+	}
 	hist, err := c.Spine.History(ctx, s.Spine(), nhs, p.Key)
 	c.observe(err)
 	if err != nil {
-		return alert, fmt.Errorf("reading access history: %w", err)
+		return alert, &HistoryError{Err: err}
 	}
 	if len(hist) > cpis.MaxHistory {
 		hist = hist[:cpis.MaxHistory]
@@ -194,6 +192,14 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 	return alert, nil
 }
 
+// HistoryError is an alert whose check succeeded but whose access history
+// could not be read: the alert stands, and is shown without it.
+type HistoryError struct{ Err error }
+
+func (e *HistoryError) Error() string { return "reading access history: " + e.Err.Error() }
+func (e *HistoryError) Unwrap() error { return e.Err }
+
+// Record appends e to the audit log as done by s, now, in this setting.
 func (c *Checker) Record(s Session, e store.Event) {
 	e.At = c.Now()
 	e.UserID, e.UserName = s.User.ID, s.User.Name

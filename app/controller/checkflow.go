@@ -2,10 +2,12 @@ package controller
 
 import (
 	"context"
+	"errors"
 
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -33,9 +35,9 @@ func (k *Kiosk) traceLocked(nhs cpis.NHSNumber) {
 	k.dropPatient()
 	k.present = check.NewPresentation(k.check.Now()).ForPatient(nhs)
 	p, gen := k.present, k.gen
-	k.busy("Tracing patient and checking for a Child Care Alert…")
+	k.busy("Tracing the patient on the national register…")
 	k.run(func(ctx context.Context) func() {
-		t, err := k.check.Trace(ctx, sess, nhs, p)
+		pt, err := k.check.Trace(ctx, sess, nhs, p)
 		return func() {
 			if gen != k.gen {
 				return
@@ -46,30 +48,29 @@ func (k *Kiosk) traceLocked(nhs cpis.NHSNumber) {
 				k.v.Message = MessageFor(err)
 				return
 			}
-			k.showPatient(t)
+			k.showPatient(pt)
 		}
 	})
 }
 
-func (k *Kiosk) showPatient(t check.Traced) {
-	pt := t.Patient
+// showPatient shows the traced patient: the banner, whether the guide asks
+// for a check, and the one next action (check CP-IS), or for a role
+// without B0107, who can. Nothing is known of an alert until the check is
+// made: the kiosk runs in unscheduled care, where the one CP-IS query is
+// the access that tells the local authority.
+func (k *Kiosk) showPatient(pt cpis.Patient) {
 	k.v.Screen, k.v.Patient, k.v.Answers = ui.ScreenPatient, &pt, cpis.Answers{}
 	k.v.Check = k.whoToCheck()
 	k.v.CanOpen = k.sess != nil && k.sess.Role.Has(cpis.ViewFlag)
-	switch {
-	case t.CheckErr != nil:
-		k.v.Alert = ui.AlertUnknown
-		k.v.Message = MessageFor(t.CheckErr)
-	case t.Present:
-		k.v.Alert = ui.AlertPresent
-	default:
-		// The trace no longer asks CP-IS anything (no silent check in
-		// unscheduled care), so it cannot say "No Child Care Alert": that
-		// is for a check to say. Not known, until the redesigned flow
-		// offers the check here.
-		k.v.Alert = ui.AlertUnknown
-	}
 	k.v.Help = helpFor(ui.ScreenPatient)
+	if pt.Superseded != "" {
+		// PDS answered for the old number with the current one: that is
+		// the number used from now on, CP-IS included.
+		k.present = k.present.ForPatient(pt.NHS)
+		k.v.Message = &ui.Message{Title: "This NHS number has been replaced",
+			Body: "The national register replaced NHS number " + pt.Superseded.String() + " with " + pt.NHS.String() + ".",
+			Next: "The current number, " + pt.NHS.String() + ", is used for the check. Correct the wristband or notes.", Warn: true}
+	}
 }
 
 func (k *Kiosk) whoToCheck() cpis.CheckAnswer {
@@ -120,10 +121,16 @@ func (k *Kiosk) Search(q cpis.SearchQuery) {
 			switch {
 			case err != nil:
 				k.v.Message = MessageFor(err)
+			case len(pts) == 0 && q.Postcode != "":
+				// PDS matches the postcode exactly, and never returns a
+				// restricted patient to a search with one.
+				k.v.Message = &ui.Message{Title: "No patient found with this postcode",
+					Body: "Nobody on the national register matches these details at this postcode.",
+					Next: "Search again without the postcode: the register may hold an older address.", Warn: true}
 			case len(pts) == 0:
 				k.v.Message = &ui.Message{Title: "No patient found",
 					Body: "Nobody on the national register matches these details.",
-					Next: "Check the spelling and the date of birth, try without the postcode, or ask for the NHS number.", Warn: true}
+					Next: "Check the spelling and the date of birth, or ask for the NHS number.", Warn: true}
 			default:
 				k.v.Matches = make([]ui.Match, len(pts))
 				for i, p := range pts {
@@ -166,7 +173,7 @@ func (k *Kiosk) AskOpenAlert() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.touch()
-	if k.v.Patient == nil || k.v.Alert != ui.AlertPresent {
+	if k.v.Patient == nil || k.v.Screen != ui.ScreenPatient || k.v.Busy.Active {
 		return
 	}
 	if k.sess != nil {
@@ -192,8 +199,8 @@ func (k *Kiosk) ConfirmOpenAlert() {
 	if !ok {
 		return
 	}
-	nhs, p, gen := k.v.Patient.NHS, k.present, k.gen
-	k.busy("Opening the Child Care Alert…")
+	nhs, p, gen, at := k.v.Patient.NHS, k.present, k.gen, k.check.Now()
+	k.busy("Checking CP-IS…")
 	k.run(func(ctx context.Context) func() {
 		alert, err := k.check.Open(ctx, sess, nhs, p)
 		return func() {
@@ -201,28 +208,33 @@ func (k *Kiosk) ConfirmOpenAlert() {
 				return
 			}
 			k.v.Busy = ui.Busy{}
-			if err != nil && len(alert.Plans) == 0 {
+			var noHistory *check.HistoryError
+			if err != nil && !errors.As(err, &noHistory) {
 				k.v.Message = MessageFor(err)
-				if spine.Retryable(err) && k.recordLocked(k.presentation(sess, p)) == nil {
-					// The query may have reached the Spine before the answer
-					// was lost, and the local authority been told: the
-					// replay asks again, and the Spine, which has no
-					// idempotency key, tells it again.
+				waiting := k.presentation(sess, p)
+				// The query may have reached CP-IS: the replay reads the
+				// access history before it asks again.
+				waiting.Intent = &store.Intent{RoleID: sess.Role.ID, At: at}
+				if spine.Retryable(err) && k.recordLocked(waiting) == nil {
 					k.v.Message = &ui.Message{Title: "The Spine cannot be reached", Warn: true,
 						Body: "The alert could not be opened. The presentation is recorded and the check will be made when the Spine is back; any alert goes to the safeguarding lead's review list.",
 						Next: "Follow the downtime process for this child now."}
 				}
 				return
 			}
-			if err != nil {
-				// The alert opened but its history did not arrive: show what
-				// there is and say what is missing.
+			if noHistory != nil {
+				// The check worked but its history did not arrive: show the
+				// alert, and say what is missing. Checking again would tell
+				// the local authority again, so it is not suggested.
 				k.v.Message = &ui.Message{Title: "Access history not available",
-					Body: "The alert opened, but the list of previous accesses could not be read.",
-					Next: "Read the alert below. Open it again later to see who else has seen it.", Warn: true}
+					Body: "The check worked, but the list of previous accesses could not be read.",
+					Next: "Act on the alert below: the history is not needed to call the local authority.", Warn: true}
 			}
 			k.v.Opened = &alert
 			k.screen(ui.ScreenAlert)
+			if len(alert.Plans) == 0 {
+				k.v.Help = "No Child Care Alert. Raise any safeguarding concern through the local route. New patient clears the screen."
+			}
 		}
 	})
 }

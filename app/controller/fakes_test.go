@@ -18,10 +18,8 @@ type fakeSpine struct {
 	patients  map[cpis.NHSNumber]cpis.Patient
 	plans     map[cpis.NHSNumber][]cpis.Plan
 	err       error
-	silent    chan struct{} // was closed when a silent Plans call started; there are none now
 	gate      chan struct{} // when set, Patient waits for it
 	opened    []string      // the TraceID of each Plans call: every one notifies
-	silentN   int
 	historyFn func() ([]cpis.Access, error)
 }
 

@@ -175,7 +175,7 @@ func (k *desk) wipeLocked() {
 func (k *desk) dropPatient() {
 	k.gen++
 	k.v.Patient, k.v.Opened, k.v.Matches = nil, nil, nil
-	k.v.Alert, k.v.Answers, k.v.Check, k.v.CanOpen = ui.AlertUnknown, nil, cpis.CheckAnswer{}, false
+	k.v.Answers, k.v.Check, k.v.CanOpen = nil, cpis.CheckAnswer{}, false
 	k.v.Busy = ui.Busy{}
 	k.present = check.Presentation{}
 }

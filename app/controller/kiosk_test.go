@@ -68,8 +68,8 @@ func TestKioskCheckFlow(t *testing.T) {
 
 	k.TraceNHS("999 027 6579")
 	pv := waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
-	if pv.Alert != ui.AlertPresent || !pv.CanOpen || pv.Patient.NHS != child.NHS {
-		t.Fatalf("patient view: alert %v canOpen %v", pv.Alert, pv.CanOpen)
+	if !pv.CanOpen || pv.Patient.NHS != child.NHS || pv.Opened != nil {
+		t.Fatalf("patient view: canOpen %v opened %+v", pv.CanOpen, pv.Opened)
 	}
 	// Guide, "Who to check": "All children under the age of 18 years".
 	if pv.Check.Need != cpis.Required {
@@ -92,7 +92,10 @@ func TestKioskCheckFlow(t *testing.T) {
 	if len(f.opened) != 1 || f.opened[0] == "" {
 		t.Fatalf("want one notifying access with a key, got %+v", f.opened)
 	}
-	if got := audit.Kinds(); !slices.Equal(got, []string{"trace", "silent-check", "alert-opened"}) {
+	if f.opened[0] != k.present.Key {
+		t.Errorf("the CP-IS query's TraceID %q is not the presentation's %q, which the audit carries", f.opened[0], k.present.Key)
+	}
+	if got := audit.Kinds(); !slices.Equal(got, []string{"trace", "alert-opened"}) {
 		t.Errorf("audit kinds %v", got)
 	}
 
@@ -103,24 +106,61 @@ func TestKioskCheckFlow(t *testing.T) {
 	}
 }
 
-func TestKioskTraceAndSilentCheckOverlap(t *testing.T) {
-	// Issue: "the PDS retrieve and the silent CP-IS check go out together".
-	// PDS is held until the silent check has started: if they ran one after
-	// the other, the trace would never finish.
+// The kiosk runs only in unscheduled care, where the one CP-IS query is
+// the access that notifies: a trace asks CP-IS nothing, so nothing is
+// learned of an alert without the access being recorded (DESIGN.md, step
+// 4; spine-interfaces.md: "false means scheduled care").
+func TestKioskTraceAsksNothingOfCPIS(t *testing.T) {
 	f := newFakeSpine()
 	f.patients[child.NHS] = child
-	f.gate = make(chan struct{})
-	f.silent = make(chan struct{})
-	silentStarted := f.silent
-	go func() {
-		<-silentStarted
-		close(f.gate)
-	}()
+	f.plans[child.NHS] = []cpis.Plan{cpp}
 	k, v, _ := newTestKiosk(t, f, nurse)
 	k.TraceNHS("9990276579")
 	pv := waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
-	if pv.Alert != ui.AlertAbsent {
-		t.Errorf("alert state %v, want absent", pv.Alert)
+	if len(f.opened) != 0 || pv.Opened != nil {
+		t.Fatalf("the trace queried CP-IS %d times", len(f.opened))
+	}
+}
+
+// A child without a plan: the check says so explicitly, and no history is
+// asked for.
+func TestKioskNoAlertIsExplicit(t *testing.T) {
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	f.historyFn = func() ([]cpis.Access, error) { t.Error("the history was read for a child without an alert"); return nil, nil }
+	k, v, audit := newTestKiosk(t, f, nurse)
+	k.TraceNHS("9990276579")
+	waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	k.AskOpenAlert()
+	waitFor(t, v, "the confirmation", func(v ui.View) bool { return v.Screen == ui.ScreenConfirm })
+	k.ConfirmOpenAlert()
+	av := waitFor(t, v, "the answer", func(v ui.View) bool { return v.Screen == ui.ScreenAlert })
+	if av.Opened == nil || len(av.Opened.Plans) != 0 || av.Message != nil || len(f.opened) != 1 {
+		t.Fatalf("no alert: opened %+v message %+v queries %d", av.Opened, av.Message, len(f.opened))
+	}
+	if kinds := audit.Kinds(); kinds[len(kinds)-1] != "alert-opened" {
+		t.Errorf("audit %v", kinds)
+	}
+}
+
+// A superseded NHS number: the current one is shown, said on screen, and
+// used for CP-IS (spine-interfaces.md, "A superseded record").
+func TestKioskFollowsSupersededNumber(t *testing.T) {
+	f := newFakeSpine()
+	current := child
+	current.Superseded = "9990275831"
+	f.patients["9990275831"] = current
+	k, v, _ := newTestKiosk(t, f, nurse)
+	k.TraceNHS("9990275831")
+	pv := waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	if pv.Patient.NHS != child.NHS || pv.Message == nil || !strings.Contains(pv.Message.Body, "999 027 5831") {
+		t.Fatalf("superseded: patient %v message %+v", pv.Patient.NHS, pv.Message)
+	}
+	k.AskOpenAlert()
+	k.ConfirmOpenAlert()
+	waitFor(t, v, "the answer", func(v ui.View) bool { return v.Screen == ui.ScreenAlert })
+	if k.View().Opened.NHS != child.NHS {
+		t.Errorf("CP-IS was asked about %v, not the current number", k.View().Opened.NHS)
 	}
 }
 

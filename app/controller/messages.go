@@ -104,9 +104,9 @@ func helpFor(s ui.Screen) string {
 	case ui.ScreenResults:
 		return "Choose the patient who is in front of you. Not listed? Go back and change the details."
 	case ui.ScreenPatient:
-		return "Check the patient banner matches the person in front of you before opening any alert."
+		return "Check the patient banner matches the child in front of you, then check CP-IS."
 	case ui.ScreenConfirm:
-		return "Opening the alert tells the child's local authority that the child presented here. It is not a referral."
+		return "Checking tells the child's local authority that the child presented here, if the child has a plan. It is not a referral."
 	case ui.ScreenAlert:
 		return "Use the contact numbers to speak to the local authority. Raise any safeguarding concern through the local route."
 	}

@@ -332,7 +332,7 @@ func (k *waitingScreens) loadReviews(change func() *ui.Message) {
 
 func reviewRow(it store.ReviewItem) ui.ReviewRow {
 	kind := map[cpis.Result]string{cpis.ResultAlert: "Child Care Alert found", cpis.ResultManualTrace: "Needs manual trace",
-		cpis.ResultDeadLetter: "Could not be replayed"}[it.Kind]
+		cpis.ResultDeadLetter: "Could not be replayed", cpis.ResultAnswerLost: "Checked, answer lost"}[it.Kind]
 	return ui.ReviewRow{ID: it.ID, Created: it.Created, Presented: it.P.At, Kind: kind, Reason: it.Reason,
 		AlertFound: it.Kind == cpis.ResultAlert, SignedOff: it.SignedOff, SignedBy: it.SignedBy, SignedAt: it.SignedAt, Note: it.Note}
 }

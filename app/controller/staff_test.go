@@ -78,8 +78,8 @@ func (rig *cardRig) openAlert(nhs string) {
 	pv := waitFor(t, rig.views, "the patient "+nhs, func(v ui.View) bool {
 		return v.Screen == ui.ScreenPatient && v.Patient != nil && v.Patient.NHS.Digits() == nhs
 	})
-	if pv.Alert != ui.AlertPresent {
-		t.Fatalf("%s: alert %v", nhs, pv.Alert)
+	if pv.Patient == nil || !pv.CanOpen {
+		t.Fatalf("%s: patient %v canOpen %v", nhs, pv.Patient, pv.CanOpen)
 	}
 	rig.k.AskOpenAlert()
 	waitFor(t, rig.views, "the confirmation", func(v ui.View) bool { return v.Screen == ui.ScreenConfirm })

@@ -25,6 +25,7 @@ type Queue interface {
 	Enqueue(p store.Presentation) (uint64, error)
 	Head() (store.QueuedEntry, bool, error)
 	Attempted(seq uint64, class string) error
+	MarkIntent(seq uint64, in store.Intent) error
 	Complete(seq uint64, o store.Outcome) error
 	DeadLetter(seq uint64, reason string) error
 	Counts() (store.Counts, error)
@@ -331,6 +332,23 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 		nhs = pts[0].NHS
 	}
 
+	// A notifying query may already have been made (a crash, a timeout, a
+	// live attempt whose answer was lost): the access history says whether
+	// it reached CP-IS, and then it is not made again.
+	if p.Intent != nil {
+		done, err := r.accessedSince(ctx, ss, nhs, p)
+		if err != nil {
+			return r.permanent(e, "reading the access history", err)
+		}
+		if done {
+			return r.complete(e, store.Outcome{Kind: cpis.ResultAnswerLost, NHS: nhs.Digits(), Notified: true,
+				Reason: "CP-IS recorded this check, but its answer was lost: look the child up on the national record"})
+		}
+	}
+	// The intent first, durably: never a notifying query without it.
+	if err := r.Queue.MarkIntent(e.Seq, store.Intent{RoleID: s.Role.ID, At: r.Now()}); err != nil {
+		return err
+	}
 	// The one CP-IS query, the unscheduled one: there is no silent
 	// pre-check in unscheduled care. CP-IS notifies only about a child
 	// with a plan it still shows.
@@ -348,6 +366,26 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 		o.Kind, o.Alert = cpis.ResultAlert, &cpis.Alert{NHS: nhs, Plans: visible}
 	}
 	return r.complete(e, o)
+}
+
+// accessedSince reports whether the child's access history lists an access
+// by the intent's role profile since the intent. CP-IS lists a repeat
+// access by the same user within 24 hours only once, at the first, so an
+// access by the role profile in the 24 hours before the intent counts
+// too: a repeat cannot be told apart from it, and the local authority
+// already knows of this user's access to the child today.
+func (r *Replayer) accessedSince(ctx context.Context, ss spine.Session, nhs cpis.NHSNumber, p store.Presentation) (bool, error) {
+	hist, err := r.Spine.History(ctx, ss, nhs, p.Key)
+	if err != nil {
+		return false, err
+	}
+	since := p.Intent.At.Add(-24 * time.Hour)
+	for _, a := range hist {
+		if a.RoleProfileID == p.Intent.RoleID && !a.When.Before(since) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // permanent moves the entry aside when err is the Spine refusing this
