@@ -127,7 +127,10 @@ func TestKioskTraceAsksNothingOfCPIS(t *testing.T) {
 func TestKioskNoAlertIsExplicit(t *testing.T) {
 	f := newFakeSpine()
 	f.patients[child.NHS] = child
-	f.historyFn = func() ([]cpis.Access, error) { t.Error("the history was read for a child without an alert"); return nil, nil }
+	f.historyFn = func() ([]cpis.Access, error) {
+		t.Error("the history was read for a child without an alert")
+		return nil, nil
+	}
 	k, v, audit := newTestKiosk(t, f, nurse)
 	k.TraceNHS("9990276579")
 	waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
