@@ -102,9 +102,6 @@ type Session struct {
 type Client struct {
 	cfg  Config
 	http *http.Client
-	// once sends the requests that must never be sent twice (the CP-IS
-	// CareTeam query, which notifies): see New.
-	once *http.Client
 	log  logrus.FieldLogger
 	now  func() time.Time
 }
@@ -144,21 +141,20 @@ func New(cfg Config) (*Client, error) {
 	// out in parallel, and on short hops HTTP/1.1 answers sooner than HTTP/2.
 	tr.ForceAttemptHTTP2 = false
 	tr.MaxIdleConnsPerHost = 4
-	// net/http's transport sends a GET again, unasked, when a kept-alive
-	// connection turns out to have been closed by the server: for the
-	// CareTeam query that would be a second access and a second
-	// notification to the local authority. It does so only on a reused
-	// connection, so those queries go each on a new one.
-	once := tr.Clone()
-	once.DisableKeepAlives = true
 	return &Client{
 		cfg:  cfg,
 		http: &http.Client{Transport: tr},
-		once: &http.Client{Transport: once},
 		log:  logs.Component(cfg.Log, "spine"),
 		now:  time.Now,
 	}, nil
 }
+
+// unreplayable is an empty request body with no way to rewind it, which
+// net/http's transport never sends twice.
+type unreplayable struct{}
+
+func (unreplayable) Read([]byte) (int, error) { return 0, io.EOF }
+func (unreplayable) Close() error             { return nil }
 
 // call is one request.
 type call struct {
@@ -177,8 +173,8 @@ type call struct {
 	// attempts is how often the request may be sent when the connection
 	// drops or a gateway fails; 0 or 1 sends it once.
 	attempts int
-	// once sends the request on a connection of its own, so that nothing
-	// beneath the client can send it a second time.
+	// once sends the request so that nothing beneath the client can send
+	// it a second time (see unreplayable).
 	once bool
 }
 
@@ -281,11 +277,16 @@ func (c *Client) attempt(ctx context.Context, cl call, reqID string) (answer, er
 	}
 	start := c.now()
 
-	hc := c.http
 	if cl.once {
-		hc = c.once
+		// net/http's transport sends a GET again, unasked, when a
+		// kept-alive connection turns out to have been closed by the
+		// server: for the CareTeam query that would be a second access
+		// and a second notification to the local authority. It resends
+		// only a request it can replay, and a request with a body it
+		// cannot rewind is not one; an empty body goes out as none.
+		req.Body = unreplayable{}
 	}
-	resp, err := hc.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 			// The caller gave up (shutdown, a new patient): not the Spine's fault.

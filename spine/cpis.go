@@ -70,7 +70,7 @@ const includeViewers = "AuditEvent:entity-type=" + SystemRoleClass + "|" + agent
 // {CPISBase}/CareTeam?patient:identifier=... This is the unscheduled
 // access: the Spine records it at the time of the call, under the user
 // and role in the token, and notifies the child's local authority. It is
-// sent once, on a connection of its own, and never retried here, as a
+// sent once, as a request net/http cannot replay, and never retried here, as a
 // second query is a second notification; after a failure whose outcome is
 // unknown (a timeout, a dropped connection) the access may have been
 // recorded.
@@ -112,8 +112,7 @@ func (c *Client) History(ctx context.Context, s Session, nhs cpis.NHSNumber, tra
 }
 
 // cpisSearch sends one CP-IS search, never retried by the client; with
-// notifies, on a connection of its own so that net/http cannot resend it
-// either.
+// notifies, as a request net/http's transport cannot resend either.
 func (c *Client) cpisSearch(ctx context.Context, op string, s Session, nhs cpis.NHSNumber, traceID, pathAndQuery string, notifies bool) (answer, error) {
 	if n, err := cpis.ParseNHSNumber(string(nhs)); err != nil || n != nhs {
 		// The guide wants a PDS-verified number: anything else is the

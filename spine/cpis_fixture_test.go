@@ -228,9 +228,8 @@ func TestHistoryFromFixtures(t *testing.T) {
 // transport itself sends.
 func TestCPISHeadersOnTheWireAreThePublishedThree(t *testing.T) {
 	srv, c := newCPISFixtureServer(t)
-	// What net/http's transport itself sends; Connection: close because the
-	// CareTeam query goes on a connection of its own (see New).
-	transport := map[string]bool{"User-Agent": true, "Accept-Encoding": true, "Connection": true}
+	// What net/http's transport itself sends.
+	transport := map[string]bool{"User-Agent": true, "Accept-Encoding": true}
 	check := func(name string, wantPath string, wantQuery url.Values, trace string) {
 		t.Helper()
 		r := srv.last()

@@ -227,7 +227,7 @@ func TestHistory24HourRule(t *testing.T) {
 // so as a retryable failure, and nothing sends the query again: neither
 // the client nor net/http's transport, which would resend a GET whose
 // kept-alive connection the server closed (it did, here, before the
-// CareTeam query went on a connection of its own).
+// CareTeam query went as a request the transport cannot replay).
 func TestDropAfterRecord(t *testing.T) {
 	e := newEnv(t)
 	nhs := cpis.NHSNumber("9990276579")

@@ -34,6 +34,14 @@ type practitionerRole struct {
 	Code         []codeableConcept `json:"code"`         // coding.display: Role
 }
 
+// historyResource is an entry of the AuditEvent searchset: an AuditEvent
+// or an included PractitionerRole.
+type historyResource struct {
+	resourceHead
+	auditEvent
+	practitionerRole
+}
+
 // Agent types on a CP-IS AuditEvent (HL7 v3 RoleClass).
 const (
 	agentPatient = "PAT"
@@ -59,26 +67,33 @@ func decodeHistory(body []byte, nhs cpis.NHSNumber) ([]cpis.Access, error) {
 		events []*auditEvent
 		roles  []roleEntry
 	)
-	err = b.each(func(e rawEntry, h resourceHead) error {
-		switch h.ResourceType {
-		case "AuditEvent":
-			var ev auditEvent
-			if err := json.Unmarshal(e.Resource, &ev); err != nil {
-				return fmt.Errorf("%w: reading an AuditEvent: %w", ErrBadResponse, err)
-			}
-			events = append(events, &ev)
-		case "PractitionerRole":
-			re := roleEntry{fullURL: e.FullURL, id: h.ID}
-			var pr practitionerRole
-			if json.Unmarshal(e.Resource, &pr) == nil {
-				re.pr = &pr
-			}
-			roles = append(roles, re)
+	for _, e := range b.Entry {
+		if len(e.Resource) == 0 || string(e.Resource) == "null" {
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		// One pass per entry: an AuditEvent and a PractitionerRole share
+		// no field, so both are read into one value.
+		var r historyResource
+		if err := json.Unmarshal(e.Resource, &r); err != nil {
+			var h resourceHead
+			if json.Unmarshal(e.Resource, &h) != nil {
+				return nil, fmt.Errorf("%w: reading a Bundle entry: %w", ErrBadResponse, err)
+			}
+			switch h.ResourceType {
+			case "AuditEvent":
+				return nil, fmt.Errorf("%w: reading an AuditEvent: %w", ErrBadResponse, err)
+			case "PractitionerRole":
+				// An unreadable viewer leaves the row without a name.
+				roles = append(roles, roleEntry{fullURL: e.FullURL, id: h.ID})
+			}
+			continue
+		}
+		switch r.ResourceType {
+		case "AuditEvent":
+			events = append(events, &r.auditEvent)
+		case "PractitionerRole":
+			roles = append(roles, roleEntry{fullURL: e.FullURL, id: r.ID, pr: &r.practitionerRole})
+		}
 	}
 	resolve := func(ref string) *practitionerRole {
 		for _, r := range roles {
