@@ -239,14 +239,11 @@ func (db *DB) Counts() (Counts, error) {
 // ("spine unavailable"), never its text, which could echo what was sent.
 func (db *DB) Attempted(seq uint64, class string) error {
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketQueue)
-		e, err := db.entry(b, seq)
-		if err != nil {
-			return err
-		}
-		e.Attempts++
-		e.LastError = class
-		return db.putSealed(b, bucketQueue, seqKey(seq), e)
+		_, err := db.changeEntry(tx, seq, func(e *QueuedEntry) {
+			e.Attempts++
+			e.LastError = class
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("recording replay attempt %d: %w", seq, err)
@@ -261,13 +258,8 @@ func (db *DB) Attempted(seq uint64, class string) error {
 // again.
 func (db *DB) MarkIntent(seq uint64, in Intent) error {
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketQueue)
-		e, err := db.entry(b, seq)
+		e, err := db.changeEntry(tx, seq, func(e *QueuedEntry) { e.P.Intent = &in })
 		if err != nil {
-			return err
-		}
-		e.P.Intent = &in
-		if err := db.putSealed(b, bucketQueue, seqKey(seq), e); err != nil {
 			return err
 		}
 		_, err = db.appendTx(tx, eventFor(e.P, Event{At: in.At, Kind: cpis.EventCheckIntent, NHS: e.P.NHS, Replayed: true,
@@ -377,6 +369,18 @@ func (db *DB) entry(b *bbolt.Bucket, seq uint64) (QueuedEntry, error) {
 		return QueuedEntry{}, ErrNotQueued
 	}
 	return db.openEntry(bucketQueue, k, v)
+}
+
+// changeEntry applies change to entry seq inside tx, stores it, and
+// returns it as stored.
+func (db *DB) changeEntry(tx *bbolt.Tx, seq uint64, change func(*QueuedEntry)) (QueuedEntry, error) {
+	b := tx.Bucket(bucketQueue)
+	e, err := db.entry(b, seq)
+	if err != nil {
+		return QueuedEntry{}, err
+	}
+	change(&e)
+	return e, db.putSealed(b, bucketQueue, seqKey(seq), e)
 }
 
 // takeEntry removes entry seq from the queue inside tx and returns it.

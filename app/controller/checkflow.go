@@ -98,10 +98,8 @@ func (k *Kiosk) Search(q cpis.SearchQuery) {
 	defer k.mu.Unlock()
 	k.touch()
 	k.v.Search = q
-	if q.Family == "" || q.BirthDate.IsZero() {
-		k.v.Message = &ui.Message{Title: "Family name and date of birth are needed",
-			Body: "The national search needs at least the family name and the date of birth.",
-			Next: "Fill in both, then search again.", Warn: true}
+	if m := needsNameAndBirth(q, "The national search needs", "search"); m != nil {
+		k.v.Message = m
 		k.publish()
 		return
 	}
@@ -237,4 +235,15 @@ func (k *Kiosk) ConfirmOpenAlert() {
 			}
 		}
 	})
+}
+
+// needsNameAndBirth is the message for details without a family name or
+// date of birth, the least PDS can trace by; nil when both are there.
+func needsNameAndBirth(q cpis.SearchQuery, who, again string) *ui.Message {
+	if q.Family != "" && !q.BirthDate.IsZero() {
+		return nil
+	}
+	return &ui.Message{Title: "Family name and date of birth are needed",
+		Body: who + " at least the family name and the date of birth.",
+		Next: "Fill in both, then " + again + " again.", Warn: true}
 }

@@ -97,10 +97,8 @@ func (k *waitingScreens) RecordPresentation(nhsText string, q cpis.SearchQuery) 
 		}
 		p.NHS = nhs.Digits()
 	} else {
-		if q.Family == "" || q.BirthDate.IsZero() {
-			k.v.Message = &ui.Message{Title: "Family name and date of birth are needed",
-				Body: "A presentation without an NHS number needs at least the family name and date of birth, so it can be traced later.",
-				Next: "Fill in both, then record again.", Warn: true}
+		if m := needsNameAndBirth(q, "To be traced later, a presentation without an NHS number needs", "record"); m != nil {
+			k.v.Message = m
 			k.publish()
 			return
 		}
