@@ -81,16 +81,8 @@ const includeViewers = "AuditEvent:entity-type=" + SystemRoleClass + "|" + agent
 // caller keeps the visible ones with cpis.VisiblePlans. No record gives
 // nil, nil.
 func (c *Client) Plans(ctx context.Context, s Session, nhs cpis.NHSNumber, traceID string) ([]cpis.Plan, error) {
-	const op = "checking for a Child Care Alert"
-	ans, err := c.cpisSearch(ctx, op, s, nhs, traceID, "/CareTeam?"+patientIdentifier(nhs), true)
-	if err != nil {
-		return nil, err
-	}
-	plans, err := decodePlans(ans.body, nhs)
-	if err != nil {
-		return nil, wrapDecode(op, ans, err)
-	}
-	return plans, nil
+	return cpisSearch(ctx, c, "checking for a Child Care Alert", s, nhs, traceID,
+		"/CareTeam?"+patientIdentifier(nhs), true, decodePlans)
 }
 
 // History reads the previous accesses to the patient's Child Care Alert:
@@ -98,22 +90,29 @@ func (c *Client) Plans(ctx context.Context, s Session, nhs cpis.NHSNumber, trace
 // each viewer's PractitionerRole included. At most cpis.MaxHistory rows,
 // newest first, one per AuditEvent; no record gives nil, nil.
 func (c *Client) History(ctx context.Context, s Session, nhs cpis.NHSNumber, traceID string) ([]cpis.Access, error) {
-	const op = "reading access history"
 	q := patientIdentifier(nhs) + "&" + url.Values{"_include": {includeViewers}}.Encode()
-	ans, err := c.cpisSearch(ctx, op, s, nhs, traceID, "/AuditEvent?"+q, false)
-	if err != nil {
-		return nil, err
-	}
-	hist, err := decodeHistory(ans.body, nhs)
-	if err != nil {
-		return nil, wrapDecode(op, ans, err)
-	}
-	return hist, nil
+	return cpisSearch(ctx, c, "reading access history", s, nhs, traceID, "/AuditEvent?"+q, false, decodeHistory)
 }
 
-// cpisSearch sends one CP-IS search, never retried by the client; with
-// notifies, as a request net/http's transport cannot resend either.
-func (c *Client) cpisSearch(ctx context.Context, op string, s Session, nhs cpis.NHSNumber, traceID, pathAndQuery string, notifies bool) (answer, error) {
+// cpisSearch sends one CP-IS search, never retried by the client (with
+// notifies, as a request net/http's transport cannot resend either), and
+// decodes its searchset.
+func cpisSearch[T any](ctx context.Context, c *Client, op string, s Session, nhs cpis.NHSNumber, traceID, pathAndQuery string,
+	notifies bool, decode func([]byte, cpis.NHSNumber) (T, error)) (T, error) {
+	var zero T
+	ans, err := c.cpisSend(ctx, op, s, nhs, traceID, pathAndQuery, notifies)
+	if err != nil {
+		return zero, err
+	}
+	v, err := decode(ans.body, nhs)
+	if err != nil {
+		return zero, wrapDecode(op, ans, err)
+	}
+	return v, nil
+}
+
+// cpisSend sends one CP-IS search with the published headers.
+func (c *Client) cpisSend(ctx context.Context, op string, s Session, nhs cpis.NHSNumber, traceID, pathAndQuery string, notifies bool) (answer, error) {
 	if n, err := cpis.ParseNHSNumber(string(nhs)); err != nil || n != nhs {
 		// The guide wants a PDS-verified number: anything else is the
 		// kiosk's mistake, and never sent.
