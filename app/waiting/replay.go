@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -356,16 +357,30 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 	if err != nil {
 		return r.permanent(e, "opening the Child Care Alert", err)
 	}
-	// Visibility is judged now, not at presentation: the review list is
-	// worked now, and the guide's windows say what staff may see today.
 	// The access history is not read: nobody is at the screen to see it,
 	// the review list does not keep it, and the lead who opens the alert
 	// later sees it as it stands then.
-	o := store.Outcome{Kind: cpis.ResultNoAlert, NHS: nhs.Digits(), Notified: len(cpis.VisiblePlans(plans, r.Now())) > 0}
-	if visible := cpis.VisiblePlans(plans, r.Now()); len(visible) > 0 {
-		o.Kind, o.Alert = cpis.ResultAlert, &cpis.Alert{NHS: nhs, Plans: visible}
+	// CP-IS notified if it shows a plan now. The alert is judged as the
+	// plans stood when the child presented (a plan visible then but lapsed
+	// since is still found), and a plan visible now is never hidden.
+	now := r.Now()
+	o := store.Outcome{Kind: cpis.ResultNoAlert, NHS: nhs.Digits(), Notified: len(cpis.VisiblePlans(plans, now)) > 0}
+	if judged := visibleThenOrNow(plans, p.At, now); len(judged) > 0 {
+		o.Kind, o.Alert = cpis.ResultAlert, &cpis.Alert{NHS: nhs, Plans: judged}
 	}
 	return r.complete(e, o)
+}
+
+// visibleThenOrNow is the plans visible on the day the child presented,
+// then any others visible today.
+func visibleThenOrNow(plans []cpis.Plan, presented, now time.Time) []cpis.Plan {
+	out := cpis.VisiblePlans(plans, presented)
+	for _, p := range cpis.VisiblePlans(plans, now) {
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // accessedSince reports whether the child's access history lists an access

@@ -549,3 +549,23 @@ func BenchmarkReplayPlainClient(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "entries/s")
 }
+
+// "Plans are judged as they stood when the child presented": a plan that
+// ended 400 days before the check, but 300 days before a presentation 100
+// days ago, was visible then (guide: "have been one of the above in the
+// previous 365 days") and goes to the review list as found; the Spine, which
+// no longer shows it, notifies nobody.
+func TestReplayJudgesPlansAtPresentation(t *testing.T) {
+	e := newReplayEnv(t, sandbox.Options{}, kiosktest.Quiet())
+	e.base = time.Now().AddDate(0, 0, -100)
+	p := e.present(t, "9990300062", cpis.SearchQuery{})
+	e.run(t)
+	items, err := e.db.Reviews(true)
+	if err != nil || len(items) != 1 || items[0].Kind != cpis.ResultAlert || items[0].P.Key != p.Key ||
+		items[0].Alert == nil || len(items[0].Alert.Plans) != 1 {
+		t.Fatalf("review items %+v, %v; want the plan visible at presentation", items, err)
+	}
+	if n := e.sb.NotificationsForTrace(p.Key); n != 0 {
+		t.Errorf("%d notifications for a plan CP-IS no longer shows", n)
+	}
+}
