@@ -51,7 +51,7 @@ func (p *Program) runWindow(ctx context.Context) error {
 	// into downtime mode, a probe with backoff notices the return, and the
 	// replayer drains what was recorded meanwhile.
 	rep := waiting.NewReplayer(p.db, p.client, p.signIn, p.log)
-	link := waiting.NewLink(rep.Probe, p.log)
+	link := waiting.NewLink(p.client.Reachable, p.log)
 	rep.Link = link
 	link.OnChange = func(live bool, since time.Time) {
 		k.Downtime(!live, since)

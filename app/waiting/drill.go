@@ -126,7 +126,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 		return store.DrillResult{}, err
 	}
 	rep := NewReplayer(db, client, signIn, log)
-	link := NewLink(rep.Probe, log)
+	link := NewLink(client.Reachable, log)
 	rep.Link = link
 	link.Start(ctx)
 	defer link.Shutdown(context.Background())
@@ -414,7 +414,7 @@ func DrillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dat
 	}
 	rep := NewReplayer(db, client, DemoSignIn(client), log)
 	rep.PDSInterval = pdsInterval
-	link := NewLink(rep.Probe, log)
+	link := NewLink(client.Reachable, log)
 	rep.Link = link
 	rep.OnProgress = func(done, total int) { fmt.Fprintf(out, "replayed %d/%d\n", done, total) }
 	link.Start(ctx)

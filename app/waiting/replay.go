@@ -152,28 +152,6 @@ func (r *Replayer) Progress() (done, total int) {
 	return r.done, r.total
 }
 
-// probePatient is the guide's first test patient (step 19): "Please use
-// NHS Numbers 9990276579 and 9990275831 for these purposes".
-const probePatient cpis.NHSNumber = "9990276579"
-
-// Probe is a cheap request for Link.Probe: the PDS retrieve of the
-// guide's first test patient with the kiosk's own session, paced with
-// the replay's PDS requests.
-func (r *Replayer) Probe(ctx context.Context) error {
-	s, err := r.session(ctx)
-	if err != nil {
-		return err
-	}
-	if err := r.pdsWait(ctx); err != nil {
-		return err
-	}
-	_, err = r.Spine.Patient(ctx, s.Spine(), probePatient)
-	if errors.Is(err, spine.ErrAccessDenied) {
-		r.forgetSession()
-	}
-	return err
-}
-
 func (r *Replayer) run(ctx context.Context) {
 	poll := r.Poll
 	if poll <= 0 {

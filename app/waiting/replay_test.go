@@ -59,7 +59,7 @@ func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *r
 	t.Cleanup(func() { db.Close() })
 	rep := waiting.NewReplayer(db, client, waiting.DemoSignIn(client), log)
 	rep.Backoff = waiting.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
-	link := waiting.NewLink(rep.Probe, log)
+	link := waiting.NewLink(client.Reachable, log)
 	link.Backoff = waiting.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
 	rep.Link = link
 	return &replayEnv{sb: sb, client: client, sess: sess, db: db, link: link, rep: rep,
