@@ -93,7 +93,16 @@ func (p *Program) replayNow(ctx context.Context, out io.Writer) error {
 		fmt.Fprintln(out, "the queue is empty")
 		return nil
 	}
-	rep := waiting.NewReplayer(p.db, p.client, p.signIn, p.log)
+	// Every check is made in a signed-in user's name. At the command line
+	// that can only be the embedded sandbox's test user; against a real
+	// Spine the checks are made at the kiosk, by staff who sign in.
+	sess, err := p.signIn(ctx)
+	if err != nil {
+		return fmt.Errorf("the checks that wait are made at the kiosk by a signed-in member of staff with codes B0264 and B0107: %w", err)
+	}
+	fmt.Fprintf(out, "checking %d children who wait, in the name of %s (the sandbox's test user)\n", c.Queued, sess.User.Name)
+	rep := waiting.NewReplayer(p.db, p.client, p.log)
+	rep.Use(&sess)
 	finished := make(chan struct{})
 	var once bool
 	rep.OnProgress = func(done, total int) {

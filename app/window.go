@@ -49,8 +49,9 @@ func (p *Program) runWindow(ctx context.Context) error {
 
 	// The Spine link and the replayer: the first failed call puts the kiosk
 	// into downtime mode, a probe with backoff notices the return, and the
-	// replayer drains what was recorded meanwhile.
-	rep := waiting.NewReplayer(p.db, p.client, p.signIn, p.log)
+	// replayer checks what was recorded meanwhile, in the name of a
+	// signed-in member of staff who agrees to (controller.CheckWaiting).
+	rep := waiting.NewReplayer(p.db, p.client, p.log)
 	link := waiting.NewLink(p.client.Reachable, p.log)
 	rep.Link = link
 	link.OnChange = func(live bool, since time.Time) {
@@ -62,6 +63,7 @@ func (p *Program) runWindow(ctx context.Context) error {
 	rep.OnProgress = k.ReplayProgress
 	p.check.Link = link
 	k.UseOffline(p.db, p.cfg.FallbackProcess, rep.Kick)
+	k.UseReplayer(rep)
 	k.UseAccountability(p.StartAccountability())
 	// The IT status: on its screen, and every 30 seconds into status.json
 	// for `cpis-kiosk status`, which cannot open the database meanwhile.

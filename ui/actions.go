@@ -10,6 +10,7 @@ type Actions interface {
 	CheckActions
 	SessionActions
 	ReviewActions
+	WaitingActions
 	StatusActions
 	LeadActions
 }
@@ -54,6 +55,13 @@ type ReviewActions interface {
 	ShowReview()
 	OpenReview(id uint64)
 	SignOff(id uint64, note string)
+}
+
+// WaitingActions answer the offer to check the children who wait, in the
+// signed-in user's name.
+type WaitingActions interface {
+	CheckWaiting()
+	PauseWaiting()
 }
 
 // StatusActions are the IT status screen's. ShowStatus opens it, or checks

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strconv"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -13,7 +15,7 @@ import (
 //
 // While the Spine is down the same screen records the presentation
 // instead, so a scan at the desk works the same way either way.
-func (w *Window) entryPage(v View, act CheckActions) page {
+func (w *Window) entryPage(v View, act entryActions) page {
 	w.register(w.nhs)
 	title, primary, alt := "Check a presenting patient", "Trace patient  (Enter)", "Search by details instead"
 	if v.Downtime != nil {
@@ -30,6 +32,9 @@ func (w *Window) entryPage(v View, act CheckActions) page {
 	}
 
 	var parts []fyne.CanvasObject
+	if v.Offer != nil && v.Downtime == nil {
+		parts = append(parts, w.offerPanel(*v.Offer, act), gap(8))
+	}
 	if v.Banner.User == "" {
 		parts = append(parts, inset(large("Insert your NHS smartcard to check a patient.", theme.ColorNameForeground),
 			nhsBlue, nhsWhite), gap(8))
@@ -62,4 +67,34 @@ func (w *Window) submitNHS(act CheckActions) {
 		return
 	}
 	act.TraceNHS(w.nhs.Text)
+}
+
+// entryActions are what the entry screen can ask for: the check, and an
+// answer to the offer to check the children who wait.
+type entryActions interface {
+	CheckActions
+	WaitingActions
+}
+
+// offerPanel offers to check the children who wait, in the user's name,
+// saying what each check does before it is made.
+func (w *Window) offerPanel(o Offer, act WaitingActions) fyne.CanvasObject {
+	children := "1 child waits"
+	if o.Waiting != 1 {
+		children = strconv.Itoa(o.Waiting) + " children wait"
+	}
+	if o.Checking {
+		pause := w.button("pausewaiting", "Pause the checks", lookSecondary, act.PauseWaiting)
+		return inset(container.NewVBox(
+			bold("Checking the children who wait, in your name: "+children+"."),
+			left(pause, 360),
+		), nhsBlue, nhsWhite)
+	}
+	check := w.button("checkwaiting", "Check them now", lookSecondary, act.CheckWaiting)
+	return inset(container.NewVBox(
+		bold(children+" for a CP-IS check, recorded while it could not be made."),
+		para("Checking tells each child's local authority, in your name, that the child presented at the time recorded. "+
+			"The notification is for information only and is not a safeguarding children alert or referral."),
+		left(check, 360),
+	), nhsWarm, nhsWhite)
 }

@@ -66,6 +66,9 @@ func queryString(q cpis.SearchQuery) string {
 	return fmt.Sprintf("family=%s given=%s dob=%s gender=%s postcode=%s", q.Family, q.Given, dob, q.Gender, q.Postcode)
 }
 
+func (r *recorder) CheckWaiting() { r.add("CheckWaiting") }
+func (r *recorder) PauseWaiting() { r.add("PauseWaiting") }
+
 var _ Actions = (*recorder)(nil)
 
 // The fixtures: a fixed "now" so ages and goldens never drift, and the

@@ -32,6 +32,11 @@ func goldenViews() map[string]View {
 	views["entry_empty"] = baseView()
 
 	v := baseView()
+	v.Banner.Queued = 3
+	v.Offer = &Offer{Waiting: 3}
+	views["entry_waiting_offer"] = v
+
+	v = baseView()
 	v.EntryText = "999 027 6578"
 	v.Message = &Message{
 		Title: "That NHS number is not right",

@@ -60,6 +60,13 @@ type Downtime struct {
 	Fallback string // configured: who to phone, where the paper log is
 }
 
+// Offer is the offer to a signed-in member of staff with B0264 and B0107
+// to check the children who wait, in their name.
+type Offer struct {
+	Waiting  int  // children waiting for their CP-IS check
+	Checking bool // the user agreed, and the checks are being made
+}
+
 // Replay is the progress of the replay after downtime.
 type Replay struct {
 	Active      bool
@@ -171,6 +178,7 @@ type View struct {
 
 	Downtime *Downtime // set while the Spine is down
 	Replay   Replay
+	Offer    *Offer // set on the entry screen when children wait and the user may check them
 	Queue    []QueueRow
 	Reviews  []ReviewRow
 	Review   *ReviewDetail // the opened review item on ScreenReview

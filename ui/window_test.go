@@ -249,6 +249,23 @@ func TestNoSmartcardBlocksTrace(t *testing.T) {
 	}
 }
 
+// The children who wait are checked only when the user agrees, and the
+// checks can be paused (DESIGN.md, "Checks that wait").
+func TestWaitingOfferAndPause(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := baseView()
+	v.Offer = &Offer{Waiting: 2}
+	w.Render(v)
+	if !strings.Contains(screenText(win), "in your name") {
+		t.Error("the offer does not say the checks are made in the user's name")
+	}
+	test.Tap(button(t, win, "Check them now"))
+	v.Offer = &Offer{Waiting: 2, Checking: true}
+	w.Render(v)
+	test.Tap(button(t, win, "Pause the checks"))
+	want(t, rec, "CheckWaiting; PauseWaiting")
+}
+
 func TestOpenAlertAsksFirst(t *testing.T) {
 	w, win, rec := newTestWindow(t)
 	w.Render(patientView(child))

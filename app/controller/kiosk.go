@@ -160,6 +160,8 @@ func (k *Kiosk) Wipe() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.wipeLocked()
+	k.stopChecking()
+	k.offerLocked()
 	k.publish()
 }
 

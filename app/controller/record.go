@@ -18,6 +18,76 @@ type waitingScreens struct {
 	offline  Offline
 	fallback string
 	kick     func()
+	replayer Replayer // nil until UseReplayer
+	queued   int      // entries waiting, as last counted
+}
+
+// Replayer is the worker that makes the checks that wait, in the name of
+// the member of staff given to Use (nil: nobody, so none are made).
+type Replayer interface {
+	Use(s *check.Session)
+	Checking() (check.Session, bool)
+}
+
+// UseReplayer connects the worker that checks the children who wait.
+func (k *waitingScreens) UseReplayer(r Replayer) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.replayer = r
+	k.offerLocked()
+	k.publish()
+}
+
+// CheckWaiting starts the checks that wait, in the signed-in user's name:
+// they agreed, having been told what each check does.
+func (k *waitingScreens) CheckWaiting() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
+	if k.replayer == nil || !k.mayCheckWaiting() {
+		return
+	}
+	k.replayer.Use(k.sess)
+	k.log.WithField("role", k.sess.Role.ID).Info("checking the children who wait, in the signed-in user's name")
+	k.offerLocked()
+	k.publish()
+}
+
+// PauseWaiting stops the checks that wait after the one in hand.
+func (k *waitingScreens) PauseWaiting() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
+	k.stopChecking()
+	k.offerLocked()
+	k.publish()
+}
+
+// stopChecking stops the checks that wait: the user paused, signed out,
+// or the screen was locked or wiped. k.mu is held.
+func (k *waitingScreens) stopChecking() {
+	if k.replayer != nil {
+		if _, on := k.replayer.Checking(); on {
+			k.replayer.Use(nil)
+		}
+	}
+}
+
+// mayCheckWaiting reports whether the signed-in user may make the checks
+// that wait: B0264 to trace and B0107 to check (guide step 12).
+func (k *waitingScreens) mayCheckWaiting() bool {
+	return k.sess != nil && k.sess.Role.Has(cpis.PerformTrace) && k.sess.Role.Has(cpis.ViewFlag)
+}
+
+// offerLocked sets the entry screen's offer: while children wait and the
+// user may check them. k.mu is held.
+func (k *waitingScreens) offerLocked() {
+	k.v.Offer = nil
+	if k.replayer == nil || k.queued == 0 || !k.mayCheckWaiting() {
+		return
+	}
+	_, on := k.replayer.Checking()
+	k.v.Offer = &ui.Offer{Waiting: k.queued, Checking: on}
 }
 
 // Offline is what the window needs of the offline queue and review list.
@@ -361,6 +431,8 @@ func (k *waitingScreens) countsLocked() {
 		return
 	}
 	k.v.Banner.Queued, k.v.Banner.Review = c.Queued+c.Dead, c.OpenReview
+	k.queued = c.Queued
+	k.offerLocked()
 }
 
 func storeMessage() *ui.Message {

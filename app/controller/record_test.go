@@ -3,10 +3,12 @@ package controller
 import (
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -121,5 +123,73 @@ func TestFailedOpenIsRecordedWithItsKey(t *testing.T) {
 	}
 	if len(f.opened) != 1 || head.P.Key != f.opened[0] || head.P.NHS != "9990276579" {
 		t.Fatalf("queued key %q, the failed open used %+v", head.P.Key, f.opened)
+	}
+}
+
+// fakeReplayer records in whose name the checks that wait are made.
+type fakeReplayer struct {
+	mu   sync.Mutex
+	sess *check.Session
+	uses int
+}
+
+func (f *fakeReplayer) Use(s *check.Session) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sess, f.uses = s, f.uses+1
+}
+
+func (f *fakeReplayer) Checking() (check.Session, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sess == nil {
+		return check.Session{}, false
+	}
+	return *f.sess, true
+}
+
+// The children who wait are offered to a signed-in user with B0264 and
+// B0107, and checked in that user's name only once they agree; pausing,
+// signing out and a role without B0107 check none (DESIGN.md, "Checks that
+// wait": "nothing is checked in nobody's name").
+func TestWaitingChecksOfferedAndMadeInTheUsersName(t *testing.T) {
+	db := openTestDB(t)
+	k, v, _ := newTestKiosk(t, newFakeSpine(), nurse)
+	k.UseOffline(db, "", nil)
+	rep := &fakeReplayer{}
+	k.UseReplayer(rep)
+	if k.View().Offer != nil {
+		t.Fatal("an offer with nobody waiting")
+	}
+	k.Downtime(true, time.Now())
+	k.RecordPresentation("9990276579", cpis.SearchQuery{})
+	waitFor(t, v, "recorded", func(v ui.View) bool { return v.Message != nil && v.Message.Good })
+	k.Downtime(false, time.Time{})
+	ov := k.View()
+	if ov.Offer == nil || ov.Offer.Waiting != 1 || ov.Offer.Checking {
+		t.Fatalf("offer %+v, want one child waiting, not yet checking", ov.Offer)
+	}
+	if _, on := rep.Checking(); on {
+		t.Fatal("the checks started before the user agreed")
+	}
+	k.CheckWaiting()
+	if s, on := rep.Checking(); !on || s.User.ID != nurse.User.ID || !k.View().Offer.Checking {
+		t.Fatalf("checking %v as %v, offer %+v", on, s.User.ID, k.View().Offer)
+	}
+	k.PauseWaiting()
+	if _, on := rep.Checking(); on {
+		t.Fatal("the checks go on after the pause")
+	}
+	k.CheckWaiting()
+	k.SignOut(ui.SessionView{Gate: cpis.GateInsertCard})
+	if _, on := rep.Checking(); on || k.View().Offer != nil {
+		t.Fatal("the checks go on in the name of someone who signed out")
+	}
+
+	// A role without B0107 is offered nothing and can start nothing.
+	k.SignIn(clerk)
+	k.CheckWaiting()
+	if _, on := rep.Checking(); on || k.View().Offer != nil {
+		t.Fatal("a role without B0107 checks the children who wait")
 	}
 }

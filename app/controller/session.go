@@ -17,6 +17,7 @@ func (k *Kiosk) SignIn(s check.Session) {
 	if err := cpis.UsableHere(s.Role); err != nil {
 		k.v.Message = MessageFor(err)
 	}
+	k.offerLocked()
 	k.touch()
 	k.publish()
 }
@@ -27,6 +28,11 @@ func (k *Kiosk) Renewed(s check.Session) {
 	defer k.mu.Unlock()
 	if k.sess != nil && k.sess.User.ID == s.User.ID {
 		k.sess = &s
+		if k.replayer != nil {
+			if _, on := k.replayer.Checking(); on {
+				k.replayer.Use(&s) // the checks that wait go on, on the new token
+			}
+		}
 	}
 }
 
@@ -37,6 +43,7 @@ func (k *Kiosk) SetSession(sv ui.SessionView, msg *ui.Message) {
 	defer k.mu.Unlock()
 	if sv.Gate != cpis.GateOpen {
 		k.wipeLocked()
+		k.stopChecking()
 	}
 	k.v.Session, k.v.Message = sv, msg
 	k.publish()
@@ -50,9 +57,11 @@ func (k *Kiosk) Lock(sv ui.SessionView) { k.SetSession(sv, nil) }
 func (k *Kiosk) SignOut(sv ui.SessionView) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.stopChecking()
 	k.sess = nil
 	k.v.Banner.User, k.v.Banner.Role, k.v.Banner.Demo = "", "", false
 	k.wipeLocked()
+	k.offerLocked()
 	k.v.Session, k.v.Message = sv, nil
 	if k.idleTimer != nil {
 		k.idleTimer.Stop()

@@ -66,9 +66,6 @@ const (
 type Replayer struct {
 	Queue Queue
 	Spine check.Spine
-	// SignIn gets the kiosk's own session. The replayer keeps it until a
-	// minute before it expires, or until the Spine denies it.
-	SignIn func(ctx context.Context) (check.Session, error)
 	// Link, when set, is told of retryable failures, and the replayer
 	// waits for it to be live before each entry.
 	Link *Link
@@ -97,12 +94,12 @@ type Replayer struct {
 
 // NewReplayer makes a replayer with the defaults; set Link, OnProgress
 // and the rest before Start.
-func NewReplayer(q Queue, sp check.Spine, signIn func(ctx context.Context) (check.Session, error), log logrus.FieldLogger) *Replayer {
+func NewReplayer(q Queue, sp check.Spine, log logrus.FieldLogger) *Replayer {
 	if log == nil {
 		log = logging.Discard()
 	}
 	return &Replayer{
-		Queue: q, Spine: sp, SignIn: signIn, Log: log.WithField("component", "replay"),
+		Queue: q, Spine: sp, Log: log.WithField("component", "replay"),
 		Now: time.Now, After: time.After, Backoff: DefaultBackoff,
 		kick: make(chan struct{}, 1), emptied: make(chan struct{}),
 	}
@@ -114,6 +111,32 @@ func (r *Replayer) Start(ctx context.Context) { r.life.Start(ctx, r.run) }
 // Shutdown stops the replayer and waits for it, or for ctx. An entry
 // being replayed stays in the queue, to be replayed again.
 func (r *Replayer) Shutdown(ctx context.Context) error { return r.life.Shutdown(ctx) }
+
+// Use makes the checks that wait in s's name from now on: a signed-in
+// member of staff with B0264 and B0107 who has agreed to check them. nil
+// stops them after the entry in hand: unattended access is not allowed by
+// the national APIs, so nothing is checked in nobody's name.
+func (r *Replayer) Use(s *check.Session) {
+	r.mu.Lock()
+	if s != nil {
+		c := *s
+		s = &c
+	}
+	r.sess = s
+	r.mu.Unlock()
+	r.Kick()
+}
+
+// Checking reports whether the checks that wait are being made, in whose
+// name.
+func (r *Replayer) Checking() (check.Session, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sess == nil {
+		return check.Session{}, false
+	}
+	return *r.sess, true
+}
 
 // Kick asks for a drain now: after an enqueue, or from IT's "replay now".
 func (r *Replayer) Kick() {
@@ -178,6 +201,9 @@ func (r *Replayer) drain(ctx context.Context) {
 	started := false
 	retry := r.Backoff.New()
 	for ctx.Err() == nil {
+		if _, ok := r.Checking(); !ok {
+			return // nobody to check in the name of: wait for Use
+		}
 		if r.Link != nil && r.Link.WaitLive(ctx) != nil {
 			return
 		}
@@ -195,6 +221,9 @@ func (r *Replayer) drain(ctx context.Context) {
 			r.progress(false, false)
 		}
 		err = r.replayOne(ctx, e)
+		if errors.Is(err, ErrNobodyChecking) {
+			return
+		}
 		if err == nil {
 			retry.Reset()
 			r.progress(true, false)
@@ -254,7 +283,9 @@ func (r *Replayer) failed(e store.QueuedEntry, err error, wait time.Duration) ti
 	case errors.As(err, &se) && se.Status == http.StatusTooManyRequests && se.RetryAfter > 0:
 		wait = se.RetryAfter
 	case errors.Is(err, spine.ErrAccessDenied):
-		r.forgetSession()
+		// The checker's session is no longer accepted: stop, and let them
+		// sign in again rather than retry in their name.
+		r.Use(nil)
 	case spine.Retryable(err):
 		if r.Link != nil {
 			r.Link.Failed(err)
@@ -424,25 +455,14 @@ func (r *Replayer) pdsWait(ctx context.Context) error {
 	return r.lim.Wait(ctx)
 }
 
-func (r *Replayer) session(ctx context.Context) (check.Session, error) {
-	r.mu.Lock()
-	s := r.sess
-	r.mu.Unlock()
-	if s != nil && (s.Expires.IsZero() || r.Now().Before(s.Expires.Add(-time.Minute))) {
-		return *s, nil
+func (r *Replayer) session(context.Context) (check.Session, error) {
+	s, ok := r.Checking()
+	if !ok {
+		return check.Session{}, ErrNobodyChecking
 	}
-	ns, err := r.SignIn(ctx)
-	if err != nil {
-		return check.Session{}, fmt.Errorf("signing in for replay: %w", err)
-	}
-	r.mu.Lock()
-	r.sess = &ns
-	r.mu.Unlock()
-	return ns, nil
+	return s, nil
 }
 
-func (r *Replayer) forgetSession() {
-	r.mu.Lock()
-	r.sess = nil
-	r.mu.Unlock()
-}
+// ErrNobodyChecking means no signed-in member of staff is making the
+// checks that wait: they wait for one.
+var ErrNobodyChecking = errors.New("nobody signed in is checking the children who wait")

@@ -57,7 +57,8 @@ func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *r
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rep := waiting.NewReplayer(db, client, waiting.DemoSignIn(client), log)
+	rep := waiting.NewReplayer(db, client, log)
+	rep.Use(&sess) // the checks are made in a signed-in user's name
 	rep.Backoff = waiting.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
 	link := waiting.NewLink(client.Reachable, log)
 	link.Backoff = waiting.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
@@ -470,29 +471,53 @@ func TestReplayPacesPDS(t *testing.T) {
 	}
 }
 
-// An expired or refused kiosk session is renewed, not held against the
-// entries.
-func TestReplayRenewsADeniedSession(t *testing.T) {
+// Nothing is checked in nobody's name (the CP-IS guide: "Unattended access
+// is NOT a suitable pattern"): with nobody checking, the children wait;
+// a session the Spine refuses stops the checks rather than retrying in its
+// name, and moves nothing aside; once a signed-in user agrees, each child
+// is checked once.
+func TestReplayOnlyInASignedInUsersName(t *testing.T) {
 	e := newReplayEnv(t, sandbox.Options{}, kiosktest.Quiet())
 	p := e.present(t, "9990276579", cpis.SearchQuery{})
-	signIns := 0
-	real := e.rep.SignIn
-	e.rep.SignIn = func(ctx context.Context) (check.Session, error) {
-		signIns++
-		if signIns == 1 {
-			s := e.sess
-			s.Token = "expired"
-			return s, nil
-		}
-		return real(ctx)
+	e.rep.Use(nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	e.link.Start(ctx)
+	e.rep.Start(ctx)
+	e.rep.Kick()
+	if err := e.rep.WaitEmpty(shortCtx(t, 500*time.Millisecond)); err == nil {
+		t.Fatal("the queue drained with nobody signed in")
 	}
-	e.run(t)
-	if signIns < 2 || e.sb.NotificationsForTrace(p.Key) != 1 {
-		t.Errorf("sign-ins %d, notifications %d", signIns, e.sb.NotificationsForTrace(p.Key))
+	refused := e.sess
+	refused.Token = "expired"
+	e.rep.Use(&refused)
+	if err := e.rep.WaitEmpty(shortCtx(t, 500*time.Millisecond)); err == nil {
+		t.Fatal("the queue drained under a refused session")
+	}
+	if _, on := e.rep.Checking(); on {
+		t.Error("a refused session goes on being used")
+	}
+	if n := e.sb.NotificationsForTrace(p.Key); n != 0 {
+		t.Fatalf("%d notifications before anyone could check", n)
 	}
 	if dead, _ := e.db.DeadLetters(); len(dead) != 0 {
 		t.Errorf("an access denied moved the entry aside: %+v", dead)
 	}
+	e.rep.Use(&e.sess)
+	if err := e.rep.WaitEmpty(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.rep.Shutdown(ctx)
+	e.link.Shutdown(ctx)
+	if n := e.sb.NotificationsForTrace(p.Key); n != 1 {
+		t.Errorf("%d notifications, want 1", n)
+	}
+}
+
+func shortCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
 }
 
 // BenchmarkReplay is the replayer's throughput against the sandbox with
