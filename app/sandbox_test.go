@@ -226,9 +226,9 @@ func TestRedactorRemovesNHSNumbers(t *testing.T) {
 func TestConfigRefusesScheduledCare(t *testing.T) {
 	dir := t.TempDir()
 	for body, want := range map[string]string{
-		`care_setting = "outpatients"`:                      "must not be used in scheduled care",
-		`care_setting = "paediatric-ward"` + "\ncolour = 1": "unknown settings colour",
-		"[spine]\npds = \"https://pds.example\"":            "spine.cpis and spine.identity",
+		`care_setting = "outpatients"`:                                                 "must not be used in scheduled care",
+		`care_setting = "paediatric-ward"` + "\ncolour = 1":                            "unknown settings colour",
+		"care_setting = \"minor-injury-unit\"\n[spine]\npds = \"https://pds.example\"": "spine.cpis and spine.identity",
 	} {
 		f := filepath.Join(dir, "k.toml")
 		os.WriteFile(f, []byte(body), 0o600)

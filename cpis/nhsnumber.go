@@ -23,6 +23,11 @@ var (
 	// ErrNHSCheckDigit means the tenth digit does not match the first nine
 	// (modulus 11), usually a mistyped digit.
 	ErrNHSCheckDigit = errors.New("the check digit does not match: a digit is probably mistyped")
+	// ErrNHSGroups means a space or hyphen stands somewhere other than
+	// between the groups of three, three and four digits that wristbands
+	// and screens print ("999 027 6579"): "-9990276579" or "99-90276579"
+	// is not a number as printed, and may be two fields run together.
+	ErrNHSGroups = errors.New("spaces or hyphens go only between the groups of the number, as in 999 027 6579")
 	// ErrNHSInvalid means the first nine digits give a check value of 10,
 	// which no NHS number can have. One mistyped digit lands here about
 	// one time in eleven, so the message says so too.
@@ -55,7 +60,11 @@ func (e *NHSError) Unwrap() error { return e.Reason }
 // ("999 027 6579") or scanned ("999-027-6579"), and verifies its modulus 11
 // check digit: weights 10 down to 2 on the first nine digits, check digit =
 // 11 - (sum mod 11), 11 becomes 0, 10 is invalid (NHS Data Dictionary, "NHS
-// Number").
+// Number"). Whitespace around the number is ignored (a scanner's Enter);
+// inside it, one space, tab or hyphen may stand in each of the two places
+// where the printed number has a gap (3-3-4, "Spaces as `999 027 6579` are
+// common on screens and wristbands", spine-interfaces.md "NHS number"), or
+// none at all.
 func ParseNHSNumber(s string) (NHSNumber, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -63,6 +72,7 @@ func ParseNHSNumber(s string) (NHSNumber, error) {
 	}
 	var d [10]byte
 	n := 0
+	var seps []int // the digit count before each separator
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
@@ -71,12 +81,16 @@ func ParseNHSNumber(s string) (NHSNumber, error) {
 			}
 			n++
 		case r == ' ' || r == '-' || r == '\t':
+			seps = append(seps, n)
 		default:
 			return "", &NHSError{Reason: ErrNHSCharacters, Digits: n}
 		}
 	}
 	if n != 10 {
 		return "", &NHSError{Reason: ErrNHSLength, Digits: n}
+	}
+	if !printedGroups(seps) {
+		return "", &NHSError{Reason: ErrNHSGroups, Digits: n}
 	}
 	check, ok := checkDigit(d[:9])
 	if !ok {
@@ -86,6 +100,19 @@ func ParseNHSNumber(s string) (NHSNumber, error) {
 		return "", &NHSError{Reason: ErrNHSCheckDigit, Digits: n}
 	}
 	return NHSNumber(d[:]), nil
+}
+
+// printedGroups reports whether the separators inside a ten-digit number
+// stand as the number is printed: none, or one after the third digit and
+// one after the sixth.
+func printedGroups(at []int) bool {
+	switch len(at) {
+	case 0:
+		return true
+	case 2:
+		return at[0] == 3 && at[1] == 6
+	}
+	return false
 }
 
 // checkDigit computes the modulus 11 check digit of nine ASCII digits; ok

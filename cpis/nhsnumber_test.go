@@ -74,7 +74,7 @@ func TestParseNHSNumberRefuses(t *testing.T) {
 		{rInvalid, "0000000069", cpis.ErrNHSInvalid, "check value is 10"},
 		{rInvalid, "9990276510", cpis.ErrNHSInvalid, "check value is 10"},
 	}
-	all := []error{cpis.ErrNHSEmpty, cpis.ErrNHSCharacters, cpis.ErrNHSLength, cpis.ErrNHSCheckDigit, cpis.ErrNHSInvalid}
+	all := []error{cpis.ErrNHSEmpty, cpis.ErrNHSCharacters, cpis.ErrNHSLength, cpis.ErrNHSCheckDigit, cpis.ErrNHSInvalid, cpis.ErrNHSGroups}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := cpis.ParseNHSNumber(tt.in)
@@ -103,6 +103,54 @@ func TestParseNHSNumberRefuses(t *testing.T) {
 			// echo what was typed, which may be a real patient's number.
 			if d := digitsOf(tt.in); len(d) >= 4 && strings.Contains(err.Error(), d) {
 				t.Errorf("message %q echoes the input", err.Error())
+			}
+		})
+	}
+}
+
+// TestParseNHSNumberGroups: a space or hyphen is a number's gap as printed
+// on wristbands and screens (3-3-4), and nowhere else; whitespace around
+// the number is a scanner's or a keyboard's, and is ignored.
+func TestParseNHSNumberGroups(t *testing.T) {
+	tests := []struct {
+		in string
+		ok bool
+	}{
+		{"9990276579", true},
+		{"999 027 6579", true},
+		{"999-027-6579", true},
+		{"999\t027\t6579", true},
+		{"999 027-6579", true},
+		{"  999 027 6579\r\n", true},
+		{"\t999-027-6579 ", true},
+		{"-9990276579", false},
+		{"9990276579-", false},
+		{"-999-027-6579", false},
+		{"999-027-6579-", false},
+		{"99-90276579", false},
+		{"9990-276579", false},
+		{"999 0276579", false},
+		{"9990276 579", false},
+		{"999  027  6579", false},
+		{"999--027--6579", false},
+		{"999 02 76579", false},
+		{"9 9 9 0 2 7 6 5 7 9", false},
+		{"99902-76579", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := cpis.ParseNHSNumber(tt.in)
+			if tt.ok {
+				if err != nil || got != "9990276579" {
+					t.Fatalf("ParseNHSNumber(%q) = %q, %v; want 9990276579\nguide: %s", tt.in, got, err, rSpaces)
+				}
+				return
+			}
+			if !errors.Is(err, cpis.ErrNHSGroups) || got != "" {
+				t.Fatalf("ParseNHSNumber(%q) = %q, %v; want %v\nguide: %s", tt.in, got, err, cpis.ErrNHSGroups, rSpaces)
+			}
+			if !strings.Contains(err.Error(), "999 027 6579") {
+				t.Errorf("message %q does not show the printed form", err.Error())
 			}
 		})
 	}

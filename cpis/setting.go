@@ -31,6 +31,11 @@ var Settings = []Setting{
 const ScheduledCareQuote = "CP-IS must not be used in scheduled care settings such as outpatients, " +
 	"as this will result in notifications being sent to local authorities that they are not prepared for."
 
+// UnscheduledOnlyQuote is the guide's list of where CP-IS applies ("Before
+// we start"), quoted when no care setting is configured.
+const UnscheduledOnlyQuote = "CP-IS only applies to emergency departments, minor injury units, walk-in centres, " +
+	"GP out-of-hours services, maternity units, paediatric wards and ambulance services."
+
 // ErrNotUnscheduled means the configured care setting is not one of the
 // seven unscheduled settings; the kiosk refuses to start.
 var ErrNotUnscheduled = errors.New("care setting is not an unscheduled care setting")
@@ -42,6 +47,14 @@ func (e *SettingError) Error() string {
 	names := make([]string, len(Settings))
 	for i, s := range Settings {
 		names[i] = string(s)
+	}
+	if strings.TrimSpace(e.Given) == "" {
+		// No default stands in for a missing setting: a kiosk that guessed
+		// "emergency department" in an outpatients clinic would notify
+		// local authorities of every child it checked.
+		return fmt.Sprintf("no care setting is configured: set care_setting to exactly one of the seven unscheduled care settings (%s). "+
+			"The CP-IS guide says: %q and %q",
+			strings.Join(names, ", "), UnscheduledOnlyQuote, ScheduledCareQuote)
 	}
 	return fmt.Sprintf("care setting %q is not one of the seven unscheduled care settings (%s). The CP-IS guide says: %q",
 		e.Given, strings.Join(names, ", "), ScheduledCareQuote)

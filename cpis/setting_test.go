@@ -90,3 +90,22 @@ func TestParseSettingRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingSettingQuotesTheGuide: no setting is refused with the guide's
+// own list of where CP-IS applies and its reason for nowhere else.
+func TestMissingSettingQuotesTheGuide(t *testing.T) {
+	if cpis.UnscheduledOnlyQuote != gSettings {
+		t.Errorf("UnscheduledOnlyQuote = %q\nguide: %s", cpis.UnscheduledOnlyQuote, gSettings)
+	}
+	for _, given := range []string{"", "   "} {
+		_, err := cpis.ParseSetting(given)
+		if !errors.Is(err, cpis.ErrNotUnscheduled) {
+			t.Fatalf("ParseSetting(%q) = %v", given, err)
+		}
+		for _, want := range []string{"no care setting is configured", gSettings, gScheduled} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("ParseSetting(%q): %q does not say %q", given, err, want)
+			}
+		}
+	}
+}

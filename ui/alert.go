@@ -13,7 +13,7 @@ import (
 
 // historyColumns are the widths of the access history's columns: when,
 // who, role, organisation.
-var historyColumns = tableLayout{0.2, 0.27, 0.23, 0.3}
+var historyColumns = tableLayout{0.24, 0.25, 0.22, 0.29}
 
 // alertPage shows the answer of the CP-IS check: the Child Care Alert
 // with exactly what the guide allows (the NHS number, each plan with its

@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	// The UK's zone rules go into the binary: a Windows PC, or a Linux
+	// one without tzdata, must still show UK times.
+	_ "time/tzdata"
 
 	"github.com/nhs-cpis/kiosk/cpis"
 )
@@ -18,9 +21,31 @@ func formatDate(t time.Time) string {
 	return t.Format("02 Jan 2006")
 }
 
-// formatWhen is a time in the access history, as the guide's table shows it.
-// It is written in the time's own location: the app hands over local times.
-func formatWhen(t time.Time) string { return t.Format("02/01/2006 15:04") }
+// ukTime is the zone of every time staff read on the kiosk: CP-IS is an
+// England service, and its access history ("date/time, who accessed the
+// record", the guide's "The information CP-IS provides") must read as the
+// clock on the ward does, in summer too.
+var ukTime = mustLoadLocation("Europe/London")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		// time/tzdata is linked in, so this cannot happen.
+		panic(err)
+	}
+	return loc
+}
+
+// formatWhen is a time in the access history (and the queue and review
+// lists), in UK local time with its zone, "05/07/2026 09:52 BST": the Spine
+// sends UTC, and an hour's error in summer would put an access before a
+// presentation, or on the wrong day between midnight and one.
+func formatWhen(t time.Time) string {
+	if t.IsZero() {
+		return "Not known"
+	}
+	return t.In(ukTime).Format("02/01/2006 15:04 MST")
+}
 
 // formatAge is "(11 years)", or months for a child under two and days for
 // a baby under a month, because a dose or an escalation can hinge on it.

@@ -1,8 +1,14 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 func TestFormatAge(t *testing.T) {
@@ -35,7 +41,7 @@ func TestFormatDates(t *testing.T) {
 	if got := bornWithAge(date(2015, 3, 2), now); got != "02 Mar 2015 (11 years)" {
 		t.Errorf("bornWithAge = %q", got)
 	}
-	if got := formatWhen(time.Date(2026, 3, 5, 2, 52, 0, 0, time.UTC)); got != "05/03/2026 02:52" {
+	if got := formatWhen(time.Date(2026, 3, 5, 2, 52, 0, 0, time.UTC)); got != "05/03/2026 02:52 GMT" {
 		t.Errorf("formatWhen = %q", got)
 	}
 	b := Banner{SpineDown: time.Date(2026, 3, 5, 2, 13, 0, 0, time.UTC)}
@@ -113,6 +119,65 @@ func TestFormatAgo(t *testing.T) {
 	} {
 		if got := formatAgo(now.Add(-tc.ago), now); got != tc.want {
 			t.Errorf("formatAgo(%v) = %q, want %q", tc.ago, got, tc.want)
+		}
+	}
+}
+
+// TestFormatWhenUKLocalTime: the access history shows "date/time, who
+// accessed the record, their role and their organisation name" (the guide,
+// "The information CP-IS provides"); the Spine records UTC, staff read UK
+// time. Each row is a time as the Spine sends it and as the ward's clock
+// showed it, across both clock changes of 2026 (29 March, 25 October) and
+// the hour after midnight, where UTC would show the day before.
+func TestFormatWhenUKLocalTime(t *testing.T) {
+	paris := time.FixedZone("CEST", 2*3600)
+	for _, tc := range []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC), "15/01/2026 09:30 GMT"},
+		{time.Date(2026, 7, 15, 9, 30, 0, 0, time.UTC), "15/07/2026 10:30 BST"},
+		{time.Date(2026, 7, 14, 23, 30, 0, 0, time.UTC), "15/07/2026 00:30 BST"}, // midnight to one: the next day
+		{time.Date(2026, 7, 14, 22, 59, 0, 0, time.UTC), "14/07/2026 23:59 BST"},
+		{time.Date(2026, 12, 31, 23, 30, 0, 0, time.UTC), "31/12/2026 23:30 GMT"},
+		{time.Date(2026, 3, 29, 0, 59, 0, 0, time.UTC), "29/03/2026 00:59 GMT"}, // the last minute of GMT
+		{time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC), "29/03/2026 02:00 BST"},  // clocks go forward
+		{time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC), "25/10/2026 01:30 BST"},
+		{time.Date(2026, 10, 25, 1, 30, 0, 0, time.UTC), "25/10/2026 01:30 GMT"}, // clocks go back: 01:30 twice, told apart by the zone
+		{time.Date(2026, 7, 15, 12, 30, 0, 0, paris), "15/07/2026 11:30 BST"},    // whatever zone the time arrives in
+		{time.Date(2026, 7, 15, 10, 30, 0, 0, ukTime), "15/07/2026 10:30 BST"},
+		{time.Time{}, "Not known"},
+	} {
+		if got := formatWhen(tc.in); got != tc.want {
+			t.Errorf("formatWhen(%s) = %q, want %q", tc.in.Format(time.RFC3339), got, tc.want)
+		}
+	}
+}
+
+// TestTimesFitTheirColumns: a time cut short ("05/03/2026 02:5…") is a
+// wrong time. Every time in the access history and the queue is drawn
+// whole, with its zone, on the smallest screen (1024x768) and on full HD.
+func TestTimesFitTheirColumns(t *testing.T) {
+	for _, size := range []fyne.Size{fyne.NewSize(1024, 768), fyne.NewSize(1920, 1080)} {
+		for _, name := range []string{"alert_cpp", "queue"} {
+			w, win, _ := newTestWindowSized(t, size)
+			w.Render(goldenViews()[name])
+			seen := 0
+			for _, o := range test.LaidOutObjects(win.Content()) {
+				rt, ok := o.(*widget.RichText)
+				if !ok || !(strings.HasSuffix(rt.String(), " GMT") || strings.HasSuffix(rt.String(), " BST")) {
+					continue
+				}
+				seen++
+				whole := text(rt.String(), theme.SizeNameText, theme.ColorNameForeground, false)
+				whole.Wrapping = fyne.TextWrapOff
+				if need := whole.MinSize().Width; rt.Size().Width < need {
+					t.Errorf("%s at %v: %q is %.0f wide in a %.0f column", name, size, rt.String(), need, rt.Size().Width)
+				}
+			}
+			if seen == 0 {
+				t.Errorf("%s at %v: no time drawn", name, size)
+			}
 		}
 	}
 }

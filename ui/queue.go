@@ -11,7 +11,7 @@ import (
 
 // queueColumns are the widths of the offline queue's columns: number,
 // presented, waiting, kind, attempts, state.
-var queueColumns = tableLayout{0.06, 0.19, 0.16, 0.14, 0.12, 0.33}
+var queueColumns = tableLayout{0.06, 0.24, 0.16, 0.14, 0.12, 0.28}
 
 // waitingPage is a screen of the checks that wait for the Spine: the
 // offline queue, or the review of what their checks found.

@@ -102,8 +102,10 @@ const DefaultRoute = "Raise it now with the nurse in charge and the safeguarding
 const DefaultFallback = "Use the paper downtime log at the nurses' station. For an urgent safeguarding question, " +
 	"phone the child's local authority emergency duty team through switchboard (dial 0)."
 
-// Defaults is the configuration with nothing set: the embedded sandbox in
-// an emergency department.
+// Defaults is the configuration of the embedded sandbox demo, which runs
+// when no configuration file is given: synthetic patients on loopback, in
+// an emergency department. A configuration file gets no default care
+// setting: it must name one (Load).
 func Defaults() Config {
 	return Config{
 		CareSetting:       string(cpis.EmergencyDepartment),
@@ -134,8 +136,13 @@ func defaultDataDir() string {
 // setting and why.
 var ErrConfig = errors.New("configuration error")
 
-// Load reads the TOML file over the defaults (no file: defaults) and
-// checks it. A care setting outside the seven is refused here, at start-up.
+// Load reads the TOML file over the defaults (no file: the sandbox demo's
+// defaults) and checks it. A care setting outside the seven is refused
+// here, at start-up, and so is a file that names none: CP-IS "only applies
+// to" the seven unscheduled settings (the guide, "Before we start"), so
+// the kiosk may not guess which one it is in. Only with no file at all,
+// where the Spine can only be the embedded sandbox and no local authority
+// can be told anything, does the demo's setting stand.
 func Load(path string) (Config, cpis.Setting, error) {
 	c := Defaults()
 	if path != "" {
@@ -149,6 +156,9 @@ func Load(path string) (Config, cpis.Setting, error) {
 				keys[i] = k.String()
 			}
 			return c, "", fmt.Errorf("%w: %s: unknown settings %s", ErrConfig, path, strings.Join(keys, ", "))
+		}
+		if !md.IsDefined("care_setting") {
+			return c, "", fmt.Errorf("%w: %s: %w", ErrConfig, path, &cpis.SettingError{})
 		}
 	}
 	setting, err := cpis.ParseSetting(c.CareSetting)

@@ -1,8 +1,10 @@
 package config_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +17,7 @@ func TestAccountabilityConfig(t *testing.T) {
 	dir := t.TempDir()
 	write := func(body string) (config.Config, error) {
 		p := filepath.Join(dir, "kiosk.toml")
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		if err := os.WriteFile(p, []byte("care_setting = \"paediatric-ward\"\n"+body), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		c, _, err := config.Load(p)
@@ -55,5 +57,48 @@ func TestAccountabilityConfig(t *testing.T) {
 	d := config.Defaults()
 	if !d.IsLead(nurse) || d.IsLead(cpis.Role{Activity: []cpis.ActivityCode{cpis.PerformTrace}}) {
 		t.Error("by default a lead is a role with B0107")
+	}
+}
+
+// TestMissingCareSettingRefused: "CP-IS only applies to emergency
+// departments, minor injury units, walk-in centres, GP out-of-hours
+// services, maternity units, paediatric wards and ambulance services" and
+// "CP-IS must not be used in scheduled care settings such as outpatients"
+// (the guide, "Before we start"). A configuration file that names no care
+// setting is refused at start-up, with the guide's words, whatever else it
+// sets: the kiosk never guesses that it is in an emergency department. Only
+// with no file at all (the embedded sandbox demo, which can tell no local
+// authority anything) does the demo's setting stand.
+func TestMissingCareSettingRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, body := range []string{
+		"",
+		`idle_timeout = "90s"`,
+		`care_setting = ""`,
+		`care_setting = "  "`,
+		"[spine]\npds = \"https://pds.example\"\ncpis = \"https://cpis.example\"\nidentity = \"https://cis2.example\"",
+	} {
+		p := filepath.Join(dir, "kiosk.toml")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, setting, err := config.Load(p)
+		if err == nil || setting != "" {
+			t.Errorf("%q: accepted as %q", body, setting)
+			continue
+		}
+		if !errors.Is(err, config.ErrConfig) || !errors.Is(err, cpis.ErrNotUnscheduled) {
+			t.Errorf("%q: %v is not a refused care setting", body, err)
+		}
+		for _, want := range []string{"care_setting", cpis.UnscheduledOnlyQuote, "must not be used in scheduled care"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%q: %q does not say %q", body, err, want)
+			}
+		}
+	}
+	// No file: the embedded sandbox demo.
+	c, setting, err := config.Load("")
+	if err != nil || setting != cpis.EmergencyDepartment || !c.Embedded() {
+		t.Errorf("no file: %q %v, embedded %v", setting, err, c.Embedded())
 	}
 }

@@ -457,7 +457,7 @@ func TestBaselineFile(t *testing.T) {
 	}
 	// The configuration names it.
 	cf := filepath.Join(dir, "k.toml")
-	os.WriteFile(cf, []byte("baseline_file = \""+f+"\"\n"), 0o600)
+	os.WriteFile(cf, []byte("care_setting = \"walk-in-centre\"\nbaseline_file = \""+f+"\"\n"), 0o600)
 	c, _, err := config.Load(cf)
 	if err != nil || c.BaselineFile != f {
 		t.Errorf("baseline_file: %q %v", c.BaselineFile, err)
