@@ -124,6 +124,11 @@ func TestFailedOpenIsRecordedWithItsKey(t *testing.T) {
 	if len(f.opened) != 1 || head.P.Key != f.opened[0] || head.P.NHS != "9990276579" {
 		t.Fatalf("queued key %q, the failed open used %+v", head.P.Key, f.opened)
 	}
+	// The query may have reached CP-IS: the entry carries its intent, so
+	// the check later reads the access history before asking again.
+	if in := head.P.Intent; in == nil || in.RoleID != nurse.Role.ID || in.At.IsZero() {
+		t.Fatalf("the failed check was queued without its intent: %+v", in)
+	}
 }
 
 // fakeReplayer records in whose name the checks that wait are made.
