@@ -123,6 +123,18 @@ type Outcome struct {
 	// Reason says why a manual trace is needed, in words without patient
 	// details: "no match on PDS", "more than one match on PDS".
 	Reason string
+	// By is the member of staff in whose name the check was made; the
+	// audit record is theirs, beside the presentation's time and who
+	// recorded it.
+	By Actor
+}
+
+// Actor is a member of staff as the audit names them.
+type Actor struct {
+	UserID   string `json:"user_id,omitempty"`
+	UserName string `json:"user_name,omitempty"`
+	RoleID   string `json:"role_id,omitempty"`
+	JobRole  string `json:"job_role,omitempty"`
 }
 
 var metaLastReplay = []byte("last-replay")
@@ -288,7 +300,7 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 		}
 		now := db.now()
 		if o.Review {
-			it := ReviewItem{Created: now, Kind: o.Kind, P: e.P, Reason: o.Reason}
+			it := ReviewItem{Created: now, Kind: o.Kind, P: e.P, Reason: o.Reason, CheckedBy: o.By, CheckedAt: now}
 			if o.Alert != nil {
 				// Alert content, kept here and only here, sealed: the
 				// safeguarding lead reviews after the event what staff
@@ -309,8 +321,12 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 			outcome += ": " + o.Reason
 		}
 		outcome += " (presented " + e.P.At.UTC().Format(time.RFC3339) + ")"
-		if _, err := db.appendTx(tx, eventFor(e.P, Event{At: now, Kind: cpis.EventReplay, NHS: o.NHS,
-			Notified: o.Notified, Replayed: true, Result: o.Kind, Outcome: outcome})); err != nil {
+		ev := eventFor(e.P, Event{At: now, Kind: cpis.EventReplay, NHS: o.NHS,
+			Notified: o.Notified, Replayed: true, Result: o.Kind, Outcome: outcome})
+		if o.By.UserID != "" {
+			ev.UserID, ev.UserName, ev.RoleID, ev.JobRole = o.By.UserID, o.By.UserName, o.By.RoleID, o.By.JobRole
+		}
+		if _, err := db.appendTx(tx, ev); err != nil {
 			return err
 		}
 		stamp, err := now.MarshalText()

@@ -37,6 +37,10 @@ type ReviewItem struct {
 	// alert content may be here.
 	Alert  *cpis.Alert `json:"alert,omitempty"`
 	Reason string      `json:"reason,omitempty"`
+	// CheckedBy made the check, at CheckedAt: beside P.At and P.UserName,
+	// when the child presented and who recorded it.
+	CheckedBy Actor     `json:"checked_by,omitzero"`
+	CheckedAt time.Time `json:"checked_at,omitzero"`
 
 	SignedOff  bool      `json:"signed_off,omitempty"`
 	SignedBy   string    `json:"signed_by,omitempty"`

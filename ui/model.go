@@ -105,7 +105,9 @@ type ReviewDetail struct {
 	Row         ReviewRow
 	Patient     string // name or the details searched for
 	NHS         cpis.NHSNumber
-	PresentedBy string // the member of staff on duty
+	PresentedBy string // the member of staff on duty, who recorded it
+	CheckedBy   string // in whose name the check was made, later
+	CheckedAt   time.Time
 	Alert       *cpis.Alert
 	CanSignOff  bool // the role has B0107
 }

@@ -77,6 +77,10 @@ func (w *Window) reviewDetailPage(v View, d ReviewDetail, act ReviewActions) pag
 		large(orNotKnown(d.Patient), theme.ColorNameForeground),
 		rich(facts...),
 	}
+	if d.CheckedBy != "" {
+		who = append(who, rich(factLabel("Checked "), factValue(formatWhen(d.CheckedAt)),
+			factLabel("    by "), factValue(d.CheckedBy)))
+	}
 	if r.Reason != "" {
 		who = append(who, para(r.Reason))
 	}

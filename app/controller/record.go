@@ -407,6 +407,9 @@ func reviewRow(it store.ReviewItem) ui.ReviewRow {
 
 func reviewDetail(it store.ReviewItem, canSign bool) *ui.ReviewDetail {
 	d := &ui.ReviewDetail{Row: reviewRow(it), PresentedBy: it.P.UserName + ", " + it.P.JobRole, Alert: it.Alert, CanSignOff: canSign && !it.SignedOff}
+	if it.CheckedBy.UserName != "" {
+		d.CheckedBy, d.CheckedAt = it.CheckedBy.UserName+", "+it.CheckedBy.JobRole, it.CheckedAt
+	}
 	if it.P.NHS != "" {
 		d.NHS = cpis.NHSNumber(it.P.NHS)
 	}

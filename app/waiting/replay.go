@@ -433,6 +433,9 @@ func (r *Replayer) deadLetter(e store.QueuedEntry, reason string) error {
 
 func (r *Replayer) complete(e store.QueuedEntry, o store.Outcome) error {
 	o.Review = cpis.NeedsReview(o.Kind)
+	if s, ok := r.Checking(); ok {
+		o.By = store.Actor{UserID: s.User.ID, UserName: s.User.Name, RoleID: s.Role.ID, JobRole: s.Role.JobRole}
+	}
 	if err := r.Queue.Complete(e.Seq, o); err != nil && !errors.Is(err, store.ErrNotQueued) {
 		return err
 	}

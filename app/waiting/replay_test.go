@@ -188,8 +188,8 @@ func TestReplayInOrderNotifiesOnce(t *testing.T) {
 		t.Fatalf("%d replay records, want %d", len(evs), len(ps))
 	}
 	for i, ev := range evs {
-		if ev.TraceID != ps[i].Key || !ev.Replayed || ev.NHS != ps[i].NHS {
-			t.Errorf("replay record %d = %+v, want key %s", i, ev, ps[i].Key)
+		if ev.TraceID != ps[i].Key || !ev.Replayed || ev.NHS != ps[i].NHS || ev.UserID != e.sess.User.ID {
+			t.Errorf("replay record %d = %+v, want key %s checked by %s", i, ev, ps[i].Key, e.sess.User.ID)
 		}
 		alert := ps[i].NHS != "9990300100" && ps[i].NHS != "9990300062"
 		if ev.Notified != alert {
@@ -201,6 +201,11 @@ func TestReplayInOrderNotifiesOnce(t *testing.T) {
 		t.Fatalf("%d review items, want one per alert (%d)", len(items), len(alerts))
 	}
 	for i, it := range items {
+		// Presented at one time by the nurse on duty, checked later in the
+		// signed-in user's name: both on the item.
+		if it.CheckedBy.UserID != e.sess.User.ID || it.CheckedAt.Before(it.P.At) || it.P.UserID != "555000000042" {
+			t.Errorf("review item %d: checked by %+v at %v, presented %v by %s", i, it.CheckedBy, it.CheckedAt, it.P.At, it.P.UserID)
+		}
 		if i == 0 {
 			if it.Kind != cpis.ResultAnswerLost || it.P.Key != alerts[0].Key || it.Alert != nil {
 				t.Errorf("the crashed check's review item = %+v, want its answer lost", it)
