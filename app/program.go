@@ -144,8 +144,9 @@ func (p *Program) Close() {
 	p.closers = nil
 }
 
-// signIn gets the session. Until the smartcard reader is wired in, only the
-// embedded sandbox's clearly labelled demo user can sign in.
+// signIn is the embedded sandbox's clearly labelled test user, for the
+// command line (selftest, queue replay); a real Spine refuses it: there,
+// staff sign in at the kiosk with their card.
 func (p *Program) signIn(ctx context.Context) (check.Session, error) {
 	if !p.cfg.Embedded() {
 		return check.Session{}, cardsession.ErrNoCardSignIn

@@ -28,8 +28,8 @@ var (
 	// record the outcome a second time.
 	ErrNotQueued = errors.New("the entry is no longer in the offline queue")
 	// ErrIncomplete means a presentation lacks what a replay needs: its
-	// idempotency key, its time, or a way to trace the patient (an NHS
-	// number, or family name and date of birth).
+	// key, its time, or a way to trace the patient (an NHS number, or
+	// family name and date of birth).
 	ErrIncomplete = errors.New("the presentation lacks what a replay needs")
 )
 
@@ -37,11 +37,10 @@ var (
 // enough to redo the trace and the check on their behalf, and no alert
 // content.
 type Presentation struct {
-	// Key is the idempotency key (a UUID) sent with the replayed CP-IS
-	// query, so that the local authority is notified once however often
-	// the replay is retried. When a live attempt was made first, it is
-	// that presentation's key, so a query that reached the Spine before
-	// the link failed is not notified twice either.
+	// Key identifies the presentation (a UUID): the audit records about it
+	// carry it, and its CP-IS queries send it as their TraceID. When a
+	// live attempt was made first, it is that presentation's key, and the
+	// entry carries the attempt's Intent.
 	Key     string    `json:"key"`
 	At      time.Time `json:"at"` // when the patient presented
 	Setting string    `json:"setting"`

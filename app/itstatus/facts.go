@@ -81,7 +81,7 @@ type storeFacts struct {
 	State       storeState
 	Err         error
 	Counts      store.Counts
-	LastCheck   time.Time // the last successful silent check or opened alert
+	LastCheck   time.Time // the last successful CP-IS check, live or waited
 	LastCheckOK bool
 	// Snapshot is the running kiosk's last status, when the database is
 	// locked; SnapshotErr says why there is none.

@@ -50,16 +50,16 @@ const (
 // the Spine link is live: for each entry it traces the patient on PDS and
 // makes the one CP-IS query, the unscheduled one that records the access
 // and notifies the local authority of a child with a visible plan, with
-// the entry's key as its TraceID. It runs with the session SignIn gives.
+// the entry's key as its TraceID. It checks only in the name of the
+// signed-in member of staff given to Use, and none while nobody is.
 //
 // An entry leaves the queue only in the transaction that records its
 // outcome (store.DB.Complete), so a crash at any point replays it again.
 // The published CP-IS API has no idempotency key: the Spine records the
-// time of each call and notifies on each, so a crash or a lost answer
-// after the CP-IS query and before Complete means a second notification
-// when the entry is replayed. Only recording the intent before the query,
-// and reading the access history before asking again, can prevent that
-// (DESIGN.md, "Checks that wait"); this replayer does not yet. A permanent
+// time of each call and notifies on each. So the intent is recorded before
+// each notifying query (store.DB.MarkIntent), and an entry that carries
+// one reads the access history before asking again (DESIGN.md, "Checks
+// that wait"). A permanent
 // failure (PDS does not know the NHS number, the request is refused as
 // invalid) moves the entry aside (store.DB.DeadLetter) so one bad entry
 // never blocks the rest; anything else is retried with backoff.
