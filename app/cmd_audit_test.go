@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,32 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 )
-
-// flipAuditByte changes one byte of audit record seq in the closed
-// database, behind the store's back, as someone with the file could.
-func flipAuditByte(t *testing.T, dbPath string, seq uint64) {
-	t.Helper()
-	bdb, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bdb.Close()
-	err = bdb.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		k := binary.BigEndian.AppendUint64(nil, seq)
-		v := bytes.Clone(b.Get(k))
-		v[len(v)-10] ^= 0x20
-		return b.Put(k, v)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // cli runs the command line in the data folder and returns its exit code
 // and output.
@@ -117,7 +93,7 @@ func TestAuditCommandsAfterSelftest(t *testing.T) {
 	}
 
 	// A byte of record 3 changed: verify names it and exits non-zero.
-	flipAuditByte(t, filepath.Join(dir, "kiosk.db"), 3)
+	kiosktest.FlipAuditByte(t, filepath.Join(dir, "kiosk.db"), 3)
 	code, out, _ = cli(t, "audit", "verify")
 	if code == 0 || !strings.Contains(out, "audit record 3 has been altered") || !strings.Contains(out, "after 2 intact records") {
 		t.Errorf("audit verify after tampering exited %d: %s", code, out)

@@ -2,7 +2,6 @@ package accountability_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/csv"
 	"os"
 	"os/exec"
@@ -10,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"go.etcd.io/bbolt"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
@@ -182,7 +179,7 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 	}
 	kiosktest.Append(t, db, kiosktest.AuditHistory())
 	db.Close()
-	flipAuditByte(t, dbPath, 3)
+	kiosktest.FlipAuditByte(t, dbPath, 3)
 	db, err = accountability.OpenStore(dbPath, keyPath, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -205,26 +202,5 @@ func TestReadinessRefusesTamperedEvidence(t *testing.T) {
 				t.Errorf("%s is %q on a tampered log", it.ID, it.Status)
 			}
 		}
-	}
-}
-
-// flipAuditByte changes one byte of audit record seq in the closed
-// database, behind the store's back, as someone with the file could.
-func flipAuditByte(t *testing.T, dbPath string, seq uint64) {
-	t.Helper()
-	bdb, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bdb.Close()
-	err = bdb.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
-		k := binary.BigEndian.AppendUint64(nil, seq)
-		v := bytes.Clone(b.Get(k))
-		v[len(v)-10] ^= 0x20
-		return b.Put(k, v)
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

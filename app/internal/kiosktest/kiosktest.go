@@ -5,7 +5,9 @@
 package kiosktest
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"io"
 	"path/filepath"
 	"slices"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"go.etcd.io/bbolt"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
@@ -195,4 +198,25 @@ func (m *MemAudit) Kinds() []string {
 		k = append(k, string(e.Kind))
 	}
 	return k
+}
+
+// FlipAuditByte changes one byte of audit record seq in the closed
+// database, behind the store's back, as someone with the file could.
+func FlipAuditByte(t testing.TB, dbPath string, seq uint64) {
+	t.Helper()
+	bdb, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	err = bdb.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte("audit"))
+		k := binary.BigEndian.AppendUint64(nil, seq)
+		v := bytes.Clone(b.Get(k))
+		v[len(v)-10] ^= 0x20
+		return b.Put(k, v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
