@@ -117,42 +117,37 @@ func (k *Kiosk) Activity() {
 	k.touch()
 }
 
-// Back goes one step back.
+// Back goes one step back. From a check's answer it goes to a new
+// patient, never back to the check: checking again would tell the local
+// authority again.
 func (k *Kiosk) Back() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
-	switch k.v.Screen {
-	case ui.ScreenConfirm, ui.ScreenAlert:
-		k.screen(ui.ScreenPatient)
-	case ui.ScreenResults:
-		k.screen(ui.ScreenSearch)
-	default:
-		k.dropPatient()
-		k.screen(ui.ScreenEntry)
-	}
-	k.publish()
+	k.act(func() {
+		switch k.v.Screen {
+		case ui.ScreenConfirm:
+			k.screen(ui.ScreenPatient)
+		case ui.ScreenResults:
+			k.screen(ui.ScreenSearch)
+		case ui.ScreenAlert:
+			k.v.Message = nil
+			fallthrough
+		default:
+			k.dropPatient()
+			k.screen(ui.ScreenEntry)
+		}
+	})
 }
 
 // NewPatient wipes the patient and returns to NHS number entry.
 func (k *Kiosk) NewPatient() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
-	k.dropPatient()
-	k.v.Message = nil
-	k.screen(ui.ScreenEntry)
-	k.publish()
+	k.act(func() {
+		k.dropPatient()
+		k.v.Message = nil
+		k.screen(ui.ScreenEntry)
+	})
 }
 
 // DismissMessage clears the message.
-func (k *Kiosk) DismissMessage() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
-	k.v.Message = nil
-	k.publish()
-}
+func (k *Kiosk) DismissMessage() { k.act(func() { k.v.Message = nil }) }
 
 // Wipe removes every patient detail from the screen at once: the idle
 // timeout, shutdown.
@@ -162,6 +157,16 @@ func (k *Kiosk) Wipe() {
 	k.wipeLocked()
 	k.stopChecking()
 	k.offerLocked()
+	k.publish()
+}
+
+// act runs a user's action on the View: under the lock, with the idle
+// timer restarted, and the View published after.
+func (k *desk) act(change func()) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
+	change()
 	k.publish()
 }
 

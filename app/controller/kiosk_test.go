@@ -275,3 +275,27 @@ func TestAskStaffQuestionsInED(t *testing.T) {
 		t.Fatalf("after both answers need %v, want Required", got)
 	}
 }
+
+// Back (Escape) from a check's answer goes to a new patient, never back
+// to the check: checking again would tell the local authority again.
+func TestBackFromTheAnswerNeverChecksAgain(t *testing.T) {
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	f.plans[child.NHS] = []cpis.Plan{cpp}
+	k, v, _ := newTestKiosk(t, f, nurse)
+	k.TraceNHS("9990276579")
+	waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	k.AskOpenAlert()
+	k.ConfirmOpenAlert()
+	waitFor(t, v, "the alert", func(v ui.View) bool { return v.Screen == ui.ScreenAlert })
+	k.Back()
+	if bv := k.View(); bv.Screen != ui.ScreenEntry || bv.Patient != nil || bv.Opened != nil {
+		t.Fatalf("back from the alert: screen %v, patient %v", bv.Screen, bv.Patient)
+	}
+	k.AskOpenAlert()
+	k.ConfirmOpenAlert()
+	k.wg.Wait()
+	if len(f.opened) != 1 {
+		t.Fatalf("%d CP-IS queries, want 1", len(f.opened))
+	}
+}

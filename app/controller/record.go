@@ -41,26 +41,22 @@ func (k *waitingScreens) UseReplayer(r Replayer) {
 // CheckWaiting starts the checks that wait, in the signed-in user's name:
 // they agreed, having been told what each check does.
 func (k *waitingScreens) CheckWaiting() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
-	if k.replayer == nil || !k.mayCheckWaiting() {
-		return
-	}
-	k.replayer.Use(k.sess)
-	k.log.WithField("role", k.sess.Role.ID).Info("checking the children who wait, in the signed-in user's name")
-	k.offerLocked()
-	k.publish()
+	k.act(func() {
+		if k.replayer == nil || !k.mayCheckWaiting() {
+			return
+		}
+		k.replayer.Use(k.sess)
+		k.log.WithField("role", k.sess.Role.ID).Info("checking the children who wait, in the signed-in user's name")
+		k.offerLocked()
+	})
 }
 
 // PauseWaiting stops the checks that wait after the one in hand.
 func (k *waitingScreens) PauseWaiting() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
-	k.stopChecking()
-	k.offerLocked()
-	k.publish()
+	k.act(func() {
+		k.stopChecking()
+		k.offerLocked()
+	})
 }
 
 // stopChecking stops the checks that wait: the user paused, signed out,
