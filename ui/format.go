@@ -92,18 +92,15 @@ func bornWithAge(birth, now time.Time) string {
 }
 
 func genderWords(g cpis.Gender) string {
-	switch g {
-	case cpis.Female:
-		return "Female"
-	case cpis.Male:
-		return "Male"
-	case cpis.Other:
-		return "Other"
-	case cpis.Unknown, "":
-		return "Not known"
+	if w, ok := genderNames[g]; ok {
+		return w
 	}
 	return string(g)
 }
+
+// genderNames are PDS's genders as the banner says them.
+var genderNames = map[cpis.Gender]string{cpis.Female: "Female", cpis.Male: "Male", cpis.Other: "Other",
+	cpis.Unknown: "Not known", "": "Not known"}
 
 // parseDate reads a date of birth as staff type it: DD/MM/YYYY, with
 // hyphens, dots or spaces, or as eight digits. It answers with a message

@@ -73,14 +73,15 @@ func (StaffRule) Apply(s store.StaffCheck, e store.Event) (store.StaffCheck, *st
 }
 
 func refusedAction(k cpis.EventKind) string {
-	switch k {
-	case cpis.EventTrace, cpis.EventSearch, cpis.EventSilentCheck:
-		return "trace a patient"
-	case cpis.EventAlertOpened:
-		return "open a Child Care Alert"
+	if a, ok := refusedActions[k]; ok {
+		return a
 	}
 	return "sign in"
 }
+
+// refusedActions say what a refused event was for, in words.
+var refusedActions = map[cpis.EventKind]string{cpis.EventTrace: "trace a patient", cpis.EventSearch: "trace a patient",
+	cpis.EventSilentCheck: "trace a patient", cpis.EventAlertOpened: "open a Child Care Alert"}
 
 // codeStrings is a list of codes (or numbers) as plain strings.
 func codeStrings[T ~string](cs []T) []string {

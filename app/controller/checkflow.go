@@ -168,21 +168,18 @@ func (k *Kiosk) Answer(q cpis.Question, yes bool) {
 
 // AskOpenAlert shows the confirmation before the notifying access.
 func (k *Kiosk) AskOpenAlert() {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.touch()
-	if k.v.Patient == nil || k.v.Screen != ui.ScreenPatient || k.v.Busy.Active {
-		return
-	}
-	if k.sess != nil {
-		if err := cpis.Permit(k.sess.Role, cpis.ActOpenAlert); err != nil {
-			k.v.Message = MessageFor(err)
-			k.publish()
+	k.act(func() {
+		if k.v.Patient == nil || k.v.Screen != ui.ScreenPatient || k.v.Busy.Active {
 			return
 		}
-	}
-	k.screen(ui.ScreenConfirm)
-	k.publish()
+		if k.sess != nil {
+			if err := cpis.Permit(k.sess.Role, cpis.ActOpenAlert); err != nil {
+				k.v.Message = MessageFor(err)
+				return
+			}
+		}
+		k.screen(ui.ScreenConfirm)
+	})
 }
 
 // ConfirmOpenAlert opens the alert, which notifies the local authority.

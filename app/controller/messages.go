@@ -95,22 +95,17 @@ var plainErrors = []struct {
 }
 
 // helpFor is the footer's help for each screen.
-func helpFor(s ui.Screen) string {
-	switch s {
-	case ui.ScreenEntry:
-		return "Type or scan the NHS number and press Enter. No number? Choose Search by details."
-	case ui.ScreenSearch:
-		return "Family name and date of birth are needed. Add gender and postcode to narrow the search."
-	case ui.ScreenResults:
-		return "Choose the patient who is in front of you. Not listed? Go back and change the details."
-	case ui.ScreenPatient:
-		return "Check the patient banner matches the child in front of you, then check CP-IS."
-	case ui.ScreenConfirm:
-		return "Checking tells the child's local authority that the child presented here, if the child has a plan. It is not a referral."
-	case ui.ScreenAlert:
-		return "Use the contact numbers to speak to the local authority. Raise any safeguarding concern through the local route."
-	}
-	return ""
+func helpFor(s ui.Screen) string { return screenHelp[s] }
+
+// screenHelp is the footer's help for the check flow's screens; the other
+// screens set their own.
+var screenHelp = map[ui.Screen]string{
+	ui.ScreenEntry:   "Type or scan the NHS number and press Enter. No number? Choose Search by details.",
+	ui.ScreenSearch:  "Family name and date of birth are needed. Add gender and postcode to narrow the search.",
+	ui.ScreenResults: "Choose the patient who is in front of you. Not listed? Go back and change the details.",
+	ui.ScreenPatient: "Check the patient banner matches the child in front of you, then check CP-IS.",
+	ui.ScreenConfirm: "Checking tells the child's local authority that the child presented here, if the child has a plan. It is not a referral.",
+	ui.ScreenAlert:   "Use the contact numbers to speak to the local authority. Raise any safeguarding concern through the local route.",
 }
 
 // cardMessage says in plain words what went wrong with the card.
