@@ -2,10 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/tls"
-	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -15,7 +11,6 @@ import (
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/cpis"
-	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 
@@ -70,26 +65,8 @@ func benchCheck(b *testing.B, s *sandbox.Server) {
 
 func benchPlain(b *testing.B, s *sandbox.Server) {
 	_, sess := kiosktest.ClientFor(b, s)
-	pool, _ := spine.LoadCA(s.CAFile())
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	get := kiosktest.PlainGet(b, s, sess.Token)
 	pds, cp, _ := s.Bases()
-	get := func(u string, h map[string]string) {
-		req, _ := http.NewRequest(http.MethodGet, u, nil)
-		req.Header.Set("Authorization", "Bearer "+sess.Token)
-		for k, v := range h {
-			req.Header.Set(k, v)
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var body any
-		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 {
-			b.Fatalf("%s: %d %v", u, resp.StatusCode, err)
-		}
-	}
 	d := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

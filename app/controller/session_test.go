@@ -48,6 +48,14 @@ func newCardRig(t testing.TB, idle time.Duration) *cardRig {
 // newCardRigOn is newCardRig on vpcd reader n; the benchmarks use reader 0
 // so that they can run beside the tests.
 func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
+	a := &kiosktest.MemAudit{}
+	rig := newCardRigWith(t, n, idle, tokenTTL, a)
+	rig.audit = a
+	return rig
+}
+
+// newCardRigWith is the card rig writing its audit records to audit.
+func newCardRigWith(t testing.TB, n int, idle, tokenTTL time.Duration, audit check.Audit) *cardRig {
 	t.Helper()
 	if os.Getenv("CPIS_NO_PCSCD") == "1" {
 		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
@@ -66,11 +74,10 @@ func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 	if !r.Status().ServiceUp {
 		t.Fatal("pcscd is not running: start it (scripts/test does) or set CPIS_NO_PCSCD=1 where it cannot run")
 	}
-	a := &kiosktest.MemAudit{}
-	chk := &check.Checker{Spine: c, Audit: a, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
+	chk := &check.Checker{Spine: c, Audit: audit, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
 	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, idle, v.show, kiosktest.Quiet())
-	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: a, Host: SessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
+	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: audit, Host: SessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
 	if tokenTTL > 0 {
 		g.RenewBefore = tokenTTL / 2
 	}
@@ -84,7 +91,7 @@ func newCardRigOn(t testing.TB, n int, idle, tokenTTL time.Duration) *cardRig {
 		r.Shutdown(sctx)
 		k.Shutdown()
 	})
-	return &cardRig{t: t, k: k, views: v, audit: a, reader: r, n: n, cancel: cancel}
+	return &cardRig{t: t, k: k, views: v, reader: r, n: n, cancel: cancel}
 }
 
 // insert puts a user's virtual card in the test reader until the returned

@@ -2,21 +2,15 @@ package controller
 
 import (
 	"bytes"
-	"context"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
-	"github.com/nhs-cpis/kiosk/app/cardsession"
-	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/cpis"
-	"github.com/nhs-cpis/kiosk/device"
-	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
 )
@@ -27,39 +21,8 @@ import (
 // check and the gatekeeper both writing to the store.
 func storeCardRig(t *testing.T) (*cardRig, *store.DB) {
 	t.Helper()
-	if os.Getenv("CPIS_NO_PCSCD") == "1" {
-		t.Skip("CPIS_NO_PCSCD=1: no PC/SC service on this machine")
-	}
-	s, c, _ := kiosktest.StartSandbox(t)
-	vcard.Register(s)
-	ctx, cancel := context.WithCancel(context.Background())
-	r := device.NewReader(device.Options{Reader: readerName(testReader), Log: testLog(t)})
-	if err := r.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !r.Status().ServiceUp && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if !r.Status().ServiceUp {
-		t.Fatal("pcscd is not running: start it (scripts/test does)")
-	}
 	db := kiosktest.DB(t)
-	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
-	v := newViews()
-	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, 0, v.show, kiosktest.Quiet())
-	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: db, Host: SessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
-	k.UseGate(g)
-	g.Start(ctx)
-	t.Cleanup(func() {
-		cancel()
-		sctx, done := context.WithTimeout(context.Background(), 5*time.Second)
-		defer done()
-		g.Shutdown(sctx)
-		r.Shutdown(sctx)
-		k.Shutdown()
-	})
-	return &cardRig{t: t, k: k, views: v, reader: r, n: testReader, cancel: cancel}, db
+	return newCardRigWith(t, testReader, 0, 0, db), db
 }
 
 // signIn puts the card in and types its passcode.

@@ -7,8 +7,11 @@ package kiosktest
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
+	"encoding/json"
 	"io"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -218,5 +221,33 @@ func FlipAuditByte(t testing.TB, dbPath string, seq uint64) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// PlainGet is the benchmarks' baseline: a plain net/http client of the
+// sandbox, with the token, that GETs a URL with the given headers and
+// decodes the body, and nothing else.
+func PlainGet(tb testing.TB, s *sandbox.Server, token string) func(u string, h map[string]string) {
+	pool, err := spine.LoadCA(s.CAFile())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	return func(u string, h map[string]string) {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var body any
+		err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			tb.Fatalf("%d %v", resp.StatusCode, err)
+		}
 	}
 }
