@@ -224,7 +224,7 @@ func newDrillDowntimeCmd() *cobra.Command {
 		Use:   "downtime",
 		Short: "A downtime drill in an isolated folder; its result is audited",
 		Long: `A business-continuity drill in an isolated folder with its own sandbox:
-it takes the Spine down, records synthetic presentations, checks that the
+it takes the Spine down (or CP-IS alone, with --cpis-only), records synthetic presentations, checks that the
 database holds none of their NHS numbers in clear, brings the Spine back
 and replays, then prints what was presented, queued, replayed and lost.
 It exits 1 on any loss or duplicate notification. The result is recorded
@@ -236,6 +236,7 @@ in the kiosk's audit, for the readiness page.`,
 	}
 	cmd.Flags().IntVar(&o.Patients, "patients", 100, "how many synthetic presentations to record (`N`)")
 	cmd.Flags().BoolVar(&o.Kill, "kill", false, "kill the replaying process with SIGKILL at random moments, at least 5 times")
+	cmd.Flags().BoolVar(&o.CPISOnly, "cpis-only", false, "take down CP-IS alone, with PDS answering, instead of the whole Spine")
 	return cmd
 }
 

@@ -55,7 +55,7 @@ func (p *Program) runWindow(ctx context.Context) error {
 	link := waiting.NewLink(p.client.Reachable, p.log)
 	rep.Link = link
 	link.OnChange = func(live bool, since time.Time) {
-		k.Downtime(!live, since)
+		k.Downtime(!live, since, link.Service())
 		if live {
 			rep.Kick()
 		}
@@ -76,7 +76,7 @@ func (p *Program) runWindow(ctx context.Context) error {
 	}
 	link.Start(work)
 	rep.Start(work)
-	k.Downtime(false, time.Time{})
+	k.Downtime(false, time.Time{}, "")
 
 	go func() {
 		select {

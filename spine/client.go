@@ -180,6 +180,7 @@ type call struct {
 
 // answer is a 2xx response, read whole.
 type answer struct {
+	service   string // the call's
 	status    int
 	requestID string
 	traceID   string
@@ -198,8 +199,9 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 	}
 	for attempt := 1; ; attempt++ {
 		a, err := c.attempt(ctx, cl, reqID)
+		a.service = cl.service
 		if err == nil || attempt >= cl.attempts || !worthAnotherTry(err) {
-			return a, err
+			return a, ofService(err, cl.service)
 		}
 		wait := max(retryPause, RetryAfter(err))
 		c.log.WithFields(logrus.Fields{"op": cl.op, "service": cl.service, "request_id": reqID, "attempt": attempt + 1}).
@@ -208,10 +210,19 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return answer{}, &Error{Op: cl.op, RequestID: reqID, TraceID: cl.traceID, Err: ctx.Err()}
+			return answer{}, &Error{Op: cl.op, Service: cl.service, RequestID: reqID, TraceID: cl.traceID, Err: ctx.Err()}
 		case <-t.C:
 		}
 	}
+}
+
+// ofService names the service on err, a *Error from an attempt.
+func ofService(err error, service string) error {
+	var e *Error
+	if errors.As(err, &e) && e.Service == "" {
+		e.Service = service
+	}
+	return err
 }
 
 // worthAnotherTry reports whether a failed attempt may be sent once more
@@ -383,7 +394,7 @@ func wrapDecode(op string, a answer, err error) error {
 	if err == nil {
 		return nil
 	}
-	e := &Error{Op: op, Status: a.status, RequestID: a.requestID, TraceID: a.traceID, Err: err}
+	e := &Error{Op: op, Service: a.service, Status: a.status, RequestID: a.requestID, TraceID: a.traceID, Err: err}
 	if errors.Is(err, ErrTooManyMatches) {
 		e.Code = "TOO_MANY_MATCHES"
 	}

@@ -67,6 +67,7 @@ var (
 // Error() and left for the caller to show or drop.
 type Error struct {
 	Op          string // what the client was doing: "retrieving patient"
+	Service     string // which service: "pds", "cpis", "identity"; empty before any request
 	Status      int    // the HTTP status, 0 when there was no answer
 	Code        string // Spine-ErrorOrWarningCode from the OperationOutcome
 	Diagnostics string // OperationOutcome issue[0].diagnostics
@@ -74,6 +75,16 @@ type Error struct {
 	RequestID   string // the X-Request-ID sent to PDS, for matching logs on both sides
 	TraceID     string // the TraceID sent to CP-IS, likewise
 	Err         error  // wraps one of the sentinels above
+}
+
+// ServiceOf is the service err came from ("pds", "cpis", "identity"),
+// empty when it did not come from a request.
+func ServiceOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Service
+	}
+	return ""
 }
 
 func (e *Error) Error() string {

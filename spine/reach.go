@@ -37,18 +37,18 @@ func (c *Client) reach(ctx context.Context, service, url string) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodGet, url, nil)
 	if err != nil {
-		return &Error{Op: op, Err: fmt.Errorf("%w: %w", ErrUnavailable, errors.New("building the request"))}
+		return &Error{Op: op, Service: service, Err: fmt.Errorf("%w: %w", ErrUnavailable, errors.New("building the request"))}
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &Error{Op: op, Err: classifyTransport(err)}
+		return &Error{Op: op, Service: service, Err: classifyTransport(err)}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout,
 		http.StatusRequestTimeout, http.StatusTooManyRequests:
-		return &Error{Op: op, Status: resp.StatusCode, Err: ErrUnavailable}
+		return &Error{Op: op, Service: service, Status: resp.StatusCode, Err: ErrUnavailable}
 	}
 	return nil
 }

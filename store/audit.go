@@ -37,6 +37,13 @@ type Event struct {
 	Item string `json:"item,omitempty"`
 	// Drill is a drill's result, on an EventDrill record.
 	Drill *DrillResult `json:"drill,omitempty"`
+	// Why is, on a record of a check that waits, why it waits.
+	Why cpis.WaitReason `json:"why,omitempty"`
+	// Presented and RecordedBy are, on a record of a waiting check made
+	// later, when the child presented and the user ID of the member of
+	// staff who recorded it; the record's own user is the checker.
+	Presented  time.Time `json:"presented,omitzero"`
+	RecordedBy string    `json:"recorded_by,omitempty"`
 	// Outcome is the same in words, for people reading the audit; no
 	// program reads it back.
 	Outcome string `json:"outcome,omitempty"`

@@ -61,6 +61,9 @@ type Presentation struct {
 	Postcode  string    `json:"postcode,omitempty"`
 	// Check is the who-to-check answer as staff saw it, in words.
 	Check string `json:"check,omitempty"`
+	// Why is why the check waits; an entry written before reasons were
+	// kept has none.
+	Why cpis.WaitReason `json:"why,omitempty"`
 	// Intent is set once a notifying CP-IS query may have been made for
 	// this presentation: before it, durably. While it is set, the outcome
 	// of that query is unknown until the access history says.
@@ -95,6 +98,7 @@ type QueueRow struct {
 	Seq       uint64
 	At        time.Time
 	Kind      string // "nhs-number" or "demographics"
+	Why       cpis.WaitReason
 	Attempts  int
 	LastError string // for a dead letter, why it was moved aside
 }
@@ -155,7 +159,7 @@ func (db *DB) Enqueue(p Presentation) (uint64, error) {
 		if err := db.putSealed(b, bucketQueue, seqKey(seq), QueuedEntry{P: p}); err != nil {
 			return err
 		}
-		_, err = db.appendTx(tx, eventFor(p, Event{Kind: cpis.EventQueued, NHS: p.NHS, Result: cpis.ResultDone, Outcome: "queued: " + p.Kind()}))
+		_, err = db.appendTx(tx, eventFor(p, Event{Kind: cpis.EventQueued, NHS: p.NHS, Result: cpis.ResultDone, Why: p.Why, Outcome: "queued: " + p.Kind() + whyWords(p.Why)}))
 		return err
 	})
 	if err != nil {
@@ -211,7 +215,7 @@ func (db *DB) rows(bucket []byte) ([]QueueRow, error) {
 			if err != nil {
 				return err
 			}
-			rows = append(rows, QueueRow{Seq: e.Seq, At: e.P.At, Kind: e.P.Kind(), Attempts: e.Attempts, LastError: e.LastError})
+			rows = append(rows, QueueRow{Seq: e.Seq, At: e.P.At, Kind: e.P.Kind(), Why: e.P.Why, Attempts: e.Attempts, LastError: e.LastError})
 			return nil
 		})
 	})
@@ -320,8 +324,8 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 			outcome += ": " + o.Reason
 		}
 		outcome += " (presented " + e.P.At.UTC().Format(time.RFC3339) + ")"
-		ev := eventFor(e.P, Event{At: now, Kind: cpis.EventReplay, NHS: o.NHS,
-			Notified: o.Notified, Replayed: true, Result: o.Kind, Outcome: outcome})
+		ev := eventFor(e.P, Event{At: now, Kind: cpis.EventReplay, NHS: o.NHS, Notified: o.Notified, Replayed: true,
+			Result: o.Kind, Why: e.P.Why, Presented: e.P.At, RecordedBy: e.P.UserID, Outcome: outcome})
 		if o.By.UserID != "" {
 			ev.UserID, ev.UserName, ev.RoleID, ev.JobRole = o.By.UserID, o.By.UserName, o.By.RoleID, o.By.JobRole
 		}
@@ -366,6 +370,14 @@ func (db *DB) DeadLetter(seq uint64, reason string) error {
 		return fmt.Errorf("moving entry %d aside: %w", seq, err)
 	}
 	return nil
+}
+
+// whyWords is the reason a check waits, for the audit record's words.
+func whyWords(w cpis.WaitReason) string {
+	if w == "" {
+		return ""
+	}
+	return " (" + w.Words() + ")"
 }
 
 // eventFor fills an audit record's who and where from the presentation:

@@ -34,6 +34,9 @@ type CheckActions interface {
 	Answer(q cpis.Question, yes bool)
 	AskOpenAlert()
 	ConfirmOpenAlert()
+	// KeepForCheck keeps the traced child for a colleague's check, when
+	// the user's role lacks B0107.
+	KeepForCheck()
 	NewPatient()
 	// RecordPresentation records the patient while the Spine is down (the
 	// NHS number as typed, or the search form's details).

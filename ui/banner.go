@@ -79,13 +79,17 @@ func signInStep(g cpis.Gate) string {
 // spineDown says since when, with the date once it is not today, because
 // "since 23:50" read the next morning would hide a night of queued checks.
 func spineDown(b Banner, now time.Time) string {
+	what := "Spine down"
+	if b.DownService != "" {
+		what = b.DownService + " down"
+	}
 	switch {
 	case b.SpineDown.IsZero():
-		return "Spine down"
+		return what
 	case !now.IsZero() && civil(now) != civil(b.SpineDown):
-		return "Spine down since " + b.SpineDown.Format("02 Jan 15:04")
+		return what + " since " + b.SpineDown.Format("02 Jan 15:04")
 	}
-	return "Spine down since " + b.SpineDown.Format("15:04")
+	return what + " since " + b.SpineDown.Format("15:04")
 }
 
 // The banner's count buttons: outlined when zero and yellow when something

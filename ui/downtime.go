@@ -15,8 +15,12 @@ import (
 // recorded, it says so; the other screens keep the red band only, so that
 // an alert already open keeps its numbers in view.
 func downtimePanel(v View) fyne.CanvasObject {
+	what := "The Spine"
+	if v.Downtime.Service != "" {
+		what = v.Downtime.Service
+	}
 	band := container.NewStack(canvas.NewRectangle(nhsRed),
-		pad(text("The Spine cannot be reached. CP-IS checks cannot be made now.", sizeLarge, colorWhite, true), 8, 18))
+		pad(text(what+" cannot be reached. CP-IS checks cannot be made now.", sizeLarge, colorWhite, true), 8, 18))
 	full := v.Screen == ScreenEntry || v.Screen == ScreenSearch
 	if !full {
 		return below(band, 10)
@@ -25,7 +29,7 @@ func downtimePanel(v View) fyne.CanvasObject {
 	if v.Downtime.Fallback != "" {
 		parts = append(parts, bold(v.Downtime.Fallback))
 	}
-	parts = append(parts, para("You can still record each child who presents: the check will be made automatically when the Spine is back."))
+	parts = append(parts, para("You can still record each child who presents: the check will be offered to a colleague with code B0107 when the Spine is back."))
 	body := container.NewStack(canvas.NewRectangle(nhsPaleWarm), pad(container.NewVBox(parts...), 10, 18))
 	// The red edge is a red box showing round the body, not a stroke: a
 	// stroke is drawn partly outside its bounds, and the top of the page

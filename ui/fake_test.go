@@ -32,6 +32,7 @@ func (r *recorder) Search(q cpis.SearchQuery)        { r.add("Search %s", queryS
 func (r *recorder) Choose(nhs cpis.NHSNumber)        { r.add("Choose %s", nhs.Digits()) }
 func (r *recorder) Answer(q cpis.Question, yes bool) { r.add("Answer %q %v", q, yes) }
 func (r *recorder) AskOpenAlert()                    { r.add("AskOpenAlert") }
+func (r *recorder) KeepForCheck()                    { r.add("KeepForCheck") }
 func (r *recorder) ConfirmOpenAlert()                { r.add("ConfirmOpenAlert") }
 func (r *recorder) Back()                            { r.add("Back") }
 func (r *recorder) NewPatient()                      { r.add("NewPatient") }

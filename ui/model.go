@@ -38,6 +38,7 @@ type Banner struct {
 	Demo         bool // the user is the sandbox's demo identity
 	SpineLive    bool
 	SpineDown    time.Time // when the Spine went down, if not live
+	DownService  string    // which service fails: "CP-IS", "PDS", "Identity"; "" for the Spine as a whole
 	Queued       int
 	Review       int
 }
@@ -57,6 +58,7 @@ type Message struct {
 // still be recorded for a check when the Spine is back.
 type Downtime struct {
 	Since    time.Time
+	Service  string // as Banner.DownService
 	Fallback string // configured: who to phone, where the paper log is
 }
 
@@ -79,6 +81,7 @@ type QueueRow struct {
 	Seq      uint64
 	At       time.Time
 	Kind     string // "NHS number" or "Details only"
+	Why      string // why it waits: "Spine down", "Needs a role with B0107"
 	Attempts int
 	State    string // "waiting", "retrying: Spine unavailable", "dead letter: …"
 }

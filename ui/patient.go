@@ -129,10 +129,12 @@ func (w *Window) question(i int, q cpis.Question, checked, busy bool, act CheckA
 func (w *Window) checkPanel(v View, act CheckActions) fyne.CanvasObject {
 	if !v.CanOpen {
 		// Amber: the child still needs checking, by someone else.
+		keep := w.button("keep", "Keep for a colleague's check", lookPrimary, act.KeepForCheck)
 		return inset(container.NewVBox(
 			large("Ask a colleague to check CP-IS", theme.ColorNameForeground),
 			para("Your role does not have code B0107, which is needed to check CP-IS for a Child Care Alert."),
-			bold("Hand this child to a colleague whose smartcard has code B0107 to check now. Your registration authority can add the code to your card."),
+			bold("Keep the child on the list of checks that wait: a colleague whose smartcard has code B0107 is offered the check when they sign in here."),
+			left(keep, 420),
 		), nhsWarm, nhsWhite)
 	}
 	check := w.button("openalert", "Check CP-IS for this child", lookPrimary, act.AskOpenAlert)

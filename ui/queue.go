@@ -10,8 +10,8 @@ import (
 )
 
 // queueColumns are the widths of the offline queue's columns: number,
-// presented, waiting, kind, attempts, state.
-var queueColumns = tableLayout{0.06, 0.24, 0.16, 0.14, 0.12, 0.28}
+// presented, waiting, kind, why, attempts, state.
+var queueColumns = tableLayout{0.06, 0.19, 0.12, 0.13, 0.2, 0.1, 0.2}
 
 // waitingPage is a screen of the checks that wait for the Spine: the
 // offline queue, or the review of what their checks found.
@@ -29,8 +29,8 @@ func (w *Window) queuePage(v View) page {
 	back := []fyne.CanvasObject{w.back(lookPrimary)}
 	if len(v.Queue) == 0 {
 		return page{
-			heading: "Offline queue",
-			content: para("The queue is empty: every presentation recorded during downtime has been checked."),
+			heading: "Checks that wait",
+			content: para("Nothing waits: every presentation recorded here has had its CP-IS check."),
 			actions: back,
 		}
 	}
@@ -38,15 +38,15 @@ func (w *Window) queuePage(v View) page {
 	if len(v.Queue) == 1 {
 		n = "presentation waits"
 	}
-	rows := []fyne.CanvasObject{queueRow(nhsGrey4, true, "No.", "Presented", "Waiting", "Kind", "Attempts", "State")}
+	rows := []fyne.CanvasObject{queueRow(nhsGrey4, true, "No.", "Presented", "Waiting", "Kind", "Why", "Attempts", "State")}
 	for i, q := range v.Queue {
 		rows = append(rows, queueRow(stripe(i), false, strconv.FormatUint(q.Seq, 10), formatWhen(q.At),
-			formatAgo(q.At, v.Now), q.Kind, strconv.Itoa(q.Attempts), q.State))
+			formatAgo(q.At, v.Now), q.Kind, q.Why, strconv.Itoa(q.Attempts), q.State))
 	}
 	return page{
-		heading: "Offline queue",
-		lead: secondary(strconv.Itoa(len(v.Queue)) + " " + n + " for the Spine, oldest first. " +
-			"Each is checked in this order when the Spine is back. Names and numbers are not shown here."),
+		heading: "Checks that wait",
+		lead: secondary(strconv.Itoa(len(v.Queue)) + " " + n + " for a CP-IS check, oldest first. " +
+			"When the services answer, a colleague with code B0107 signed in here is offered the checks, in this order. Names and numbers are not shown here."),
 		content: container.New(rowsLayout{}, rows...),
 		actions: back,
 	}

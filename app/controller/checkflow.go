@@ -210,6 +210,7 @@ func (k *Kiosk) ConfirmOpenAlert() {
 				// The query may have reached CP-IS: the replay reads the
 				// access history before it asks again.
 				waiting.Intent = &store.Intent{RoleID: sess.Role.ID, At: at}
+				waiting.Why = cpis.WaitOpenFailed
 				if spine.Retryable(err) && k.recordLocked(waiting) == nil {
 					k.v.Message = &ui.Message{Title: "The Spine cannot be reached", Warn: true,
 						Body: "The alert could not be opened. The presentation is recorded and the check will be made when the Spine is back; any alert goes to the safeguarding lead's review list.",

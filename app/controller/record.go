@@ -20,6 +20,8 @@ type waitingScreens struct {
 	kick     func()
 	replayer Replayer // nil until UseReplayer
 	queued   int      // entries waiting, as last counted
+	// downService is the service the link last saw fail while down.
+	downService string
 }
 
 // Replayer is the worker that makes the checks that wait, in the name of
@@ -109,16 +111,34 @@ func (k *waitingScreens) UseOffline(o Offline, fallback string, kick func()) {
 	k.publish()
 }
 
-// Downtime shows or clears the downtime panel.
-func (k *waitingScreens) Downtime(down bool, since time.Time) {
+// Downtime shows or clears the downtime panel. service is the one that
+// fails ("pds", "cpis", "identity"), empty for the Spine as a whole.
+func (k *waitingScreens) Downtime(down bool, since time.Time, service string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	k.v.Banner.SpineLive, k.v.Banner.SpineDown = !down, since
+	k.downService = ""
+	if down {
+		k.downService = service
+	}
+	name := serviceNames[k.downService]
+	k.v.Banner.SpineLive, k.v.Banner.SpineDown, k.v.Banner.DownService = !down, since, name
 	k.v.Downtime = nil
 	if down {
-		k.v.Downtime = &ui.Downtime{Since: since, Fallback: k.fallback}
+		k.v.Downtime = &ui.Downtime{Since: since, Service: name, Fallback: k.fallback}
 	}
 	k.publish()
+}
+
+// serviceNames are the services as staff know them.
+var serviceNames = map[string]string{"pds": "PDS", "cpis": "CP-IS", "identity": "The identity service"}
+
+// waitReason is why a presentation recorded now waits: CP-IS alone down
+// while PDS answers, or the Spine. k.mu is held.
+func (k *waitingScreens) waitReason() cpis.WaitReason {
+	if k.downService == "cpis" {
+		return cpis.WaitCPISDown
+	}
+	return cpis.WaitSpineDown
 }
 
 // ReplayProgress shows the replay's progress bar and refreshes the counts.
@@ -171,6 +191,32 @@ func (k *waitingScreens) RecordPresentation(nhsText string, q cpis.SearchQuery) 
 		p.Family, p.Given, p.BirthDate, p.Gender, p.Postcode = q.Family, q.Given, q.BirthDate, string(q.Gender), q.Postcode
 		p.Check = cpis.WhoToCheck(k.check.Setting, cpis.AgeOn(q.BirthDate, p.At), q.Gender, nil).Reason
 	}
+	p.Why = k.waitReason()
+	k.keep(p, &ui.Message{Title: "Recorded", Good: true,
+		Body: "The presentation is saved. When the Spine is back, a colleague with code B0107 is offered the check, and any alert goes to the safeguarding lead's review list.",
+		Next: "Record the next patient, or follow the downtime process for this one now."})
+}
+
+// KeepForCheck keeps the traced child on the list of checks that wait,
+// for a colleague whose role has B0107: the user's role lacks it.
+func (k *waitingScreens) KeepForCheck() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.touch()
+	sess, ok := k.session()
+	if !ok || k.offline == nil || k.v.Patient == nil || k.v.Screen != ui.ScreenPatient || k.v.Busy.Active {
+		return
+	}
+	p := k.presentation(sess, k.present)
+	p.Why = cpis.WaitNoViewFlag
+	k.keep(p, &ui.Message{Title: "Kept for a colleague's check", Good: true,
+		Body: "The child is on the list of checks that wait. A colleague whose role has code B0107 is offered the check when they sign in here.",
+		Next: "If the child may be at risk now, tell the nurse in charge straight away."})
+}
+
+// keep saves p on the list of checks that wait, off the UI goroutine, and
+// says done once it is on disk. k.mu is held.
+func (k *waitingScreens) keep(p store.Presentation, done *ui.Message) {
 	k.busy("Recording the presentation…")
 	o := k.offline
 	k.run(func(context.Context) func() {
@@ -185,11 +231,9 @@ func (k *waitingScreens) RecordPresentation(nhsText string, q cpis.SearchQuery) 
 				return
 			}
 			k.v.EntryText, k.v.Search = "", cpis.SearchQuery{}
-			k.v.Message = &ui.Message{Title: "Recorded", Good: true,
-				Body: "The presentation is saved. The check will be made automatically when the Spine is back, and any alert goes to the safeguarding lead's review list.",
-				Next: "Record the next patient, or follow the downtime process for this one now."}
 			k.dropPatient()
 			k.screen(ui.ScreenEntry)
+			k.v.Message = done
 			k.countsLocked()
 			if k.kick != nil {
 				k.kick()
@@ -275,7 +319,7 @@ func queueRow(r store.QueueRow, state string) ui.QueueRow {
 	if r.Kind == "demographics" {
 		kind = "Details only"
 	}
-	return ui.QueueRow{Seq: r.Seq, At: r.At, Kind: kind, Attempts: r.Attempts, State: state}
+	return ui.QueueRow{Seq: r.Seq, At: r.At, Kind: kind, Why: r.Why.Words(), Attempts: r.Attempts, State: state}
 }
 
 // ShowReview shows the retrospective review list to a role with B0107.

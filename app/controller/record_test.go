@@ -35,7 +35,7 @@ func TestRecordWhileDownThenReview(t *testing.T) {
 	k, v, _ := newTestKiosk(t, f, nurse)
 	kicked := 0
 	k.UseOffline(db, "Use the paper log.", func() { kicked++ })
-	k.Downtime(true, time.Now())
+	k.Downtime(true, time.Now(), "")
 
 	k.RecordPresentation("999 027 6579", cpis.SearchQuery{})
 	rv := waitFor(t, v, "recorded", func(v ui.View) bool { return v.Message != nil && v.Message.Good })
@@ -166,10 +166,10 @@ func TestWaitingChecksOfferedAndMadeInTheUsersName(t *testing.T) {
 	if k.View().Offer != nil {
 		t.Fatal("an offer with nobody waiting")
 	}
-	k.Downtime(true, time.Now())
+	k.Downtime(true, time.Now(), "")
 	k.RecordPresentation("9990276579", cpis.SearchQuery{})
 	waitFor(t, v, "recorded", func(v ui.View) bool { return v.Message != nil && v.Message.Good })
-	k.Downtime(false, time.Time{})
+	k.Downtime(false, time.Time{}, "")
 	ov := k.View()
 	if ov.Offer == nil || ov.Offer.Waiting != 1 || ov.Offer.Checking {
 		t.Fatalf("offer %+v, want one child waiting, not yet checking", ov.Offer)

@@ -82,7 +82,8 @@ const DefaultProbeTimeout = 5 * time.Second
 type Link struct {
 	// Probe makes one cheap request; nil means the Spine answered usably.
 	Probe func(ctx context.Context) error
-	// OnChange, when set, hears the new state after each change, in
+	// OnChange, when set, hears the new state after each change (a
+	// change of the failing service too: read it with Service), in
 	// order, from the link's own goroutine, so it may call the Link's
 	// methods and take the caller's locks. A change undone before the
 	// goroutine sees it is not reported.
@@ -98,6 +99,7 @@ type Link struct {
 	mu      sync.Mutex
 	down    bool
 	since   time.Time
+	service string        // the service whose failure put it down
 	changed chan struct{} // closed and replaced at every change
 
 	life lifecycle.Loop
@@ -123,12 +125,21 @@ func (l *Link) Failed(err error) bool {
 	if err == nil || !spine.Retryable(err) {
 		return false
 	}
-	l.set(false)
+	l.set(false, spine.ServiceOf(err))
 	return true
 }
 
 // Succeeded records that the Spine answered; a down link is live again.
-func (l *Link) Succeeded() { l.set(true) }
+func (l *Link) Succeeded() { l.set(true, "") }
+
+// Service is the service that last failed while the link is down ("pds",
+// "cpis", "identity"), empty when live or not known. A CP-IS outage is
+// downtime for the check even while PDS answers.
+func (l *Link) Service() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.service
+}
 
 // Down reports whether the link is down, and since when it has been in
 // its present state.
@@ -161,15 +172,22 @@ func (l *Link) WaitLive(ctx context.Context) error {
 	}
 }
 
-func (l *Link) set(live bool) {
+// set changes the state; while down, a failure of another service is a
+// change too, with the same since.
+func (l *Link) set(live bool, service string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.down == !live {
+	if l.down == !live && (live || service == "" || service == l.service) {
+		return
+	}
+	was := l.down
+	l.service = service
+	close(l.changed)
+	l.changed = make(chan struct{})
+	if was == !live {
 		return
 	}
 	l.down, l.since = !live, l.Now()
-	close(l.changed)
-	l.changed = make(chan struct{})
 	if live {
 		l.Log.Info("Spine link live again")
 	} else {
@@ -185,14 +203,16 @@ func (l *Link) Shutdown(ctx context.Context) error { return l.life.Shutdown(ctx)
 
 // run tells OnChange of each change and, while the link is down, probes.
 func (l *Link) run(ctx context.Context) {
-	reported := false // live, as OnChange would assume before any call
+	reported, reportedService := false, "" // live, as OnChange would assume before any call
 	wait := l.Backoff.New()
 	for {
 		ch := l.Changed()
 		down, since := l.Down()
-		if down != reported {
-			reported = down
-			wait.Reset()
+		if service := l.Service(); down != reported || service != reportedService {
+			if down != reported {
+				wait.Reset()
+			}
+			reported, reportedService = down, service
 			if l.OnChange != nil {
 				l.OnChange(!down, since)
 			}
@@ -233,6 +253,9 @@ func (l *Link) probe(ctx context.Context) bool {
 	}
 	var se *spine.Error
 	answered := errors.As(err, &se) && se.Status != 0 && !spine.Retryable(err)
-	l.Log.WithField("answered", answered).Debug("probed the Spine")
+	l.Log.WithFields(logrus.Fields{"answered": answered, "service": spine.ServiceOf(err)}).Debug("probed the Spine")
+	if !answered && ctx.Err() == nil {
+		l.set(false, spine.ServiceOf(err))
+	}
 	return answered && ctx.Err() == nil
 }

@@ -34,7 +34,10 @@ type DrillOptions struct {
 	// Kill replays in a child process (Exe drill-replay ...) and kills it
 	// with SIGKILL at random moments, at least DrillKills times.
 	Kill bool
-	Exe  string // the cpis-kiosk binary, for Kill
+	// CPISOnly takes down CP-IS alone: PDS answers, so the first child is
+	// traced and its check fails, as on a ward when only CP-IS is out.
+	CPISOnly bool
+	Exe      string // the cpis-kiosk binary, for Kill
 	// ExeArgs go before "drill-replay": tests re-run the test binary with
 	// "-test.run=... --".
 	ExeArgs []string
@@ -134,22 +137,26 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 	defer link.Shutdown(context.Background())
 	checker := &check.Checker{Spine: client, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: log}
 
-	// The Spine goes down; presentations arrive, one a minute.
-	sb.SetFault(sandbox.Fault{Mode: sandbox.FaultRefuse})
+	// The Spine, or CP-IS alone, goes down; presentations arrive, one a
+	// minute.
+	fault, why := sandbox.Fault{Mode: sandbox.FaultRefuse}, cpis.WaitSpineDown
+	if opts.CPISOnly {
+		fault, why = sandbox.Fault{Mode: sandbox.Fault5xx, Only: "cpis"}, cpis.WaitCPISDown
+	}
+	sb.SetFault(fault)
 	cases := drillCases(sb.Patients(), n)
 	start := time.Now().Add(-time.Duration(n) * time.Minute).Truncate(time.Second)
 	var nhsNumbers, names []string
 	for i := range cases {
 		p := &cases[i].p
-		p.Key, p.At = uuid.NewString(), start.Add(time.Duration(i)*time.Minute)
+		p.Key, p.At, p.Why = uuid.NewString(), start.Add(time.Duration(i)*time.Minute), why
 		p.Setting, p.OrgCode, p.OrgName = string(cpis.EmergencyDepartment), sess.Role.OrgCode, sess.Role.OrgName
 		p.UserID, p.UserName, p.RoleID, p.JobRole = sess.User.ID, sess.User.Name, sess.Role.ID, sess.Role.JobRole
 		if down, _ := link.Down(); !down && p.NHS != "" {
-			// The first user action meets the dead Spine and puts the
-			// link down; the rest go straight to the queue.
-			_, err := checker.Trace(ctx, sess, cpis.NHSNumber(p.NHS), check.Presentation{At: p.At, Key: p.Key})
-			if !link.Failed(err) {
-				return store.DrillResult{}, fmt.Errorf("running the drill: the trace with the Spine down gave %v, not a downtime error", err)
+			// The first user action meets the dead service and puts the
+			// link down; the rest go straight to the list.
+			if err := firstAttempt(ctx, checker, sess, p, opts.CPISOnly); !link.Failed(err) {
+				return store.DrillResult{}, fmt.Errorf("running the drill: the first check with the service down gave %v, not a downtime error", err)
 			}
 		}
 		if _, err := db.Enqueue(*p); err != nil {
@@ -191,6 +198,22 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 		}
 	}
 	return drillReport(out, db, sb, cases, counts.Queued)
+}
+
+// firstAttempt is the live check of the first child while the service is
+// down: the trace, and with PDS answering, the check, which fails; the
+// presentation then waits with the check's intent, as the kiosk keeps it.
+func firstAttempt(ctx context.Context, checker *check.Checker, sess check.Session, p *store.Presentation, cpisOnly bool) error {
+	pr := check.Presentation{At: p.At, Key: p.Key}
+	pt, err := checker.Trace(ctx, sess, cpis.NHSNumber(p.NHS), pr)
+	if err != nil || !cpisOnly {
+		return err
+	}
+	at := time.Now()
+	if _, err = checker.Open(ctx, sess, pt.NHS, pr.ForPatient(pt.NHS)); err != nil {
+		p.Why, p.Intent = cpis.WaitOpenFailed, &store.Intent{RoleID: sess.Role.ID, At: at}
+	}
+	return err
 }
 
 // drillCases makes n presentations from the sandbox's synthetic patients,

@@ -88,17 +88,22 @@ type Fault struct {
 	Mode       FaultMode
 	RetryAfter time.Duration
 	Delay      time.Duration
+	// Only limits the fault to one service: "pds", "cpis" or "identity";
+	// empty for all. FaultRefuse closes the one listener, so it is never
+	// limited.
+	Only string
 }
 
 type faultJSON struct {
 	Mode       FaultMode `json:"mode"`
 	RetryAfter string    `json:"retry_after,omitempty"`
 	Delay      string    `json:"delay,omitempty"`
+	Only       string    `json:"only,omitempty"`
 }
 
 // MarshalJSON writes durations as Go duration strings.
 func (f Fault) MarshalJSON() ([]byte, error) {
-	j := faultJSON{Mode: f.Mode}
+	j := faultJSON{Mode: f.Mode, Only: f.Only}
 	if f.RetryAfter != 0 {
 		j.RetryAfter = f.RetryAfter.String()
 	}
@@ -114,7 +119,12 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	out := Fault{Mode: j.Mode}
+	out := Fault{Mode: j.Mode, Only: j.Only}
+	switch j.Only {
+	case "", "pds", "cpis", "identity":
+	default:
+		return fmt.Errorf("unknown service %q (pds, cpis or identity)", j.Only)
+	}
 	for _, d := range []struct {
 		s   string
 		dst *time.Duration
@@ -218,11 +228,15 @@ const (
 	faultDropAfter                    // do the request, then drop the answer
 )
 
-// applyFault acts out the current fault.
-func (s *Server) applyFault(w http.ResponseWriter, r *http.Request) faultResult {
+// applyFault acts out the current fault on a request to the kind's
+// service.
+func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, kind routeKind) faultResult {
 	s.mu.Lock()
 	f := s.fault
 	s.mu.Unlock()
+	if f.Only != "" && f.Mode != FaultRefuse && f.Only != kind.service() {
+		return faultPass
+	}
 	switch f.Mode {
 	case FaultRefuse:
 		// A request that raced the close of the listener.

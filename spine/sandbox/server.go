@@ -154,6 +154,11 @@ const (
 	routeIdentity
 )
 
+// service is the kind's name as Fault.Only gives it.
+func (k routeKind) service() string {
+	return [...]string{"admin", "pds", "cpis", "identity"}[k]
+}
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	spine := func(pattern string, h http.HandlerFunc, kind routeKind) {
@@ -314,7 +319,7 @@ func (s *Server) wrap(pattern string, h http.HandlerFunc, kind routeKind) http.H
 			}).Debug("request")
 		}()
 		if kind != routeAdmin {
-			switch s.applyFault(sw, r) {
+			switch s.applyFault(sw, r, kind) {
 			case faultAnswered:
 				return
 			case faultDropAfter:
