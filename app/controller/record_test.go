@@ -131,6 +131,73 @@ func TestFailedOpenIsRecordedWithItsKey(t *testing.T) {
 	}
 }
 
+// A role without B0107 traces a child it cannot check (guide step 12):
+// the child is kept on the list of checks that wait, saying why, under the
+// presentation's key and the current NHS number, and nothing is asked of
+// CP-IS.
+func TestRoleWithoutB0107KeepsTheChild(t *testing.T) {
+	db := openTestDB(t)
+	f := newFakeSpine()
+	f.patients[child.NHS] = child
+	k, v, _ := newTestKiosk(t, f, clerk)
+	k.UseOffline(db, "", nil)
+	k.TraceNHS("9990276579")
+	pv := waitFor(t, v, "the patient", func(v ui.View) bool { return v.Screen == ui.ScreenPatient })
+	if pv.CanOpen {
+		t.Fatal("a role without B0107 is offered the check")
+	}
+	k.KeepForCheck()
+	kv := waitFor(t, v, "kept", func(v ui.View) bool { return v.Message != nil && v.Message.Good })
+	if kv.Screen != ui.ScreenEntry || kv.Patient != nil || kv.Banner.Queued != 1 {
+		t.Fatalf("after keeping: screen %v patient %v queued %d", kv.Screen, kv.Patient, kv.Banner.Queued)
+	}
+	head, ok, err := db.Head()
+	if err != nil || !ok {
+		t.Fatalf("nothing kept: %v", err)
+	}
+	if p := head.P; p.Why != cpis.WaitNoViewFlag || p.NHS != "9990276579" || p.UserID != clerk.User.ID || p.Key == "" || p.Intent != nil {
+		t.Fatalf("kept %+v", p)
+	}
+	if len(f.opened) != 0 {
+		t.Fatalf("CP-IS was asked %d times", len(f.opened))
+	}
+	k.ShowQueue()
+	qv := waitFor(t, v, "the list", func(v ui.View) bool { return v.Screen == ui.ScreenQueue && !v.Busy.Active && len(v.Queue) == 1 })
+	if qv.Queue[0].Why != "Needs a role with B0107" {
+		t.Errorf("the list says it waits because %q", qv.Queue[0].Why)
+	}
+}
+
+// What the kiosk records says why each check waits: the Spine down, CP-IS
+// alone down, the open that had no answer.
+func TestRecordedChecksSayWhyTheyWait(t *testing.T) {
+	db := openTestDB(t)
+	f := newFakeSpine()
+	k, v, _ := newTestKiosk(t, f, nurse)
+	k.UseOffline(db, "", nil)
+	for i, tc := range []struct {
+		service string
+		want    cpis.WaitReason
+		banner  string
+	}{{"", cpis.WaitSpineDown, ""}, {"pds", cpis.WaitSpineDown, "PDS"}, {"cpis", cpis.WaitCPISDown, "CP-IS"}} {
+		k.Downtime(true, time.Now(), tc.service)
+		k.RecordPresentation("999 027 6579", cpis.SearchQuery{})
+		rv := waitFor(t, v, "recorded", func(v ui.View) bool { return v.Banner.Queued == i+1 })
+		if rv.Banner.DownService != tc.banner || rv.Downtime == nil || rv.Downtime.Service != tc.banner {
+			t.Errorf("%q down: the banner names %q, the panel %+v", tc.service, rv.Banner.DownService, rv.Downtime)
+		}
+	}
+	rows, err := db.QueueInfo()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("rows %+v %v", rows, err)
+	}
+	for i, want := range []cpis.WaitReason{cpis.WaitSpineDown, cpis.WaitSpineDown, cpis.WaitCPISDown} {
+		if rows[i].Why != want {
+			t.Errorf("entry %d waits because %q, want %q", i, rows[i].Why, want)
+		}
+	}
+}
+
 // fakeReplayer records in whose name the checks that wait are made.
 type fakeReplayer struct {
 	mu   sync.Mutex

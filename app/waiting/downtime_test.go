@@ -221,3 +221,41 @@ func shortClient(t *testing.T, s *sandbox.Server, timeout time.Duration) (*spine
 	}
 	return c, check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires}
 }
+
+// The link names the service that fails, so that CP-IS down while PDS
+// answers is downtime for the check and says so: a user's call to CP-IS
+// puts it down as CP-IS, the probe finding PDS gone too renames it without
+// moving its since, and the return of both puts it live.
+func TestLinkNamesTheFailingService(t *testing.T) {
+	probes := make(chan error, 4)
+	link := waiting.NewLink(func(context.Context) error { return <-probes }, kiosktest.Quiet())
+	link.Backoff = waiting.Backoff{Min: time.Millisecond, Max: time.Millisecond}
+	services := make(chan string, 8)
+	link.OnChange = func(live bool, _ time.Time) { services <- link.Service() }
+	link.Start(context.Background())
+	defer link.Shutdown(context.Background())
+	next := func(want string) {
+		t.Helper()
+		select {
+		case got := <-services:
+			if got != want {
+				t.Fatalf("OnChange with service %q, want %q", got, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no OnChange for %q", want)
+		}
+	}
+	link.Failed(&spine.Error{Op: "checking for a Child Care Alert", Service: "cpis", Status: 503, Err: spine.ErrUnavailable})
+	next("cpis")
+	_, since := link.Down()
+	probes <- &spine.Error{Op: "probing pds", Service: "pds", Err: spine.ErrUnavailable}
+	next("pds")
+	if down, s := link.Down(); !down || !s.Equal(since) {
+		t.Fatalf("after the second service failed: down %v since %v, want since %v", down, s, since)
+	}
+	probes <- nil
+	next("")
+	if down, _ := link.Down(); down {
+		t.Fatal("the link stayed down after both answered")
+	}
+}
