@@ -65,6 +65,10 @@ type ReviewActions interface {
 type WaitingActions interface {
 	CheckWaiting()
 	PauseWaiting()
+	// ShowMatch opens the child to confirm (View.Match); AnswerMatch
+	// says whether PDS's match is the child who presented.
+	ShowMatch()
+	AnswerMatch(yes bool)
 }
 
 // StatusActions are the IT status screen's. ShowStatus opens it, or checks

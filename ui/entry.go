@@ -85,6 +85,13 @@ func (w *Window) offerPanel(o Offer, act WaitingActions) fyne.CanvasObject {
 	}
 	if o.Checking {
 		pause := w.button("pausewaiting", "Pause the checks", lookSecondary, act.PauseWaiting)
+		if o.Confirm {
+			show := w.button("showmatch", "Confirm the child", lookPrimary, act.ShowMatch)
+			return inset(container.NewVBox(
+				bold("A child recorded by name and date of birth needs you to confirm who they are before the check."),
+				container.NewHBox(left(show, 360), hgap(24), left(pause, 360)),
+			), nhsWarm, nhsWhite)
+		}
 		return inset(container.NewVBox(
 			bold("Checking the children who wait, in your name: "+children+"."),
 			left(pause, 360),

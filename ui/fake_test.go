@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,8 @@ func (r *recorder) Choose(nhs cpis.NHSNumber)        { r.add("Choose %s", nhs.Di
 func (r *recorder) Answer(q cpis.Question, yes bool) { r.add("Answer %q %v", q, yes) }
 func (r *recorder) AskOpenAlert()                    { r.add("AskOpenAlert") }
 func (r *recorder) KeepForCheck()                    { r.add("KeepForCheck") }
+func (r *recorder) ShowMatch()                       { r.add("ShowMatch") }
+func (r *recorder) AnswerMatch(yes bool)             { r.add("AnswerMatch " + strconv.FormatBool(yes)) }
 func (r *recorder) ConfirmOpenAlert()                { r.add("ConfirmOpenAlert") }
 func (r *recorder) Back()                            { r.add("Back") }
 func (r *recorder) NewPatient()                      { r.add("NewPatient") }

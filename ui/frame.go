@@ -45,6 +45,8 @@ func (w *Window) body(v View) fyne.CanvasObject {
 		p = w.checkPage(v, w.act)
 	case ScreenQueue, ScreenReview:
 		p = w.waitingPage(v, w.act)
+	case ScreenMatch:
+		p = w.matchPage(v, w.act)
 	case ScreenAudit, ScreenStaff, ScreenGoLive:
 		p = w.leadPage(v, w.act)
 	default:

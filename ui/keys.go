@@ -42,7 +42,7 @@ func (w *Window) escape() {
 		return
 	}
 	switch v.Screen {
-	case ScreenSearch, ScreenResults, ScreenConfirm, ScreenQueue, ScreenReview, ScreenAudit, ScreenStaff, ScreenGoLive:
+	case ScreenSearch, ScreenResults, ScreenConfirm, ScreenQueue, ScreenReview, ScreenMatch, ScreenAudit, ScreenStaff, ScreenGoLive:
 		w.act.Back()
 	case ScreenPatient, ScreenAlert:
 		w.act.NewPatient()

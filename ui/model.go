@@ -27,6 +27,7 @@ const (
 	ScreenAudit                 // a lead's routine audit: filters, flags, export (audit.go)
 	ScreenStaff                 // who has proven their access on the test patients
 	ScreenGoLive                // go-live readiness from evidence
+	ScreenMatch                 // a waiting child recorded by details: is PDS's one match the child?
 )
 
 // Banner is the strip across the top of every screen.
@@ -67,6 +68,16 @@ type Downtime struct {
 type Offer struct {
 	Waiting  int  // children waiting for their CP-IS check
 	Checking bool // the user agreed, and the checks are being made
+	Confirm  bool // a child recorded by details waits for the user to confirm them (View.Match)
+}
+
+// MatchCheck is a waiting child recorded by details, whose one match on
+// PDS the checking user confirms before the CP-IS check tells anyone.
+type MatchCheck struct {
+	Recorded   cpis.SearchQuery // the details taken when the child presented
+	Presented  time.Time
+	RecordedBy string       // "Alex Morgan, Staff Nurse"
+	Patient    cpis.Patient // PDS's one match
 }
 
 // Replay is the progress of the replay after downtime.
@@ -184,6 +195,7 @@ type View struct {
 	Downtime *Downtime // set while the Spine is down
 	Replay   Replay
 	Offer    *Offer // set on the entry screen when children wait and the user may check them
+	Match    *MatchCheck // set while a waiting check waits for the user to confirm the child
 	Queue    []QueueRow
 	Reviews  []ReviewRow
 	Review   *ReviewDetail // the opened review item on ScreenReview

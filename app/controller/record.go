@@ -22,6 +22,7 @@ type waitingScreens struct {
 	queued   int      // entries waiting, as last counted
 	// downService is the service the link last saw fail while down.
 	downService string
+	match       *pendingMatch // the replayer waits for the user to confirm a child
 }
 
 // Replayer is the worker that makes the checks that wait, in the name of
@@ -69,6 +70,7 @@ func (k *waitingScreens) stopChecking() {
 			k.replayer.Use(nil)
 		}
 	}
+	k.dropMatch()
 }
 
 // mayCheckWaiting reports whether the signed-in user may make the checks
@@ -85,7 +87,7 @@ func (k *waitingScreens) offerLocked() {
 		return
 	}
 	_, on := k.replayer.Checking()
-	k.v.Offer = &ui.Offer{Waiting: k.queued, Checking: on}
+	k.v.Offer = &ui.Offer{Waiting: k.queued, Checking: on, Confirm: k.match != nil}
 }
 
 // Offline is what the window needs of the offline queue and review list.

@@ -265,3 +265,64 @@ func TestWaitingChecksOfferedAndMadeInTheUsersName(t *testing.T) {
 		t.Fatal("a role without B0107 checks the children who wait")
 	}
 }
+
+// A waiting child recorded by details whom PDS matched once is shown to
+// the checking user, the recorded details beside the national record, and
+// the replayer hears their answer; a pause withdraws the question.
+func TestWaitingMatchIsConfirmedByTheCheckingUser(t *testing.T) {
+	db := openTestDB(t)
+	k, v, _ := newTestKiosk(t, newFakeSpine(), nurse)
+	k.UseOffline(db, "", nil)
+	rep := &fakeReplayer{}
+	k.UseReplayer(rep)
+	k.Downtime(true, time.Now(), "")
+	q := cpis.SearchQuery{Family: "Test", Given: "Amelia", BirthDate: child.BirthDate, Gender: cpis.Female}
+	k.RecordPresentation("", q)
+	waitFor(t, v, "recorded", func(v ui.View) bool { return v.Message != nil && v.Message.Good })
+	k.Downtime(false, time.Time{}, "")
+	p, _, err := db.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.ConfirmMatch(k.ctx, p.P, child); err == nil {
+		t.Fatal("asked to confirm before the user agreed to check")
+	}
+	k.CheckWaiting()
+
+	ask := func() chan bool {
+		answers := make(chan bool, 1)
+		go func() {
+			yes, err := k.ConfirmMatch(k.ctx, p.P, child)
+			if err != nil {
+				close(answers)
+				return
+			}
+			answers <- yes
+		}()
+		waitFor(t, v, "the question", func(v ui.View) bool { return v.Offer != nil && v.Offer.Confirm })
+		return answers
+	}
+	answers := ask()
+	k.ShowMatch()
+	mv := k.View()
+	if mv.Screen != ui.ScreenMatch || mv.Match == nil || mv.Match.Patient.NHS != child.NHS ||
+		mv.Match.Recorded.Family != "Test" || !mv.Match.Presented.Equal(p.P.At) || !strings.Contains(mv.Match.RecordedBy, nurse.User.Name) {
+		t.Fatalf("the question on screen: %v %+v", mv.Screen, mv.Match)
+	}
+	k.AnswerMatch(true)
+	if yes, ok := <-answers; !ok || !yes {
+		t.Fatalf("the replayer heard %v (answered %v)", yes, ok)
+	}
+	if av := k.View(); av.Match != nil || av.Screen != ui.ScreenEntry {
+		t.Fatalf("after the answer: screen %v match %+v", av.Screen, av.Match)
+	}
+
+	answers = ask()
+	k.PauseWaiting()
+	if _, ok := <-answers; ok {
+		t.Fatal("a paused question was answered")
+	}
+	if k.View().Match != nil {
+		t.Fatal("the question stayed on screen after the pause")
+	}
+}

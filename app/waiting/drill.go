@@ -131,6 +131,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 	}
 	rep := NewReplayer(db, client, log)
 	rep.Use(&sess)
+	rep.Confirm = drillConfirm
 	link := NewLink(client.Reachable, log)
 	rep.Link = link
 	link.Start(ctx)
@@ -443,6 +444,7 @@ func DrillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dat
 	}
 	rep := NewReplayer(db, client, log)
 	rep.Use(&sess) // the drill's own test user
+	rep.Confirm = drillConfirm
 	rep.PDSInterval = pdsInterval
 	link := NewLink(client.Reachable, log)
 	rep.Link = link
@@ -453,6 +455,13 @@ func DrillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dat
 	rep.Shutdown(context.Background())
 	link.Shutdown(context.Background())
 	return err
+}
+
+// drillConfirm is the drill's test user confirming a child recorded by
+// details: yes when PDS's one match has the family name and date of birth
+// recorded, as a person comparing the two would answer.
+func drillConfirm(_ context.Context, p store.Presentation, pt cpis.Patient) (bool, error) {
+	return strings.EqualFold(p.Family, pt.Family) && p.BirthDate.Equal(pt.BirthDate), nil
 }
 
 // DrillPaths are the database and key files in a drill's data folder,

@@ -73,6 +73,12 @@ type Replayer struct {
 	// OnProgress hears (done, total) from the replayer's goroutine after
 	// each entry, and (n, n) when the queue is empty again.
 	OnProgress func(done, total int)
+	// Confirm asks the checking user whether a child recorded by details,
+	// whom PDS matched to one patient, is that patient, before the CP-IS
+	// query tells anyone; it blocks until they answer. A no, or no Confirm,
+	// puts the child on the review list to be traced by hand; an error
+	// (they paused, signed out) leaves the entry waiting.
+	Confirm func(ctx context.Context, p store.Presentation, pt cpis.Patient) (bool, error)
 
 	Now         func() time.Time
 	After       func(time.Duration) <-chan time.Time // the backoff timer
@@ -338,6 +344,21 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 			return r.permanent(e, "searching PDS", err)
 		case len(pts) == 0:
 			return r.complete(e, store.Outcome{Kind: cpis.ResultManualTrace, Reason: "no match on PDS"})
+		}
+		// One match is not yet the child: a person confirms it before the
+		// local authority is told.
+		if r.Confirm == nil {
+			return r.complete(e, store.Outcome{Kind: cpis.ResultManualTrace, Reason: "one match on PDS, not confirmed"})
+		}
+		yes, err := r.Confirm(ctx, p, pts[0])
+		switch {
+		case err != nil:
+			if _, on := r.Checking(); !on {
+				return ErrNobodyChecking
+			}
+			return err
+		case !yes:
+			return r.complete(e, store.Outcome{Kind: cpis.ResultManualTrace, Reason: "the one match on PDS was not the child, said the checking user"})
 		}
 		nhs = pts[0].NHS
 	}

@@ -2,6 +2,7 @@ package waiting_test
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"regexp"
 	"sync"
@@ -245,7 +246,11 @@ func assertNoPatientInLogs(t *testing.T, hook *logtest.Hook, names ...string) {
 }
 
 // A search that does not find exactly one patient goes to the review list
-// for a manual trace; one that does is replayed like an NHS number.
+// for a manual trace. One that does is checked only once the checking user
+// confirms PDS's match is the child who presented: the CP-IS query tells
+// the local authority, so it is never made on an unconfirmed match. A no
+// goes to the review list as a manual trace, and so does every single
+// match when nobody can be asked.
 func TestReplayDemographics(t *testing.T) {
 	log, hook := logtest.NewNullLogger()
 	e := newReplayEnv(t, sandbox.Options{}, log)
@@ -258,8 +263,21 @@ func TestReplayDemographics(t *testing.T) {
 		e.present(t, "", cpis.SearchQuery{Family: "Smith", BirthDate: smithDOB, Gender: cpis.Male, Given: "Oliver"}),
 		e.present(t, "", cpis.SearchQuery{Family: "Xiong", BirthDate: xiong.BirthDate}),
 	}
+	var asked []cpis.NHSNumber
+	e.rep.Confirm = func(_ context.Context, p store.Presentation, pt cpis.Patient) (bool, error) {
+		asked = append(asked, pt.NHS)
+		for _, n := range e.sb.Notifications() {
+			if n.NHS == pt.NHS {
+				t.Errorf("asked to confirm a child whose local authority was told already")
+			}
+		}
+		return p.Key == ps[0].Key, nil // MORGAN is the child; XIONG is not
+	}
 	e.run(t)
 
+	if len(asked) != 2 || asked[0] != morgan.NHS || asked[1] != xiong.NHS {
+		t.Errorf("asked to confirm %v, want MORGAN then XIONG", asked)
+	}
 	items, _ := e.db.Reviews(false)
 	want := []struct {
 		kind        cpis.Result
@@ -269,6 +287,7 @@ func TestReplayDemographics(t *testing.T) {
 		{cpis.ResultManualTrace, "no match on PDS", ps[1].Key},
 		{cpis.ResultManualTrace, "more than one match on PDS", ps[2].Key},
 		{cpis.ResultManualTrace, "more than one match on PDS", ps[3].Key},
+		{cpis.ResultManualTrace, "the one match on PDS was not the child, said the checking user", ps[4].Key},
 	}
 	if len(items) != len(want) {
 		t.Fatalf("review items %+v, want %d", items, len(want))
@@ -282,13 +301,56 @@ func TestReplayDemographics(t *testing.T) {
 		t.Errorf("the traced patient's alert is not on the review list: %+v", items[0].Alert)
 	}
 	evs := e.replayEvents(t)
-	if len(evs) != len(ps) || evs[0].NHS != morgan.NHS.Digits() || evs[4].NHS != xiong.NHS.Digits() || evs[4].Notified {
+	if len(evs) != len(ps) || evs[0].NHS != morgan.NHS.Digits() || evs[4].Notified {
 		t.Errorf("replay records %+v", evs)
 	}
 	if n := e.sb.Notifications(); len(n) != 1 || n[0].TraceID != ps[0].Key {
-		t.Errorf("notifications %+v, want one for the traced MORGAN", n)
+		t.Errorf("notifications %+v, want one for the confirmed MORGAN", n)
 	}
 	assertNoPatientInLogs(t, hook, "MORGAN", "XIONG", "NOBODYKNOWS", "Isla")
+
+	t.Run("nobody to confirm", func(t *testing.T) {
+		e := newReplayEnv(t, sandbox.Options{}, kiosktest.Quiet())
+		p := e.present(t, "", cpis.SearchQuery{Family: "Morgan", Given: "Isla", BirthDate: morgan.BirthDate})
+		e.run(t)
+		items, _ := e.db.Reviews(false)
+		if len(items) != 1 || items[0].Kind != cpis.ResultManualTrace || items[0].P.Key != p.Key ||
+			items[0].Reason != "one match on PDS, not confirmed" {
+			t.Fatalf("review items %+v", items)
+		}
+		if n := e.sb.Notifications(); len(n) != 0 {
+			t.Fatalf("an unconfirmed match was notified: %+v", n)
+		}
+	})
+
+	// The user pauses with the question on screen: the entry waits, with
+	// no attempt counted against it, and nothing is asked of CP-IS.
+	t.Run("paused while asked", func(t *testing.T) {
+		e := newReplayEnv(t, sandbox.Options{}, kiosktest.Quiet())
+		e.present(t, "", cpis.SearchQuery{Family: "Morgan", Given: "Isla", BirthDate: morgan.BirthDate})
+		asked := make(chan struct{})
+		e.rep.Confirm = func(ctx context.Context, _ store.Presentation, _ cpis.Patient) (bool, error) {
+			e.rep.Use(nil)
+			close(asked)
+			return false, errors.New("paused")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		e.link.Start(ctx)
+		e.rep.Start(ctx)
+		<-asked
+		if err := e.rep.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.link.Shutdown(ctx)
+		head, ok, err := e.db.Head()
+		if err != nil || !ok || head.Attempts != 0 {
+			t.Fatalf("after a pause the entry is %+v (queued %v, %v)", head, ok, err)
+		}
+		if n := e.sb.Notifications(); len(n) != 0 {
+			t.Fatalf("notified while paused: %+v", n)
+		}
+	})
 }
 
 // An NHS number PDS does not know is moved aside for review; the entries
