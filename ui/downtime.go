@@ -29,7 +29,7 @@ func downtimePanel(v View) fyne.CanvasObject {
 	if v.Downtime.Fallback != "" {
 		parts = append(parts, bold(v.Downtime.Fallback))
 	}
-	parts = append(parts, para("You can still record each child who presents: the check will be offered to a colleague with code B0107 when the Spine is back."))
+	parts = append(parts, para("You can still record each child who presents, for a check when the Spine is back."))
 	body := container.NewStack(canvas.NewRectangle(nhsPaleWarm), pad(container.NewVBox(parts...), 10, 18))
 	// The red edge is a red box showing round the body, not a stroke: a
 	// stroke is drawn partly outside its bounds, and the top of the page

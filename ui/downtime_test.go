@@ -17,7 +17,7 @@ func TestDowntimePanelSaysWhatToDo(t *testing.T) {
 	for _, s := range []string{
 		"The Spine cannot be reached. CP-IS checks cannot be made now.",
 		downtimeView().Downtime.Fallback,
-		"You can still record each child who presents: the check will be made automatically when the Spine is back.",
+		"You can still record each child who presents, for a check when the Spine is back.",
 		"Spine down since 02:13",
 	} {
 		if !strings.Contains(all, s) {
@@ -129,8 +129,8 @@ func TestQueueScreen(t *testing.T) {
 	v := goldenViews()["queue"]
 	w.Render(v)
 	all := screenText(win)
-	for _, s := range []string{"Offline queue", "41", "05/03/2026 00:02", "3 h 10 min ago", "25 min ago",
-		"Details only", "retrying: Spine unavailable"} {
+	for _, s := range []string{"Checks that wait", "41", "05/03/2026 00:02", "3 h 10 min ago", "25 min ago",
+		"Details only", "retrying: Spine unavailable", "Needs a role with B0107"} {
 		if !strings.Contains(all, s) {
 			t.Errorf("the queue does not show %q", s)
 		}
@@ -231,5 +231,22 @@ func TestSignedOffItemShowsWhoAndWhen(t *testing.T) {
 	}
 	if _, ok := w.focusables["signoff"]; ok {
 		t.Error("a signed-off item offers Sign off again")
+	}
+}
+
+// CP-IS alone down: the banner and the panel name it, not the Spine.
+func TestDowntimeNamesTheFailingService(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	v := downtimeView()
+	v.Banner.DownService, v.Downtime.Service = "CP-IS", "CP-IS"
+	w.Render(v)
+	all := screenText(win)
+	for _, s := range []string{"CP-IS cannot be reached. CP-IS checks cannot be made now.", "CP-IS down since 02:13"} {
+		if !strings.Contains(all, s) {
+			t.Errorf("with CP-IS down the screen does not say %q", s)
+		}
+	}
+	if strings.Contains(all, "Spine down") {
+		t.Error("with CP-IS alone down the banner says the Spine is down")
 	}
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +34,7 @@ func (r *recorder) Answer(q cpis.Question, yes bool) { r.add("Answer %q %v", q, 
 func (r *recorder) AskOpenAlert()                    { r.add("AskOpenAlert") }
 func (r *recorder) KeepForCheck()                    { r.add("KeepForCheck") }
 func (r *recorder) ShowMatch()                       { r.add("ShowMatch") }
-func (r *recorder) AnswerMatch(yes bool)             { r.add("AnswerMatch " + strconv.FormatBool(yes)) }
+func (r *recorder) AnswerMatch(yes bool)             { r.add("AnswerMatch %v", yes) }
 func (r *recorder) ConfirmOpenAlert()                { r.add("ConfirmOpenAlert") }
 func (r *recorder) Back()                            { r.add("Back") }
 func (r *recorder) NewPatient()                      { r.add("NewPatient") }
@@ -210,10 +209,10 @@ func downtimeView() View {
 
 func queueRows() []QueueRow {
 	return []QueueRow{
-		{Seq: 41, At: now.Add(-3*time.Hour - 10*time.Minute), Kind: "NHS number", Attempts: 4, State: "retrying: Spine unavailable"},
+		{Seq: 41, At: now.Add(-3*time.Hour - 10*time.Minute), Kind: "NHS number", Why: "Spine down", Attempts: 4, State: "retrying: Spine unavailable"},
 		{Seq: 42, At: now.Add(-2*time.Hour - 5*time.Minute), Kind: "Details only", Attempts: 3,
 			State: "dead letter: PDS refused the details as incomplete. Trace by hand."},
-		{Seq: 43, At: now.Add(-25 * time.Minute), Kind: "NHS number", Attempts: 0, State: "waiting"},
+		{Seq: 43, At: now.Add(-25 * time.Minute), Kind: "NHS number", Why: "Needs a role with B0107", Attempts: 0, State: "waiting"},
 	}
 }
 

@@ -37,6 +37,20 @@ func goldenViews() map[string]View {
 	views["entry_waiting_offer"] = v
 
 	v = baseView()
+	v.Banner.Queued = 3
+	v.Offer = &Offer{Waiting: 3, Checking: true, Confirm: true}
+	v.Replay = Replay{Active: true, Done: 1, Total: 3}
+	views["entry_waiting_confirm"] = v
+
+	v = baseView()
+	v.Banner.Queued = 3
+	v.Screen = ScreenMatch
+	v.Replay = Replay{Active: true, Done: 1, Total: 3}
+	v.Match = &MatchCheck{Recorded: cpis.SearchQuery{Family: "Tester", Given: "Ava", BirthDate: child.BirthDate, Gender: cpis.Female},
+		Presented: spineDownAt.Add(40 * time.Minute), RecordedBy: "Sam Jones, Receptionist", Patient: child}
+	views["waiting_match"] = v
+
+	v = baseView()
 	v.EntryText = "999 027 6578"
 	v.Message = &Message{
 		Title: "That NHS number is not right",
@@ -217,7 +231,7 @@ func downtimeGoldenViews() map[string]View {
 	v.Banner.Queued = 3
 	v.Screen = ScreenQueue
 	v.Queue = queueRows()
-	v.Help = "The queue is checked in order when the Spine is back. Call IT about any dead letter."
+	v.Help = "A colleague with code B0107 signed in here makes these checks. Call IT about any check moved aside."
 	views["queue"] = v
 
 	v = reviewList(3)

@@ -194,7 +194,7 @@ type View struct {
 
 	Downtime *Downtime // set while the Spine is down
 	Replay   Replay
-	Offer    *Offer // set on the entry screen when children wait and the user may check them
+	Offer    *Offer      // set on the entry screen when children wait and the user may check them
 	Match    *MatchCheck // set while a waiting check waits for the user to confirm the child
 	Queue    []QueueRow
 	Reviews  []ReviewRow

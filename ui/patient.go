@@ -70,11 +70,14 @@ func (w *Window) patientPage(v View, act CheckActions) page {
 		gap(4),
 		container.NewGridWithColumns(2, w.whoToCheck(v, act), w.checkPanel(v, act)),
 	)
-	l := lookPrimary
-	if v.CanOpen {
-		l = lookSecondary // checking CP-IS is the one next action
+	if !v.CanOpen {
+		// Keeping the child for a colleague is the one next action, in the
+		// bar, where it is never below the fold.
+		keep := w.button("keep", "Keep for a colleague's check", lookPrimary, act.KeepForCheck)
+		return page{content: content, actions: []fyne.CanvasObject{keep, hgap(24), w.newPatient(lookSecondary, act)}}
 	}
-	return page{content: content, actions: []fyne.CanvasObject{w.newPatient(l, act)}}
+	// Checking CP-IS is the one next action.
+	return page{content: content, actions: []fyne.CanvasObject{w.newPatient(lookSecondary, act)}}
 }
 
 // whoToCheck shows the guide's answer to "must this patient be checked?".
@@ -129,12 +132,10 @@ func (w *Window) question(i int, q cpis.Question, checked, busy bool, act CheckA
 func (w *Window) checkPanel(v View, act CheckActions) fyne.CanvasObject {
 	if !v.CanOpen {
 		// Amber: the child still needs checking, by someone else.
-		keep := w.button("keep", "Keep for a colleague's check", lookPrimary, act.KeepForCheck)
 		return inset(container.NewVBox(
 			large("Ask a colleague to check CP-IS", theme.ColorNameForeground),
 			para("Your role does not have code B0107, which is needed to check CP-IS for a Child Care Alert."),
-			bold("Keep the child on the list of checks that wait: a colleague whose smartcard has code B0107 is offered the check when they sign in here."),
-			left(keep, 420),
+			bold("Keep for a colleague's check puts the child on the list of checks that wait: a colleague whose smartcard has code B0107 is offered the check when they sign in here."),
 		), nhsWarm, nhsWhite)
 	}
 	check := w.button("openalert", "Check CP-IS for this child", lookPrimary, act.AskOpenAlert)

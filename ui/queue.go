@@ -6,12 +6,11 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 )
 
 // queueColumns are the widths of the offline queue's columns: number,
 // presented, waiting, kind, why, attempts, state.
-var queueColumns = tableLayout{0.06, 0.19, 0.12, 0.13, 0.2, 0.1, 0.2}
+var queueColumns = tableLayout{0.06, 0.24, 0.12, 0.13, 0.19, 0.07, 0.19}
 
 // waitingPage is a screen of the checks that wait for the Spine: the
 // offline queue, or the review of what their checks found.
@@ -38,7 +37,7 @@ func (w *Window) queuePage(v View) page {
 	if len(v.Queue) == 1 {
 		n = "presentation waits"
 	}
-	rows := []fyne.CanvasObject{queueRow(nhsGrey4, true, "No.", "Presented", "Waiting", "Kind", "Why", "Attempts", "State")}
+	rows := []fyne.CanvasObject{queueRow(nhsGrey4, true, "No.", "Presented", "Waiting", "Kind", "Why", "Tries", "State")}
 	for i, q := range v.Queue {
 		rows = append(rows, queueRow(stripe(i), false, strconv.FormatUint(q.Seq, 10), formatWhen(q.At),
 			formatAgo(q.At, v.Now), q.Kind, q.Why, strconv.Itoa(q.Attempts), q.State))
@@ -52,16 +51,16 @@ func (w *Window) queuePage(v View) page {
 	}
 }
 
-// queueRow is a row of the queue's table. The state wraps rather than
-// being cut short: a dead letter's reason is what IT has to act on.
+// queueRow is a row of the queue's table. Cells wrap rather than being
+// cut short: at 1024 px a date and its time need two lines, and a dead
+// letter's reason is what IT has to act on.
 func queueRow(bg color.Color, head bool, cells ...string) fyne.CanvasObject {
 	if head {
 		return tableRow(queueColumns, bg, true, cells...)
 	}
 	objs := make([]fyne.CanvasObject, len(cells))
-	for i, c := range cells[:len(cells)-1] {
-		objs[i] = line(c, theme.ColorNameForeground, false)
+	for i, c := range cells {
+		objs[i] = para(c)
 	}
-	objs[len(cells)-1] = para(cells[len(cells)-1])
 	return tableCells(queueColumns, bg, objs...)
 }

@@ -104,6 +104,8 @@ var screenHelp = map[ui.Screen]string{
 	ui.ScreenSearch:  "Family name and date of birth are needed. Add gender and postcode to narrow the search.",
 	ui.ScreenResults: "Choose the patient who is in front of you. Not listed? Go back and change the details.",
 	ui.ScreenPatient: "Check the patient banner matches the child in front of you, then check CP-IS.",
+	ui.ScreenQueue:   "A colleague with code B0107 signed in here makes these checks. Call IT about any check moved aside.",
+	ui.ScreenMatch:   "Compare the details recorded with the national record. Not sure? Answer No: the lead traces the child by hand.",
 	ui.ScreenConfirm: "Checking tells the child's local authority that the child presented here, if the child has a plan. It is not a referral.",
 	ui.ScreenAlert:   "Use the contact numbers to speak to the local authority. Raise any safeguarding concern through the local route.",
 }
