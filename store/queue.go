@@ -168,7 +168,8 @@ func (db *DB) Enqueue(p Presentation) (uint64, error) {
 	return seq, nil
 }
 
-// Head is the oldest entry; false when the queue is empty.
+// Head is the oldest entry; false when the queue is empty. An entry that
+// cannot be opened is an *UnreadableError, for SetAside.
 func (db *DB) Head() (QueuedEntry, bool, error) {
 	var e QueuedEntry
 	var ok bool
@@ -179,8 +180,12 @@ func (db *DB) Head() (QueuedEntry, bool, error) {
 		}
 		ok = true
 		var err error
-		e, err = db.openEntry(bucketQueue, k, v)
-		return err
+		if e, err = db.openEntry(bucketQueue, k, v); err != nil {
+			// Whatever is wrong with it (damaged, another key, not an
+			// entry), it is this entry's fault: SetAside, and go on.
+			return &UnreadableError{Seq: binary.BigEndian.Uint64(k), Err: err}
+		}
+		return nil
 	})
 	if err != nil {
 		return QueuedEntry{}, false, fmt.Errorf("reading queue: %w", err)
@@ -228,13 +233,13 @@ func (db *DB) Counts() (Counts, error) {
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		q := tx.Bucket(bucketQueue)
 		c.Queued = q.Stats().KeyN
-		c.Dead = tx.Bucket(bucketDead).Stats().KeyN
+		c.Dead = tx.Bucket(bucketDead).Stats().KeyN + unreadableCount(tx)
 		if k, v := q.Cursor().First(); k != nil {
-			e, err := db.openEntry(bucketQueue, k, v)
-			if err != nil {
-				return err
+			// An unreadable head is set aside by the replayer; until then
+			// the oldest is not known.
+			if e, err := db.openEntry(bucketQueue, k, v); err == nil {
+				c.Oldest = e.P.At
 			}
-			c.Oldest = e.P.At
 		}
 		if v := tx.Bucket(bucketMeta).Get(metaLastReplay); v != nil {
 			if err := c.LastReplay.UnmarshalText(v); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,6 +39,12 @@ type replayEnv struct {
 
 func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *replayEnv {
 	t.Helper()
+	return newReplayEnvAt(t, opts, log, t.TempDir())
+}
+
+// newReplayEnvAt keeps its database in dir, laid out as DrillPaths says.
+func newReplayEnvAt(t testing.TB, opts sandbox.Options, log logrus.FieldLogger, dir string) *replayEnv {
+	t.Helper()
 	sb, _, _ := kiosktest.StartSandboxWith(t, opts)
 	pds, cp, id := sb.Bases()
 	client, err := waiting.SandboxClient(pds, cp, id, sb.CAFile(), log)
@@ -48,7 +55,7 @@ func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *r
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbPath, keyPath := waiting.DrillPaths(t.TempDir())
+	dbPath, keyPath := waiting.DrillPaths(dir)
 	db, err := accountability.OpenStore(dbPath, keyPath, log)
 	if err != nil {
 		t.Fatal(err)
@@ -374,6 +381,52 @@ func TestReplayDeadLetterDoesNotBlock(t *testing.T) {
 		if e.sb.NotificationsForTrace(p.Key) != 1 {
 			t.Errorf("%s not notified once", p.Key)
 		}
+	}
+}
+
+// An entry that cannot be read (damaged on disk) is set aside as found,
+// with an audit record, and counted for IT with the dead letters; the
+// children behind it are checked, and it is never lost from the file.
+func TestReplayUnreadableEntryDoesNotBlock(t *testing.T) {
+	dir := t.TempDir()
+	dbPath, keyPath := waiting.DrillPaths(dir)
+	e := newReplayEnvAt(t, sandbox.Options{}, kiosktest.Quiet(), dir)
+	first := e.present(t, "9990276579", cpis.SearchQuery{})
+	e.present(t, "9990275831", cpis.SearchQuery{})
+	last := e.present(t, "9990300011", cpis.SearchQuery{})
+	if err := e.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	kiosktest.FlipByte(t, dbPath, "queue", 2)
+	db, err := accountability.OpenStore(dbPath, keyPath, kiosktest.Quiet())
+	if err != nil {
+		t.Fatalf("a damaged waiting check stopped the database opening: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e.db, e.rep.Queue = db, db
+	if c, err := db.Counts(); err != nil || c.Queued != 3 {
+		t.Fatalf("counts with a damaged entry: %+v %v", c, err)
+	}
+	e.run(t)
+
+	for _, p := range []store.Presentation{first, last} {
+		if e.sb.NotificationsForTrace(p.Key) != 1 {
+			t.Errorf("%s not notified once", p.Key)
+		}
+	}
+	c, err := db.Counts()
+	if err != nil || c.Queued != 0 || c.Dead != 1 {
+		t.Fatalf("after the replay: %+v %v", c, err)
+	}
+	var setAside int
+	db.Events(func(ev store.Event) error {
+		if ev.Kind == cpis.EventDeadLetter && strings.Contains(ev.Outcome, "could not be read") {
+			setAside++
+		}
+		return nil
+	})
+	if setAside != 1 {
+		t.Errorf("%d audit records of the entry set aside, want 1", setAside)
 	}
 }
 

@@ -205,7 +205,11 @@ func (m *MemAudit) Kinds() []string {
 
 // FlipAuditByte changes one byte of audit record seq in the closed
 // database, behind the store's back, as someone with the file could.
-func FlipAuditByte(t testing.TB, dbPath string, seq uint64) {
+func FlipAuditByte(t testing.TB, dbPath string, seq uint64) { FlipByte(t, dbPath, "audit", seq) }
+
+// FlipByte changes one byte of record seq of bucket ("audit", "queue") in
+// the closed database, as damage on disk or someone with the file could.
+func FlipByte(t testing.TB, dbPath, bucket string, seq uint64) {
 	t.Helper()
 	bdb, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
@@ -213,7 +217,7 @@ func FlipAuditByte(t testing.TB, dbPath string, seq uint64) {
 	}
 	defer bdb.Close()
 	err = bdb.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte("audit"))
+		b := tx.Bucket([]byte(bucket))
 		k := binary.BigEndian.AppendUint64(nil, seq)
 		v := bytes.Clone(b.Get(k))
 		v[len(v)-10] ^= 0x20
