@@ -62,6 +62,7 @@ func (p *Program) runWindow(ctx context.Context) error {
 	}
 	rep.OnProgress = k.ReplayProgress
 	rep.Confirm = k.ConfirmMatch
+	rep.OnStopped = k.WaitingStopped
 	p.check.Link = link
 	k.UseOffline(p.db, p.cfg.FallbackProcess, rep.Kick)
 	k.UseReplayer(rep)

@@ -143,6 +143,21 @@ func (k *waitingScreens) waitReason() cpis.WaitReason {
 	return cpis.WaitSpineDown
 }
 
+// WaitingStopped says the checks that wait stopped by themselves: the
+// kiosk could not record the next check before making it, so it made
+// none. From the replayer's goroutine.
+func (k *waitingScreens) WaitingStopped(err error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.log.WithError(err).Error("the checks that wait stopped")
+	k.dropMatch()
+	k.v.Message = &ui.Message{Title: "The checks that wait have stopped",
+		Body: "This computer could not save its record of the next check, so no check was made. Nothing waiting is lost.",
+		Next: "Call the IT service desk: the disk may be full. Follow the downtime process for the children still waiting."}
+	k.offerLocked()
+	k.publish()
+}
+
 // ReplayProgress shows the replay's progress bar and refreshes the counts.
 func (k *waitingScreens) ReplayProgress(done, total int) {
 	k.mu.Lock()

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -251,6 +252,14 @@ func TestWaitingChecksOfferedAndMadeInTheUsersName(t *testing.T) {
 	k.PauseWaiting()
 	if _, on := rep.Checking(); on {
 		t.Fatal("the checks go on after the pause")
+	}
+	// The replayer stops by itself when it cannot write its record of a
+	// check: the user is told, and offered the checks again.
+	k.CheckWaiting()
+	rep.Use(nil)
+	k.WaitingStopped(errors.New("no space left on device"))
+	if sv := k.View(); sv.Message == nil || !strings.Contains(sv.Message.Next, "IT service desk") || sv.Offer == nil || sv.Offer.Checking {
+		t.Fatalf("after the checks stopped: message %+v offer %+v", sv.Message, sv.Offer)
 	}
 	k.CheckWaiting()
 	k.SignOut(ui.SessionView{Gate: cpis.GateInsertCard})

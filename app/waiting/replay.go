@@ -74,6 +74,10 @@ type Replayer struct {
 	// OnProgress hears (done, total) from the replayer's goroutine after
 	// each entry, and (n, n) when the queue is empty again.
 	OnProgress func(done, total int)
+	// OnStopped hears, from the replayer's goroutine, why the checks
+	// stopped by themselves: ErrNotRecorded when the kiosk could not
+	// write its record of a check before making it.
+	OnStopped func(err error)
 	// Confirm asks the checking user whether a child recorded by details,
 	// whom PDS matched to one patient, is that patient, before the CP-IS
 	// query tells anyone; it blocks until they answer. A no, or no Confirm,
@@ -236,6 +240,10 @@ func (r *Replayer) drain(ctx context.Context) {
 			r.progress(false, false)
 		}
 		err = r.replayOne(ctx, e)
+		if errors.Is(err, ErrNotRecorded) {
+			r.stopped(e, err)
+			return
+		}
 		if errors.Is(err, ErrNobodyChecking) {
 			return
 		}
@@ -255,6 +263,22 @@ func (r *Replayer) drain(ctx context.Context) {
 		}
 	}
 }
+
+// stopped stops the checks that wait when the kiosk cannot write its own
+// records: no check is made that it could not record, and an outcome it
+// could not record is settled later from the access history, because the
+// entry keeps its intent.
+func (r *Replayer) stopped(e store.QueuedEntry, err error) {
+	r.Log.WithFields(logrus.Fields{"seq": e.Seq, "key": e.P.Key}).WithError(err).
+		Error("could not write the kiosk's record: the checks that wait have stopped")
+	r.Use(nil)
+	if r.OnStopped != nil {
+		r.OnStopped(err)
+	}
+}
+
+// notRecorded marks a failure to write the kiosk's own record.
+func notRecorded(err error) error { return fmt.Errorf("%w: %w", ErrNotRecorded, err) }
 
 // progress counts a finished entry and tells OnProgress; at the end of a
 // drain it reports (n, n) and resets to idle.
@@ -385,9 +409,11 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 				Reason: "CP-IS recorded this check, but its answer was lost: look the child up on the national record"})
 		}
 	}
-	// The intent first, durably: never a notifying query without it.
+	// The intent first, durably: never a notifying query without it. When
+	// it cannot be written (a full disk), no check is made, and none
+	// after it, until someone has looked.
 	if err := r.Queue.MarkIntent(e.Seq, store.Intent{RoleID: s.Role.ID, At: r.Now()}); err != nil {
-		return err
+		return notRecorded(err)
 	}
 	// The one CP-IS query, the unscheduled one: there is no silent
 	// pre-check in unscheduled care. CP-IS notifies only about a child
@@ -454,7 +480,7 @@ func (r *Replayer) permanent(e store.QueuedEntry, doing string, err error) error
 
 func (r *Replayer) deadLetter(e store.QueuedEntry, reason string) error {
 	if err := r.Queue.DeadLetter(e.Seq, reason); err != nil && !errors.Is(err, store.ErrNotQueued) {
-		return err
+		return notRecorded(err)
 	}
 	r.Log.WithFields(logrus.Fields{"seq": e.Seq, "key": e.P.Key, "reason": reason}).
 		Warn("moved a queue entry aside for review")
@@ -467,7 +493,7 @@ func (r *Replayer) complete(e store.QueuedEntry, o store.Outcome) error {
 		o.By = store.Actor{UserID: s.User.ID, UserName: s.User.Name, RoleID: s.Role.ID, JobRole: s.Role.JobRole}
 	}
 	if err := r.Queue.Complete(e.Seq, o); err != nil && !errors.Is(err, store.ErrNotQueued) {
-		return err
+		return notRecorded(err)
 	}
 	r.Log.WithFields(logrus.Fields{"seq": e.Seq, "key": e.P.Key, "outcome": o.Kind, "notified": o.Notified}).
 		Info("replayed a presentation")
@@ -495,6 +521,11 @@ func (r *Replayer) session(context.Context) (check.Session, error) {
 	}
 	return s, nil
 }
+
+// ErrNotRecorded means the kiosk could not write its own record of a
+// check it was about to make (a full or failing disk), so it did not make
+// it: the kiosk never tells a local authority without its own record.
+var ErrNotRecorded = errors.New("the kiosk could not record the check it was about to make, so it did not make it")
 
 // ErrNobodyChecking means no signed-in member of staff is making the
 // checks that wait: they wait for one.

@@ -430,6 +430,92 @@ func TestReplayUnreadableEntryDoesNotBlock(t *testing.T) {
 	}
 }
 
+// A full disk, on a real file system that fills: the kiosk never makes a
+// notifying query it could not record first, stops the checks and says
+// why when a record cannot be written, loses nothing waiting, and once
+// the disk has room finishes every check with no child's local authority
+// told twice for one presentation.
+func TestReplayFullDiskFailsClosed(t *testing.T) {
+	dir := kiosktest.SmallDisk(t, 1<<20)
+	e := newReplayEnvAt(t, sandbox.Options{}, kiosktest.Quiet(), dir)
+	e.rep.PDSInterval = -1
+	var ps []store.Presentation
+	for i := 0; i < 40; i++ {
+		ps = append(ps, e.present(t, withAlert[i%len(withAlert)], cpis.SearchQuery{}))
+	}
+	free := kiosktest.FillDisk(t, dir)
+	// Writes go on into pages the file already holds until none is left:
+	// use them up, so that the first record the replay needs is the one
+	// that cannot be written, the intent.
+	for i := 0; ; i++ {
+		if _, err := e.db.Append(store.Event{Kind: cpis.EventConfigChanged, Result: cpis.ResultDone, Outcome: "filling the pages the file holds"}); err != nil {
+			break
+		}
+		if i == 1000 {
+			t.Fatal("the store went on writing on a full disk")
+		}
+	}
+	stopped := make(chan error, 4)
+	e.rep.OnStopped = func(err error) { stopped <- err }
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e.link.Start(ctx)
+	e.rep.Start(ctx)
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, waiting.ErrNotRecorded) {
+			t.Fatalf("stopped because %v", err)
+		}
+		if !strings.Contains(err.Error(), "intent") {
+			t.Fatalf("stopped at %v, not at the intent", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the checks went on with the disk full")
+	}
+	if _, on := e.rep.Checking(); on {
+		t.Fatal("still checking after a record could not be written")
+	}
+	c, err := e.db.Counts()
+	if err != nil || c.Queued == 0 {
+		t.Fatalf("with the disk full: %+v %v (the disk filled only after every check?)", c, err)
+	}
+	// Every query CP-IS saw has the kiosk's record of the intent before it.
+	intents := map[string]bool{}
+	if err := e.db.Events(func(ev store.Event) error {
+		if ev.Kind == cpis.EventCheckIntent {
+			intents[ev.TraceID] = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if e.sb.NotificationsForTrace(p.Key) > 0 && !intents[p.Key] {
+			t.Fatalf("presentation %s was notified with no record of the intent", p.Key)
+		}
+	}
+
+	free()
+	e.rep.Use(&e.sess)
+	if err := e.rep.WaitEmpty(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.rep.Shutdown(ctx)
+	e.link.Shutdown(ctx)
+	for _, p := range ps {
+		if n := e.sb.NotificationsForTrace(p.Key); n > 1 {
+			t.Errorf("presentation %s notified %d times", p.Key, n)
+		}
+	}
+	if c, err := e.db.Counts(); err != nil || c.Queued != 0 || c.Dead != 0 {
+		t.Errorf("after the disk had room: %+v %v", c, err)
+	}
+	if n := e.sb.NotificationsForTrace(ps[0].Key); n != 1 {
+		t.Errorf("the first child, whose intent could not be written, was notified %d times after the disk had room, want 1", n)
+	}
+}
+
 // recordingAfter is a real timer that remembers what it was asked to wait.
 type recordingAfter struct {
 	mu    sync.Mutex
