@@ -127,6 +127,42 @@ func TestCheckerAgainstSandbox(t *testing.T) {
 	}
 }
 
+// A full disk, on a real file system that fills: the check's record
+// cannot be written, so CP-IS is not asked and nobody is told; the nurse
+// is told to call IT. The kiosk never notifies without its own record.
+func TestCheckerFailsClosedOnAFullDisk(t *testing.T) {
+	s, c, sess := kiosktest.StartSandbox(t)
+	dir := kiosktest.SmallDisk(t, 1<<20)
+	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), kiosktest.Quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	chk := &check.Checker{Spine: c, Audit: db, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
+	ctx := context.Background()
+	p := check.NewPresentation(time.Now())
+	pt, err := chk.Trace(ctx, sess, "9990276579", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kiosktest.FillDisk(t, dir)
+	for { // use up the pages the file already holds
+		if _, err := db.Append(store.Event{Kind: cpis.EventConfigChanged, Result: cpis.ResultDone}); err != nil {
+			break
+		}
+	}
+	_, err = chk.Open(ctx, sess, pt.NHS, p.ForPatient(pt.NHS))
+	if !errors.Is(err, check.ErrNotRecorded) {
+		t.Fatalf("open on a full disk: %v, want ErrNotRecorded", err)
+	}
+	if n := s.NotificationsForTrace(p.Key); n != 0 {
+		t.Fatalf("CP-IS was asked and notified %d times with no record", n)
+	}
+	if m := controller.MessageFor(err); m == nil || !strings.Contains(m.Next, "IT service desk") {
+		t.Errorf("the nurse is told %+v", m)
+	}
+}
+
 // Each way the Spine can fail reaches the nurse as plain words with a next
 // step, and nothing is left half-done.
 func TestCheckerSpineFaults(t *testing.T) {

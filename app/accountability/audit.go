@@ -22,7 +22,7 @@ import (
 // patientKinds are the events about a patient: only these carry an NHS
 // number in the export.
 var patientKinds = map[cpis.EventKind]bool{"trace": true, "silent-check": true, "alert-opened": true,
-	"queued": true, "replay": true, "dead-letter": true, "review-signed-off": true}
+	cpis.EventCheckIntent: true, "queued": true, "replay": true, "dead-letter": true, "review-signed-off": true}
 
 // AuditFilter picks the events for an export or the screen: From and To
 // are times (To exclusive); User matches a user id or, ignoring case, a
@@ -191,7 +191,7 @@ func KindWords(k cpis.EventKind) string {
 		"card-removed": "Card removed", "queued": "Recorded in downtime", "replay": "Replayed", "dead-letter": "Moved aside",
 		"review-signed-off": "Review signed off", cpis.EventAccessVerified: "Access proven", cpis.EventAuditPurged: "Audit purged",
 		cpis.EventDrill: "Downtime drill", cpis.EventReadiness: "Readiness recorded", cpis.EventConfigChanged: "Configuration changed",
-		cpis.EventAuditExported: "Audit exported",
+		cpis.EventAuditExported: "Audit exported", cpis.EventCheckIntent: "About to check CP-IS",
 	}[k]; ok {
 		return w
 	}

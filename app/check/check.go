@@ -153,6 +153,13 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 		c.Record(s, Refusal(store.Event{Kind: cpis.EventAlertOpened, NHS: nhs.Digits()}, err))
 		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w", err)
 	}
+	// The kiosk's own record first: it never tells a local authority
+	// without one.
+	intent := store.Event{Kind: cpis.EventCheckIntent, NHS: nhs.Digits(), TraceID: p.Key, Result: cpis.ResultDone,
+		Outcome: "about to make the notifying CP-IS query"}
+	if err := c.record(s, intent); err != nil {
+		return cpis.Alert{}, fmt.Errorf("opening Child Care Alert: %w: %w", ErrNotRecorded, err)
+	}
 	plans, err := c.Spine.Plans(ctx, s.Spine(), nhs, p.Key)
 	c.observe(err)
 	if err != nil {
@@ -199,8 +206,21 @@ type HistoryError struct{ Err error }
 func (e *HistoryError) Error() string { return "reading access history: " + e.Err.Error() }
 func (e *HistoryError) Unwrap() error { return e.Err }
 
-// Record appends e to the audit log as done by s, now, in this setting.
+// ErrNotRecorded means the kiosk could not write its own record of a
+// check it was about to make (a full or failing disk), so it did not make
+// it: the kiosk never tells a local authority without its own record.
+var ErrNotRecorded = errors.New("the kiosk could not record the check it was about to make, so it did not make it")
+
+// Record appends e to the audit log as done by s, now, in this setting. A
+// record that cannot be written is logged for IT and the work goes on:
+// only the record before a notifying query stops it (Open).
 func (c *Checker) Record(s Session, e store.Event) {
+	if err := c.record(s, e); err != nil {
+		c.Log.WithError(err).WithField("event", e.Kind).Error("writing audit record")
+	}
+}
+
+func (c *Checker) record(s Session, e store.Event) error {
 	e.At = c.Now()
 	e.UserID, e.UserName = s.User.ID, s.User.Name
 	e.RoleID, e.JobRole, e.OrgCode = s.Role.ID, s.Role.JobRole, s.Role.OrgCode
@@ -209,11 +229,8 @@ func (c *Checker) Record(s Session, e store.Event) {
 	for _, a := range s.Role.Activity {
 		e.Codes = append(e.Codes, string(a))
 	}
-	if _, err := c.Audit.Append(e); err != nil {
-		// The check goes on: a child must not go unchecked because the
-		// local audit disk is full. IT sees the error.
-		c.Log.WithError(err).WithField("event", e.Kind).Error("writing audit record")
-	}
+	_, err := c.Audit.Append(e)
+	return err
 }
 
 // refusal is e as a refused action: the codes the role lacked come from

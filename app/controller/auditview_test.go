@@ -52,8 +52,10 @@ func TestLeadScreens(t *testing.T) {
 		t.Error("the patient stayed in the View behind the audit")
 	}
 	au := av.Account.Audit
-	// The trace, then the check: no silent query in unscheduled care.
-	if au.Events != 2 || au.Traces != 1 || au.Opened != 1 || len(au.Rows) != 2 || au.Rows[0].Event != "Alert opened" ||
+	// The trace, the intent, then the check: no silent query in
+	// unscheduled care.
+	if au.Events != 3 || au.Traces != 1 || au.Opened != 1 || len(au.Rows) != 3 || au.Rows[0].Event != "Alert opened" ||
+		au.Rows[1].Event != "About to check CP-IS" ||
 		au.Rows[0].NHS != child.NHS || !au.Rows[0].Notified || len(au.Flags) != 0 || au.Hours != "24 hours" {
 		t.Errorf("audit view: %+v", au)
 	}

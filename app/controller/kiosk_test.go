@@ -95,7 +95,8 @@ func TestKioskCheckFlow(t *testing.T) {
 	if f.opened[0] != k.present.Key {
 		t.Errorf("the CP-IS query's TraceID %q is not the presentation's %q, which the audit carries", f.opened[0], k.present.Key)
 	}
-	if got := audit.Kinds(); !slices.Equal(got, []string{"trace", "alert-opened"}) {
+	// The kiosk's record of the intent comes before the query it records.
+	if got := audit.Kinds(); !slices.Equal(got, []string{"trace", "check-intent", "alert-opened"}) {
 		t.Errorf("audit kinds %v", got)
 	}
 

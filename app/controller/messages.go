@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/nhs-cpis/kiosk/app/cardsession"
+	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -71,6 +72,9 @@ var plainErrors = []struct {
 	err error
 	msg ui.Message
 }{
+	{check.ErrNotRecorded, ui.Message{Title: "The check was not made",
+		Body: "This computer could not save its record of the check, so CP-IS was not asked and nobody was told.",
+		Next: "Call the IT service desk: the disk may be full. Follow the downtime process for this child now."}},
 	{spine.ErrNotFound, ui.Message{Title: "Patient not found",
 		Body: "No patient with this NHS number is on the national register (PDS).",
 		Next: "Check the number, or search by name and date of birth.", Warn: true}},

@@ -75,7 +75,7 @@ type Replayer struct {
 	// each entry, and (n, n) when the queue is empty again.
 	OnProgress func(done, total int)
 	// OnStopped hears, from the replayer's goroutine, why the checks
-	// stopped by themselves: ErrNotRecorded when the kiosk could not
+	// stopped by themselves: check.ErrNotRecorded when the kiosk could not
 	// write its record of a check before making it.
 	OnStopped func(err error)
 	// Confirm asks the checking user whether a child recorded by details,
@@ -240,7 +240,7 @@ func (r *Replayer) drain(ctx context.Context) {
 			r.progress(false, false)
 		}
 		err = r.replayOne(ctx, e)
-		if errors.Is(err, ErrNotRecorded) {
+		if errors.Is(err, check.ErrNotRecorded) {
 			r.stopped(e, err)
 			return
 		}
@@ -278,7 +278,7 @@ func (r *Replayer) stopped(e store.QueuedEntry, err error) {
 }
 
 // notRecorded marks a failure to write the kiosk's own record.
-func notRecorded(err error) error { return fmt.Errorf("%w: %w", ErrNotRecorded, err) }
+func notRecorded(err error) error { return fmt.Errorf("%w: %w", check.ErrNotRecorded, err) }
 
 // progress counts a finished entry and tells OnProgress; at the end of a
 // drain it reports (n, n) and resets to idle.
@@ -521,11 +521,6 @@ func (r *Replayer) session(context.Context) (check.Session, error) {
 	}
 	return s, nil
 }
-
-// ErrNotRecorded means the kiosk could not write its own record of a
-// check it was about to make (a full or failing disk), so it did not make
-// it: the kiosk never tells a local authority without its own record.
-var ErrNotRecorded = errors.New("the kiosk could not record the check it was about to make, so it did not make it")
 
 // ErrNobodyChecking means no signed-in member of staff is making the
 // checks that wait: they wait for one.

@@ -464,7 +464,7 @@ func TestReplayFullDiskFailsClosed(t *testing.T) {
 	e.rep.Start(ctx)
 	select {
 	case err := <-stopped:
-		if !errors.Is(err, waiting.ErrNotRecorded) {
+		if !errors.Is(err, check.ErrNotRecorded) {
 			t.Fatalf("stopped because %v", err)
 		}
 		if !strings.Contains(err.Error(), "intent") {
