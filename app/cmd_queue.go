@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -103,6 +104,10 @@ func (p *Program) replayNow(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "checking %d children who wait, in the name of %s (the sandbox's test user)\n", c.Queued, sess.User.Name)
 	rep := waiting.NewReplayer(p.db, p.client, p.log)
 	rep.Use(&sess)
+	// Nobody at the command line can confirm a child recorded by details:
+	// one match on PDS goes to the review list for a manual trace.
+	stopped := make(chan error, 1)
+	rep.OnStopped = func(err error) { stopped <- err }
 	finished := make(chan struct{})
 	var once bool
 	rep.OnProgress = func(done, total int) {
@@ -114,15 +119,23 @@ func (p *Program) replayNow(ctx context.Context, out io.Writer) error {
 	}
 	rep.Start(ctx)
 	rep.Kick()
+	var why error
 	select {
 	case <-finished:
+	case why = <-stopped:
 	case <-ctx.Done():
+		why = ctx.Err()
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	rep.Shutdown(sctx)
-	c, _ = p.db.Counts()
+	if c, err = p.db.Counts(); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "\nqueued %d, dead letters %d, open review items %d\n", c.Queued, c.Dead, c.OpenReview)
+	if c.Queued > 0 {
+		return fmt.Errorf("%d children still wait for their check: %w", c.Queued, cmp.Or(why, errors.New("stopped")))
+	}
 	return nil
 }
 

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nhs-cpis/kiosk/app/accountability"
+	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
+	"github.com/nhs-cpis/kiosk/cpis"
+	"github.com/nhs-cpis/kiosk/store"
+)
+
+// `queue replay` on the embedded sandbox checks every waiting child in the
+// sandbox's test user's name and exits 0 only when none still waits; a
+// child recorded by details goes to review, since nobody at the command
+// line can confirm PDS's match.
+func TestQueueReplayCommand(t *testing.T) {
+	t.Setenv("CPIS_CONFIG", "")
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	db, err := accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), kiosktest.Quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Hour)
+	on := store.Presentation{At: at, Setting: string(cpis.EmergencyDepartment), OrgCode: "RXX01", UserID: "555000000042",
+		UserName: "Night Nurse", RoleID: "555000000042-01", JobRole: "Staff Nurse", Why: cpis.WaitSpineDown}
+	byNumber, byDetails := on, on
+	byNumber.Key, byNumber.NHS = uuid.NewString(), "9990276579"
+	byDetails.Key, byDetails.Family, byDetails.BirthDate = uuid.NewString(), "Xiong", time.Date(2014, 10, 30, 0, 0, 0, 0, time.UTC)
+	for _, p := range []store.Presentation{byNumber, byDetails} {
+		if _, err := db.Enqueue(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	code, out, errOut := cli(t, "queue", "replay")
+	if code != 0 || !strings.Contains(out, "queued 0, dead letters 0, open review items 2") {
+		t.Fatalf("queue replay exited %d\n%s\n%s", code, out, errOut)
+	}
+	db, err = accountability.OpenStore(filepath.Join(dir, "kiosk.db"), filepath.Join(dir, "keys", "kiosk.key"), kiosktest.Quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	items, err := db.Reviews(true)
+	if err != nil || len(items) != 2 || items[1].Kind != cpis.ResultManualTrace || items[1].Reason != "one match on PDS, not confirmed" {
+		t.Fatalf("review items %+v %v", items, err)
+	}
+	for _, s := range []string{"9990276579", "999 027 6579", "Xiong", "XIONG"} {
+		if strings.Contains(out+errOut, s) {
+			t.Errorf("queue replay printed %q", s)
+		}
+	}
+}
