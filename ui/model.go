@@ -39,7 +39,7 @@ type Banner struct {
 	Demo         bool // the user is the sandbox's demo identity
 	SpineLive    bool
 	SpineDown    time.Time // when the Spine went down, if not live
-	DownService  string    // which service fails: "CP-IS", "PDS", "Identity"; "" for the Spine as a whole
+	DownService  string    // "CP-IS" when it alone fails while PDS answers; "" for the Spine
 	Queued       int
 	Review       int
 }

@@ -158,9 +158,9 @@ func (w *Window) settleFocus(id string, fresh bool) {
 		}
 	}
 	// The NHS number field has focus on the entry screen, so a scan needs no
-	// tap first, and the passcode field on the passcode screens. Other
-	// screens start with nothing focused: a stray scan's Enter there must
-	// press nothing.
+	// tap first, the passcode field on the passcode screens, and the family
+	// name on the search form. Other screens start with nothing focused: a
+	// stray scan's Enter there must press nothing.
 	switch {
 	case f != nil && !fresh:
 	case passcodeGate(w.view.Session.Gate):
@@ -169,6 +169,9 @@ func (w *Window) settleFocus(id string, fresh bool) {
 		}
 	case w.view.Session.Gate == cpis.GateOpen && w.view.Screen == ScreenEntry && !w.nhs.Disabled():
 		c.Focus(w.nhs)
+	case w.view.Session.Gate == cpis.GateOpen && w.view.Screen == ScreenSearch && fresh && !w.search.family.Disabled():
+		// The form's first field, so the details can be typed at once.
+		c.Focus(w.search.family)
 	}
 }
 

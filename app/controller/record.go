@@ -122,7 +122,12 @@ func (k *waitingScreens) Downtime(down bool, since time.Time, service string) {
 	if down {
 		k.downService = service
 	}
-	name := serviceNames[k.downService]
+	// Only CP-IS is named: without PDS (or the identity service) nothing
+	// can be checked, which is the Spine down as staff know it.
+	name := ""
+	if k.downService == "cpis" {
+		name = "CP-IS"
+	}
 	k.v.Banner.SpineLive, k.v.Banner.SpineDown, k.v.Banner.DownService = !down, since, name
 	k.v.Downtime = nil
 	if down {
@@ -130,9 +135,6 @@ func (k *waitingScreens) Downtime(down bool, since time.Time, service string) {
 	}
 	k.publish()
 }
-
-// serviceNames are the services as staff know them.
-var serviceNames = map[string]string{"pds": "PDS", "cpis": "CP-IS", "identity": "The identity service"}
 
 // waitReason is why a presentation recorded now waits: CP-IS alone down
 // while PDS answers, or the Spine. k.mu is held.

@@ -180,7 +180,7 @@ func TestRecordedChecksSayWhyTheyWait(t *testing.T) {
 		service string
 		want    cpis.WaitReason
 		banner  string
-	}{{"", cpis.WaitSpineDown, ""}, {"pds", cpis.WaitSpineDown, "PDS"}, {"cpis", cpis.WaitCPISDown, "CP-IS"}} {
+	}{{"", cpis.WaitSpineDown, ""}, {"pds", cpis.WaitSpineDown, ""}, {"cpis", cpis.WaitCPISDown, "CP-IS"}} {
 		k.Downtime(true, time.Now(), tc.service)
 		k.RecordPresentation("999 027 6579", cpis.SearchQuery{})
 		rv := waitFor(t, v, "recorded", func(v ui.View) bool { return v.Banner.Queued == i+1 })
