@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/rand"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,6 +57,29 @@ func TestQueueReplayCommand(t *testing.T) {
 	for _, s := range []string{"9990276579", "999 027 6579", "Xiong", "XIONG"} {
 		if strings.Contains(out+errOut, s) {
 			t.Errorf("queue replay printed %q", s)
+		}
+	}
+}
+
+// A key file that is not the database's own stops every command with one
+// plain sentence and a non-zero exit, never a panic, and the waiting
+// checks stay as they were.
+func TestWrongKeyIsAPlainRefusal(t *testing.T) {
+	t.Setenv("CPIS_CONFIG", "")
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	if code, out, errOut := cli(t, "queue", "list"); code != 0 {
+		t.Fatalf("queue list on a new folder exited %d\n%s\n%s", code, out, errOut)
+	}
+	other := make([]byte, 32)
+	rand.Read(other)
+	if err := os.WriteFile(filepath.Join(dir, "keys", "kiosk.key"), other, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"queue", "list"}, {"queue", "replay"}, {"review", "list"}, {"selftest"}} {
+		code, _, errOut := cli(t, args...)
+		if code == 0 || !strings.Contains(errOut, "the key file does not belong to this database") || strings.Contains(errOut, "panic") {
+			t.Errorf("%v with the wrong key: exit %d, %q", args, code, errOut)
 		}
 	}
 }

@@ -89,15 +89,21 @@ func openStore(cfg config.Config, log logrus.FieldLogger) (*store.DB, error) {
 
 // openProgram opens everything the commands share. On error, whatever was
 // opened is closed again.
-func openProgram(cfg config.Config, setting cpis.Setting, log *logrus.Logger) (p *Program, err error) {
-	p = &Program{cfg: cfg, setting: setting, log: log}
-	defer func() {
-		if err != nil {
-			p.Close()
-		}
-	}()
-	if p.db, err = openStore(cfg, log); err != nil {
+func openProgram(cfg config.Config, setting cpis.Setting, log *logrus.Logger) (*Program, error) {
+	p := &Program{cfg: cfg, setting: setting, log: log}
+	if err := p.open(); err != nil {
+		p.Close() // whatever was opened before the fault
 		return nil, err
+	}
+	return p, nil
+}
+
+// open opens the database, the embedded sandbox when nothing real is
+// configured, and the Spine client, adding each to the closers.
+func (p *Program) open() (err error) {
+	cfg, log := p.cfg, p.log
+	if p.db, err = openStore(cfg, log); err != nil {
+		return err
 	}
 	p.closers = append(p.closers, p.db)
 
@@ -108,10 +114,10 @@ func openProgram(cfg config.Config, setting cpis.Setting, log *logrus.Logger) (p
 		p.sandbox, err = sandbox.New(sandbox.Options{StateDir: filepath.Join(cfg.DataDir, "sandbox"),
 			Log: log.WithField("component", "sandbox")})
 		if err != nil {
-			return nil, fmt.Errorf("preparing the embedded Spine sandbox: %w", err)
+			return fmt.Errorf("preparing the embedded Spine sandbox: %w", err)
 		}
 		if err := p.sandbox.Start(cfg.Sandbox.Addr); err != nil {
-			return nil, fmt.Errorf("starting the embedded Spine sandbox: %w", err)
+			return fmt.Errorf("starting the embedded Spine sandbox: %w", err)
 		}
 		p.closers = append(p.closers, p.sandbox)
 		vcard.Register(p.sandbox)
@@ -119,19 +125,17 @@ func openProgram(cfg config.Config, setting cpis.Setting, log *logrus.Logger) (p
 		caFile = p.sandbox.CAFile()
 	}
 	if caFile != "" {
-		sc.RootCAs, err = spine.LoadCA(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("loading the Spine CA: %w", err)
+		if sc.RootCAs, err = spine.LoadCA(caFile); err != nil {
+			return fmt.Errorf("loading the Spine CA: %w", err)
 		}
 	} else if sc.RootCAs, err = x509.SystemCertPool(); err != nil {
-		return nil, fmt.Errorf("loading the system's CA certificates: %w", err)
+		return fmt.Errorf("loading the system's CA certificates: %w", err)
 	}
-	p.client, err = spine.New(sc)
-	if err != nil {
-		return nil, fmt.Errorf("preparing the Spine client: %w", err)
+	if p.client, err = spine.New(sc); err != nil {
+		return fmt.Errorf("preparing the Spine client: %w", err)
 	}
-	p.check = &check.Checker{Spine: p.client, Audit: p.db, Setting: setting, Now: time.Now, Log: log.WithField("component", "check")}
-	return p, nil
+	p.check = &check.Checker{Spine: p.client, Audit: p.db, Setting: p.setting, Now: time.Now, Log: log.WithField("component", "check")}
+	return nil
 }
 
 // Close closes in reverse order of opening.
