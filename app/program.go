@@ -174,7 +174,8 @@ func (p *Program) banner() ui.Banner {
 
 // StartAccountability is what the kiosk does for accountability as it
 // starts: it audits a configuration that differs from the last start,
-// purges audit records past their retention, and returns the service for
+// purges audit records past their retention in the background, and
+// returns the service for
 // the lead's screens (Kiosk.UseAccountability). Nothing here stops the
 // kiosk: failures are logged.
 func (p *Program) StartAccountability() *accountability.Accountability {
@@ -182,7 +183,9 @@ func (p *Program) StartAccountability() *accountability.Accountability {
 	if err := accountability.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
 		p.log.WithError(err).Error("auditing the configuration")
 	}
-	a.PurgeAtStart()
+	// Off the window's way: verifying a long log before the purge takes
+	// seconds, and the window must open at once. bbolt orders the writes.
+	go a.PurgeAtStart()
 	return a
 }
 

@@ -41,11 +41,16 @@ func (db *DB) Purge(cutoff time.Time, by string) (PurgeResult, error) {
 	var res PurgeResult
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
 		res = PurgeResult{}
-		meta := tx.Bucket(bucketMeta)
-		c := tx.Bucket(bucketAudit).Cursor()
+		meta, audit := tx.Bucket(bucketMeta), tx.Bucket(bucketAudit)
+		c := audit.Cursor()
 		h := sha256.New()
 		var last anchor
-		for k, v := c.First(); k != nil; k, v = c.First() {
+		// The keys are collected as the cursor walks forward, and deleted
+		// after: a bbolt cursor that deletes as it goes and starts again at
+		// First can meet the same emptied page for ever.
+		var gone [][]byte
+		all := true // every record is older than the cutoff
+		for k, v := c.First(); k != nil; k, v = c.Next() {
 			r, ok := parseRecord(v)
 			if !ok {
 				return ErrTampered
@@ -59,6 +64,7 @@ func (db *DB) Purge(cutoff time.Time, by string) (PurgeResult, error) {
 				return fmt.Errorf("decoding audit record %d: %w", r.n, err)
 			}
 			if !e.At.Before(cutoff) {
+				all = false
 				break
 			}
 			last = anchor{n: binary.BigEndian.Uint64(k), hash: linkHash(h, r.n, r.prev, r.sealed)}
@@ -67,12 +73,13 @@ func (db *DB) Purge(cutoff time.Time, by string) (PurgeResult, error) {
 			}
 			res.Purged++
 			res.Last, res.LastAt = last.n, e.At
-			if err := c.Delete(); err != nil {
-				return fmt.Errorf("removing audit record %d: %w", last.n, err)
-			}
+			gone = append(gone, k)
 		}
 		if res.Purged == 0 {
 			return nil
+		}
+		if err := removeRecords(tx, audit, gone, all); err != nil {
+			return err
 		}
 		if err := meta.Put(metaCheckpoint, db.chain.anchorValue("checkpoint", last)); err != nil {
 			return fmt.Errorf("storing checkpoint: %w", err)
@@ -88,4 +95,29 @@ func (db *DB) Purge(cutoff time.Time, by string) (PurgeResult, error) {
 		return PurgeResult{}, fmt.Errorf("purging audit log: %w", err)
 	}
 	return res, nil
+}
+
+// removeRecords deletes the keys from the audit bucket. When they are all
+// of its records, the bucket is made anew with its counter kept instead: a
+// bbolt cursor in the same transaction walks back through a bucket whose
+// every page was emptied for ever (seen with 88 records), and the append
+// of the purge's own record looks for the last record that way.
+func removeRecords(tx *bbolt.Tx, audit *bbolt.Bucket, keys [][]byte, all bool) error {
+	if !all {
+		for _, k := range keys {
+			if err := audit.Delete(k); err != nil {
+				return fmt.Errorf("removing audit record %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+		}
+		return nil
+	}
+	seq := audit.Sequence()
+	if err := tx.DeleteBucket(bucketAudit); err != nil {
+		return fmt.Errorf("removing the audit records: %w", err)
+	}
+	b, err := tx.CreateBucket(bucketAudit)
+	if err != nil {
+		return fmt.Errorf("removing the audit records: %w", err)
+	}
+	return b.SetSequence(seq)
 }
