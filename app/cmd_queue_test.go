@@ -83,3 +83,21 @@ func TestWrongKeyIsAPlainRefusal(t *testing.T) {
 		}
 	}
 }
+
+// A data folder other users can open is made the kiosk user's alone, and
+// the log says so.
+func TestOpenDataFolderMadePrivate(t *testing.T) {
+	t.Setenv("CPIS_CONFIG", "")
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := cli(t, "queue", "list")
+	if code != 0 || !strings.Contains(errOut, "now the kiosk user's alone") {
+		t.Fatalf("a 0755 data folder: exit %d, %q", code, errOut)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("the data folder is %v after the kiosk opened it (%v)", fi.Mode(), err)
+	}
+}

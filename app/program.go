@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -80,11 +81,36 @@ func openStore(cfg config.Config, log logrus.FieldLogger) (*store.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("making data folder: %w", err)
 	}
+	if err := privateFolder(cfg.DataDir, log); err != nil {
+		return nil, err
+	}
 	db, err := accountability.OpenStore(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
 	if err != nil {
 		return nil, fmt.Errorf("opening the kiosk database: %w", err)
 	}
 	return db, nil
+}
+
+// privateFolder makes a data folder that other users may open the kiosk
+// user's alone, saying so in the log: it holds the database and the logs.
+// When it cannot, the kiosk does not start. (On Windows the folder's ACL
+// does this.)
+func privateFolder(dir string, log logrus.FieldLogger) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("reading the data folder: %w", err)
+	}
+	perm := fi.Mode().Perm()
+	if runtime.GOOS == "windows" || perm&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("the data folder %s has mode %04o, so other users can open it, and it cannot be made private: "+
+			"make it the kiosk user's alone (chmod 700 %s): %w", dir, perm, dir, err)
+	}
+	log.WithFields(logrus.Fields{"folder": dir, "was": fmt.Sprintf("%04o", perm)}).
+		Warn("the data folder could be opened by other users: it is now the kiosk user's alone (mode 0700)")
+	return nil
 }
 
 // openProgram opens everything the commands share. On error, whatever was
@@ -173,8 +199,7 @@ func (p *Program) banner() ui.Banner {
 }
 
 // StartAccountability is what the kiosk does for accountability as it
-// starts: it audits a configuration that differs from the last start,
-// purges audit records past their retention in the background, and
+// starts: it audits a configuration that differs from the last start and
 // returns the service for
 // the lead's screens (Kiosk.UseAccountability). Nothing here stops the
 // kiosk: failures are logged.
@@ -183,9 +208,6 @@ func (p *Program) StartAccountability() *accountability.Accountability {
 	if err := accountability.RecordConfig(p.db, p.cfg, p.setting, time.Now()); err != nil {
 		p.log.WithError(err).Error("auditing the configuration")
 	}
-	// Off the window's way: verifying a long log before the purge takes
-	// seconds, and the window must open at once. bbolt orders the writes.
-	go a.PurgeAtStart()
 	return a
 }
 

@@ -66,7 +66,11 @@ func (p *Program) runWindow(ctx context.Context) error {
 	p.check.Link = link
 	k.UseOffline(p.db, p.cfg.FallbackProcess, rep.Kick)
 	k.UseReplayer(rep)
-	k.UseAccountability(p.StartAccountability())
+	acct := p.StartAccountability()
+	// The purge of expired records runs off the window's way: verifying a
+	// long log first takes seconds, and the window must open at once.
+	go acct.PurgeAtStart()
+	k.UseAccountability(acct)
 	// The IT status: on its screen, and every 30 seconds into status.json
 	// for `cpis-kiosk status`, which cannot open the database meanwhile.
 	it, err := p.statusMonitor(reader)

@@ -31,8 +31,8 @@ type Retention struct {
 func (r *Retention) UnmarshalTOML(v any) error {
 	switch x := v.(type) {
 	case int64:
-		if x < 0 {
-			return fmt.Errorf("audit_retention %d: use a number of days, 0 for forever", x)
+		if x < 0 || x > MaxRetentionDays {
+			return fmt.Errorf("audit_retention %d: use a number of days up to %d, 0 for forever", x, MaxRetentionDays)
 		}
 		r.days, r.set = int(x), true
 		return nil
@@ -49,7 +49,20 @@ func (r *Retention) UnmarshalTOML(v any) error {
 
 func parseRetention(s string) (int, error) {
 	s = strings.TrimSpace(strings.ToLower(s))
-	bad := fmt.Errorf("audit_retention %q: use days (\"2555d\"), weeks (\"26w\"), years (\"7y\") or \"forever\"", s)
+	bad := fmt.Errorf("audit_retention %q: use days (\"2555d\"), weeks (\"26w\"), years (\"7y\") up to %d days, or \"forever\"", s, MaxRetentionDays)
+	d, err := parseDays(s)
+	if err != nil || d > MaxRetentionDays {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// MaxRetentionDays is a century: longer is a typing slip, and would
+// overflow a date.
+const MaxRetentionDays = 36500
+
+func parseDays(s string) (int, error) {
+	bad := errors.New("not a retention")
 	if s == "forever" || s == "0" {
 		return 0, nil
 	}
@@ -60,7 +73,7 @@ func parseRetention(s string) (int, error) {
 		return 0, bad
 	}
 	mult := map[byte]int{'d': 1, 'w': 7, 'y': 365}[s[len(s)-1]]
-	if n, err := strconv.Atoi(s[:len(s)-1]); err == nil && mult > 0 && n >= 0 {
+	if n, err := strconv.Atoi(s[:len(s)-1]); err == nil && mult > 0 && n >= 0 && n <= MaxRetentionDays {
 		return n * mult, nil
 	}
 	if d, err := time.ParseDuration(s); err == nil && d >= 0 {

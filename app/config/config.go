@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -121,6 +122,9 @@ func Defaults() Config {
 
 func defaultDataDir() string {
 	if d := os.Getenv("CPIS_DATA_DIR"); d != "" {
+		if abs, err := filepath.Abs(d); err == nil {
+			return abs
+		}
 		return d
 	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
@@ -171,14 +175,46 @@ func Load(path string) (Config, cpis.Setting, error) {
 	if !c.Embedded() && (c.Spine.CPIS == "" || c.Spine.Identity == "") {
 		return c, "", fmt.Errorf("%w: spine.pds is set, so spine.cpis and spine.identity must be set too", ErrConfig)
 	}
-	if c.Spine.Timeout.Duration <= 0 {
-		c.Spine.Timeout.Duration = 4 * time.Second
-	}
-	if c.IdleTimeout.Duration <= 0 {
-		c.IdleTimeout.Duration = 5 * time.Minute
-	}
-	if err := c.checkAccountability(); err != nil {
+	if err := errors.Join(c.checkBounds(), c.checkAccountability()); err != nil {
 		return c, "", fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return c, setting, nil
+}
+
+// Bounds of the durations: outside them a setting is a mistake, not a
+// choice. The idle timeout is the privacy wipe; the Spine timeout is how
+// long a nurse waits before the downtime path is offered.
+const (
+	MinIdleTimeout  = 30 * time.Second
+	MaxIdleTimeout  = 30 * time.Minute
+	MinSpineTimeout = time.Second
+	MaxSpineTimeout = time.Minute
+)
+
+// checkBounds refuses durations outside their bounds and folders given
+// as relative paths, which would move with the folder the kiosk happens
+// to be started from.
+func (c Config) checkBounds() error {
+	var errs []error
+	within := func(name string, d, lo, hi time.Duration) {
+		if d < lo || d > hi {
+			errs = append(errs, fmt.Errorf("%s %s: use between %s and %s", name, d, short(lo), short(hi)))
+		}
+	}
+	within("idle_timeout", c.IdleTimeout.Duration, MinIdleTimeout, MaxIdleTimeout)
+	within("spine.timeout", c.Spine.Timeout.Duration, MinSpineTimeout, MaxSpineTimeout)
+	for _, f := range []struct{ name, path string }{{"data_dir", c.DataDir}, {"key_dir", c.KeyDir}} {
+		if !filepath.IsAbs(f.path) {
+			errs = append(errs, fmt.Errorf("%s %q: use a full path, such as /var/lib/cpis-kiosk", f.name, f.path))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// short writes a bound as people write it: "30s", "30m", "1m".
+func short(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return strconv.Itoa(int(d/time.Second)) + "s"
 }

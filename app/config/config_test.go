@@ -102,3 +102,40 @@ func TestMissingCareSettingRefused(t *testing.T) {
 		t.Errorf("no file: %q %v, embedded %v", setting, err, c.Embedded())
 	}
 }
+
+// Settings outside their bounds are refused at start-up with the setting
+// named and the bounds given: an idle timeout that turns the privacy wipe
+// off, a retention that overflows a date, a folder that moves with the
+// working directory.
+func TestOutOfBoundsSettingsRefused(t *testing.T) {
+	dir := t.TempDir()
+	for body, want := range map[string]string{
+		`idle_timeout = "100000h"`:           "idle_timeout 100000h0m0s: use between 30s and 30m",
+		`idle_timeout = "-5m"`:               "idle_timeout -5m0s",
+		`idle_timeout = "0s"`:                "idle_timeout 0s",
+		"[spine]\ntimeout = \"0s\"":          "spine.timeout 0s: use between 1s and 1m",
+		"[spine]\ntimeout = \"2h\"":          "spine.timeout 2h0m0s",
+		`audit_retention = "99999999999d"`:   "up to 36500 days",
+		`audit_retention = 99999999999`:      "up to 36500",
+		`audit_retention = "-3d"`:            "audit_retention",
+		`data_dir = "relative/data"`:         `data_dir "relative/data": use a full path`,
+		`key_dir = "keys"`:                   `key_dir "keys": use a full path`,
+		"audit_retention = \"99999999999h\"": "audit_retention",
+	} {
+		p := filepath.Join(dir, "kiosk.toml")
+		if err := os.WriteFile(p, []byte("care_setting = \"Emergency department\"\n"+body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := config.Load(p)
+		if !errors.Is(err, config.ErrConfig) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error saying %q", body, err, want)
+		}
+	}
+	for _, body := range []string{`idle_timeout = "30s"`, `idle_timeout = "30m"`, `audit_retention = "7y"`, `audit_retention = "forever"`} {
+		p := filepath.Join(dir, "kiosk.toml")
+		os.WriteFile(p, []byte("care_setting = \"Emergency department\"\n"+body), 0o600)
+		if _, _, err := config.Load(p); err != nil {
+			t.Errorf("%s refused: %v", body, err)
+		}
+	}
+}
