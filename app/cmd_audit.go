@@ -104,9 +104,10 @@ func newAuditPurgeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "purge",
 		Short: "Remove records past audit_retention (the purge is audited)",
-		Long: `Remove the audit records older than audit_retention, or than --before.
-The purge is itself audited, and the chain still verifies. A log that does
-not verify is not purged.`,
+		Long: `Remove the audit records older than audit_retention, or than an earlier
+--before date: records inside the retention period are never purged. The
+purge is itself audited, and the chain still verifies. A log that does not
+verify is not purged.`,
 		Args: cobra.NoArgs,
 		RunE: withStore(func(cmd *cobra.Command, a *accountability.Accountability) error {
 			cutoff := a.Cfg.AuditRetention.Cutoff(a.Now())
@@ -115,7 +116,17 @@ not verify is not purged.`,
 				if err != nil {
 					return usageError{fmt.Errorf("--before: %w", err)}
 				}
-				cutoff, _ = accountability.DayRange(d, time.Time{}, a.Loc)
+				earlier, _ := accountability.DayRange(d, time.Time{}, a.Loc)
+				// --before can only purge less than the retention
+				// period allows, never records inside it.
+				if cutoff.IsZero() {
+					return usageError{fmt.Errorf("--before %s: audit_retention keeps every record, so none is purged", before)}
+				}
+				if earlier.After(cutoff) {
+					return usageError{fmt.Errorf("--before %s: records written since %s are inside audit_retention (%s) and are never purged",
+						before, cutoff.In(a.Loc).Format("2006-01-02"), a.Cfg.AuditRetention)}
+				}
+				cutoff = earlier
 			}
 			return a.Purge(cutoff, commandLine().User.Name, cmd.OutOrStdout())
 		}),

@@ -101,26 +101,33 @@ func TestAuditCommandsAfterSelftest(t *testing.T) {
 	if code, _, errOut = cli(t, "audit", "export"); code == 0 || !strings.Contains(errOut, "record 3") {
 		t.Errorf("an export of a tampered log exited %d: %s", code, errOut)
 	}
-	if code, _, errOut = cli(t, "audit", "purge", "--before", "2999-01-01"); code == 0 || !strings.Contains(errOut, "not purging") {
+	if code, _, errOut = cli(t, "audit", "purge"); code == 0 || !strings.Contains(errOut, "not purging") {
 		t.Errorf("a purge of a tampered log exited %d: %s", code, errOut)
 	}
 }
 
+// Purge removes what is past audit_retention, or less with an earlier
+// --before, and never a record inside the retention period.
 func TestAuditPurgeCommand(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("CPIS_DATA_DIR", dir)
-	t.Setenv("CPIS_CONFIG", "")
+	conf := filepath.Join(t.TempDir(), "kiosk.toml")
+	if err := os.WriteFile(conf, []byte("care_setting = \"Emergency department\"\naudit_retention = \"30d\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CPIS_CONFIG", conf)
 	db, err := openStore(config.Config{DataDir: dir, KeyDir: filepath.Join(dir, "keys")}, kiosktest.Quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
 	kiosktest.Append(t, db, kiosktest.AuditHistory()) // June 2026
 	db.Close()
-	code, out, errOut := cli(t, "audit", "purge")
-	if code != 0 || !strings.Contains(out, "no record is older") {
-		t.Errorf("purge within retention: %d %s %s", code, out, errOut)
+	for _, day := range []string{"2999-01-01", time.Now().AddDate(0, 0, -10).Format("2006-01-02")} {
+		if code, _, errOut := cli(t, "audit", "purge", "--before", day); code == 0 || !strings.Contains(errOut, "inside audit_retention (30d) and are never purged") {
+			t.Errorf("purge --before %s, inside the retention period: exit %d, %s", day, code, errOut)
+		}
 	}
-	code, out, errOut = cli(t, "audit", "purge", "--before", "2026-06-21")
+	code, out, errOut := cli(t, "audit", "purge", "--before", "2026-06-21")
 	if code != 0 || !strings.Contains(out, "removed 11 records (1 to 11)") {
 		t.Fatalf("purge before a date: %d %s %s", code, out, errOut)
 	}
