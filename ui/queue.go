@@ -34,8 +34,9 @@ func (w *Window) queuePage(v View) page {
 			actions: back,
 		}
 	}
+	total := len(v.Queue) + v.QueueMore
 	n := "presentations wait"
-	if len(v.Queue) == 1 {
+	if total == 1 {
 		n = "presentation waits"
 	}
 	rows := []fyne.CanvasObject{queueRow(nhsGrey4, true, "No.", "Presented", "Waiting", "Kind", "Attempts", "State")}
@@ -43,9 +44,12 @@ func (w *Window) queuePage(v View) page {
 		rows = append(rows, queueRow(stripe(i), false, strconv.FormatUint(q.Seq, 10), formatWhen(q.At),
 			formatAgo(q.At, v.Now), q.Kind, strconv.Itoa(q.Attempts), q.State))
 	}
+	if v.QueueMore > 0 {
+		rows = append(rows, secondary("And "+thousands(v.QueueMore)+" more, not listed here."))
+	}
 	return page{
 		heading: "Offline queue",
-		lead: secondary(strconv.Itoa(len(v.Queue)) + " " + n + " for the Spine, oldest first. " +
+		lead: secondary(thousands(total) + " " + n + " for the Spine, oldest first. " +
 			"Each is checked in this order when the Spine is back. Names and numbers are not shown here."),
 		content: container.New(rowsLayout{}, rows...),
 		actions: back,
