@@ -68,19 +68,35 @@ func (p *Program) listQueue(out io.Writer) error {
 		fmt.Fprintf(out, ", last replay %s", c.LastReplay.Format("2006-01-02 15:04:05"))
 	}
 	fmt.Fprintln(out)
-	rows, err := p.db.QueueInfo()
-	dead, derr := p.db.DeadLetters()
-	if err = errors.Join(err, derr); err != nil {
-		return err
-	}
-	for _, r := range rows {
+	err = eachPage(p.db.QueuePage, func(r store.QueueRow) {
 		fmt.Fprintf(out, "%6d  presented %s (%s ago)  %-12s  attempts %d  %s\n", r.Seq, r.At.Format("2006-01-02 15:04"),
 			time.Since(r.At).Round(time.Minute), r.Kind, r.Attempts, r.LastError)
+	})
+	if err != nil {
+		return err
 	}
-	for _, r := range dead {
+	return eachPage(p.db.DeadLetterPage, func(r store.QueueRow) {
 		fmt.Fprintf(out, "%6d  presented %s  %-12s  DEAD LETTER: %s\n", r.Seq, r.At.Format("2006-01-02 15:04"), r.Kind, r.LastError)
+	})
+}
+
+// listPage is how many rows `queue list` reads at a time: it prints each
+// page before reading the next, so a long queue is never held whole.
+const listPage = 500
+
+// eachPage calls fn for every row of a paged list, oldest first.
+func eachPage(read func(after uint64, limit int) ([]store.QueueRow, error), fn func(store.QueueRow)) error {
+	var after uint64
+	for {
+		rows, err := read(after, listPage)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		for _, r := range rows {
+			fn(r)
+		}
+		after = rows[len(rows)-1].Seq
 	}
-	return nil
 }
 
 // replayNow drains the queue once, with a progress bar on the terminal,

@@ -48,6 +48,15 @@ const keyCheckText = "cpis-kiosk key check"
 // command run beside a live kiosk fails while the user is still looking.
 const openTimeout = time.Second
 
+// boltOptions are bbolt's settings for the kiosk's database: its
+// defaults, which sync every commit and the freelist with it, with a
+// bounded wait for the lock. The map grows as the file does: a larger
+// InitialMmapSize would spare a remap each time the file doubles, but on
+// Windows it makes the file that size at once. A remap waits for the
+// reads open at that moment, which is why long lists are read a page per
+// transaction (Events, QueuePage).
+func boltOptions() *bbolt.Options { return &bbolt.Options{Timeout: openTimeout} }
+
 // DB is the kiosk's database with its key. It is safe for concurrent use.
 type DB struct {
 	bolt  *bbolt.DB
@@ -81,7 +90,7 @@ func Open(path string, keyPath string, log logrus.FieldLogger) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("making database folder: %w", err)
 	}
-	bdb, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: openTimeout})
+	bdb, err := bbolt.Open(path, 0o600, boltOptions())
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("opening database %s: %w", path, ErrLocked)
 	}
@@ -166,9 +175,11 @@ func (db *DB) init(keyPath string) error {
 			}
 		}
 		if check == nil {
-			return tx.Bucket(bucketMeta).Put(metaKeyCheck, db.seal.seal(bucketMeta, metaKeyCheck, []byte(keyCheckText)))
+			if err := tx.Bucket(bucketMeta).Put(metaKeyCheck, db.seal.seal(bucketMeta, metaKeyCheck, []byte(keyCheckText))); err != nil {
+				return fmt.Errorf("storing key check: %w", err)
+			}
 		}
-		return nil
+		return countOnce(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("initialising database: %w", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -142,6 +143,51 @@ type Actor struct {
 
 var metaLastReplay = []byte("last-replay")
 
+// The queue's and the dead letters' sizes, kept in step with the buckets
+// in the same transactions, so that Counts reads two numbers instead of
+// every page of a long queue. A database written before they were kept
+// is counted once, when it is opened (countOnce).
+var (
+	metaQueued = []byte("queued")
+	metaDead   = []byte("dead-letters")
+)
+
+// queueFill is how full the queue's pages are made. Entries only ever go
+// on the end, so full pages rather than bbolt's half-full default keep
+// the queue on fewer pages, as appendTx does for the audit log.
+const queueFill = 0.9
+
+func count(tx *bbolt.Tx, key []byte) uint64 {
+	if v := tx.Bucket(bucketMeta).Get(key); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+func addCount(tx *bbolt.Tx, key []byte, delta int) error {
+	n := int64(count(tx, key)) + int64(delta)
+	if err := tx.Bucket(bucketMeta).Put(key, seqKey(uint64(max(n, 0)))); err != nil {
+		return fmt.Errorf("counting %s: %w", key, err)
+	}
+	return nil
+}
+
+// countOnce stores the queue's and the dead letters' sizes when the
+// database has none yet, counting the entries a single time.
+func countOnce(tx *bbolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	for _, c := range []struct{ key, bucket []byte }{{metaQueued, bucketQueue}, {metaDead, bucketDead}} {
+		if meta.Get(c.key) != nil {
+			continue
+		}
+		n := tx.Bucket(c.bucket).Stats().KeyN
+		if err := meta.Put(c.key, seqKey(uint64(n))); err != nil {
+			return fmt.Errorf("counting %s: %w", c.bucket, err)
+		}
+	}
+	return nil
+}
+
 // Enqueue records a presentation at the tail of the queue and returns its
 // number. The entry and the audit record of it commit together, and are on
 // disk when Enqueue returns.
@@ -152,11 +198,15 @@ func (db *DB) Enqueue(p Presentation) (uint64, error) {
 	var seq uint64
 	err := db.bolt.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketQueue)
+		b.FillPercent = queueFill
 		var err error
 		if seq, err = b.NextSequence(); err != nil {
 			return fmt.Errorf("numbering entry: %w", err)
 		}
 		if err := db.putSealed(b, bucketQueue, seqKey(seq), QueuedEntry{P: p}); err != nil {
+			return err
+		}
+		if err := addCount(tx, metaQueued, 1); err != nil {
 			return err
 		}
 		_, err = db.appendTx(tx, eventFor(p, Event{Kind: cpis.EventQueued, NHS: p.NHS, Result: cpis.ResultDone, Why: p.Why, Outcome: "queued: " + p.Kind() + whyWords(p.Why)}))
@@ -193,38 +243,52 @@ func (db *DB) Head() (QueuedEntry, bool, error) {
 	return e, ok, nil
 }
 
-// QueueInfo lists the queue, oldest first, without patient details.
-func (db *DB) QueueInfo() ([]QueueRow, error) {
-	rows, err := db.rows(bucketQueue)
+// QueuePage lists up to limit queued entries numbered after after, oldest
+// first, without patient details. The first page is after 0; the next is
+// after the last row's Seq. Only the rows returned are decrypted.
+func (db *DB) QueuePage(after uint64, limit int) ([]QueueRow, error) {
+	rows, err := db.page(bucketQueue, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading queue: %w", err)
 	}
 	return rows, nil
 }
 
-// DeadLetters lists the entries moved aside, oldest first, with the
-// reason in LastError.
-func (db *DB) DeadLetters() ([]QueueRow, error) {
-	rows, err := db.rows(bucketDead)
+// DeadLetterPage lists up to limit entries moved aside, numbered after
+// after, oldest first, with the reason in LastError; paged as QueuePage.
+func (db *DB) DeadLetterPage(after uint64, limit int) ([]QueueRow, error) {
+	rows, err := db.page(bucketDead, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading dead letters: %w", err)
 	}
 	return rows, nil
 }
 
-func (db *DB) rows(bucket []byte) ([]QueueRow, error) {
-	var rows []QueueRow
+// page reads up to limit rows of bucket after entry number after, in one
+// short read transaction.
+func (db *DB) page(bucket []byte, after uint64, limit int) ([]QueueRow, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("page of %d rows: at least one is needed", limit)
+	}
+	if after == math.MaxUint64 {
+		return nil, nil
+	}
+	rows := make([]QueueRow, 0, min(limit, 256))
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(rows) < limit; k, v = c.Next() {
 			e, err := db.openEntry(bucket, k, v)
 			if err != nil {
 				return err
 			}
 			rows = append(rows, QueueRow{Seq: e.Seq, At: e.P.At, Kind: e.P.Kind(), Why: e.P.Why, Attempts: e.Attempts, LastError: e.LastError})
-			return nil
-		})
+		}
+		return nil
 	})
-	return rows, err
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // Counts reads the figures for the banner and the status screen.
@@ -232,8 +296,7 @@ func (db *DB) Counts() (Counts, error) {
 	var c Counts
 	err := db.bolt.View(func(tx *bbolt.Tx) error {
 		q := tx.Bucket(bucketQueue)
-		c.Queued = q.Stats().KeyN
-		c.Dead = tx.Bucket(bucketDead).Stats().KeyN + unreadableCount(tx)
+		c.Queued, c.Dead = int(count(tx, metaQueued)), int(count(tx, metaDead))
 		if k, v := q.Cursor().First(); k != nil {
 			// An unreadable head is set aside by the replayer; until then
 			// the oldest is not known.
@@ -246,7 +309,7 @@ func (db *DB) Counts() (Counts, error) {
 				return fmt.Errorf("reading last replay time: %w", err)
 			}
 		}
-		c.OpenReview = int(openReviews(tx))
+		c.OpenReview = int(count(tx, metaOpenReviews))
 		return nil
 	})
 	if err != nil {
@@ -363,6 +426,9 @@ func (db *DB) DeadLetter(seq uint64, reason string) error {
 		if err := db.putSealed(tx.Bucket(bucketDead), bucketDead, seqKey(seq), e); err != nil {
 			return err
 		}
+		if err := addCount(tx, metaDead, 1); err != nil {
+			return err
+		}
 		now := db.now()
 		if err := db.addReviewTx(tx, ReviewItem{Created: now, Kind: cpis.ResultDeadLetter, P: e.P, Reason: reason}); err != nil {
 			return err
@@ -424,6 +490,9 @@ func (db *DB) takeEntry(tx *bbolt.Tx, seq uint64) (QueuedEntry, error) {
 	}
 	if err := q.Delete(seqKey(seq)); err != nil {
 		return QueuedEntry{}, fmt.Errorf("removing entry: %w", err)
+	}
+	if err := addCount(tx, metaQueued, -1); err != nil {
+		return QueuedEntry{}, err
 	}
 	return e, nil
 }

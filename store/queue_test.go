@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,7 +88,7 @@ func TestQueueKeepsOrderSealedAcrossReopen(t *testing.T) {
 	if err != nil || !ok || head.Seq != 1 || !reflect.DeepEqual(head.P, presentations[0]) {
 		t.Fatalf("Head after reopen = %+v, %v, %v; want the first presentation", head, ok, err)
 	}
-	rows, err := db.QueueInfo()
+	rows, err := pages(db.QueuePage, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestQueueKeepsOrderSealedAcrossReopen(t *testing.T) {
 		{Seq: 2, At: presentations[1].At, Kind: "demographics"},
 	}
 	if !reflect.DeepEqual(rows, want) {
-		t.Errorf("QueueInfo = %+v, want %+v", rows, want)
+		t.Errorf("QueuePage = %+v, want %+v", rows, want)
 	}
 	c, err := db.Counts()
 	if err != nil || c.Queued != 2 || !c.Oldest.Equal(presentations[0].At) || !c.LastReplay.IsZero() {
@@ -222,9 +223,9 @@ func TestDeadLetterMovesAside(t *testing.T) {
 	if err != nil || !ok || head.Seq != seqs[1] {
 		t.Errorf("Head = %d, %v, %v; want the next entry", head.Seq, ok, err)
 	}
-	dead, err := db.DeadLetters()
+	dead, err := pages(db.DeadLetterPage, 10)
 	if err != nil || len(dead) != 1 || dead[0].Seq != seqs[0] || dead[0].Attempts != 1 || dead[0].LastError != "not found on PDS" {
-		t.Errorf("DeadLetters = %+v, %v", dead, err)
+		t.Errorf("DeadLetterPage = %+v, %v", dead, err)
 	}
 	rs, _ := db.Reviews(true)
 	if len(rs) != 1 || rs[0].Kind != cpis.ResultDeadLetter || rs[0].Reason != "not found on PDS" || rs[0].P.Key != presentations[0].Key {
@@ -253,9 +254,9 @@ func TestAttemptsSurviveReopen(t *testing.T) {
 	db.Close()
 	db = mustOpen(t, dbPath, keyPath)
 	defer db.Close()
-	rows, _ := db.QueueInfo()
+	rows, _ := db.QueuePage(0, 10)
 	if len(rows) != 1 || rows[0].Attempts != 3 || rows[0].LastError != "spine unavailable" {
-		t.Errorf("QueueInfo = %+v", rows)
+		t.Errorf("QueuePage = %+v", rows)
 	}
 }
 
@@ -329,8 +330,8 @@ func TestQueueRefusedWithoutItsKey(t *testing.T) {
 	}
 	db = mustOpen(t, dbPath, keyPath)
 	defer db.Close()
-	if rows, err := db.QueueInfo(); err != nil || len(rows) != 2 {
-		t.Errorf("QueueInfo with the key restored = %+v, %v", rows, err)
+	if rows, err := db.QueuePage(0, 10); err != nil || len(rows) != 2 {
+		t.Errorf("QueuePage with the key restored = %+v, %v", rows, err)
 	}
 }
 
@@ -500,7 +501,7 @@ func (m *queueModel) finish(i int, how string) {
 }
 
 func (m *queueModel) check(rt *rapid.T) {
-	rows, err := m.db.QueueInfo()
+	rows, err := pages(m.db.QueuePage, rapid.IntRange(1, 4).Draw(rt, "page"))
 	if err != nil {
 		rt.Fatal(err)
 	}
@@ -516,10 +517,26 @@ func (m *queueModel) check(rt *rapid.T) {
 	if err != nil || ok != (len(m.queue) > 0) || (ok && head.P.Key != m.queue[0].key) {
 		rt.Fatalf("Head = %+v, %v, %v", head, ok, err)
 	}
+	dead, err := pages(m.db.DeadLetterPage, rapid.IntRange(1, 4).Draw(rt, "deadPage"))
+	if err != nil {
+		rt.Fatal(err)
+	}
+	var wantDead []uint64
+	for seq, how := range m.finished {
+		if how == "dead" {
+			wantDead = append(wantDead, seq)
+		}
+	}
+	slices.Sort(wantDead)
+	for i, r := range dead {
+		if i >= len(wantDead) || r.Seq != wantDead[i] {
+			rt.Fatalf("dead letters %+v, want %v", dead, wantDead)
+		}
+	}
 	c, err := m.db.Counts()
 	open, err2 := m.db.Reviews(true)
-	if err != nil || err2 != nil || c.Queued != len(m.queue) || c.OpenReview != len(open) {
-		rt.Fatalf("Counts = %+v (%v) with %d open review items (%v), %d queued", c, err, len(open), err2, len(m.queue))
+	if err != nil || err2 != nil || c.Queued != len(m.queue) || c.Dead != len(wantDead) || len(dead) != len(wantDead) || c.OpenReview != len(open) {
+		rt.Fatalf("Counts = %+v (%v) with %d open review items (%v), %d queued, %d dead letters", c, err, len(open), err2, len(m.queue), len(wantDead))
 	}
 }
 

@@ -64,19 +64,7 @@ func (db *DB) addReviewTx(tx *bbolt.Tx, it ReviewItem) error {
 	if err := db.putSealed(b, bucketReview, seqKey(id), it); err != nil {
 		return err
 	}
-	return addOpenReviews(tx, 1)
-}
-
-func openReviews(tx *bbolt.Tx) uint64 {
-	if v := tx.Bucket(bucketMeta).Get(metaOpenReviews); len(v) == 8 {
-		return binary.BigEndian.Uint64(v)
-	}
-	return 0
-}
-
-func addOpenReviews(tx *bbolt.Tx, delta int) error {
-	n := int64(openReviews(tx)) + int64(delta)
-	return tx.Bucket(bucketMeta).Put(metaOpenReviews, seqKey(uint64(max(n, 0))))
+	return addCount(tx, metaOpenReviews, 1)
 }
 
 // Reviews lists the review items, oldest first; with openOnly, only those
@@ -127,7 +115,7 @@ func (db *DB) SignOff(id uint64, by, role, note string, at time.Time) error {
 		if err := db.putSealed(b, bucketReview, k, it); err != nil {
 			return err
 		}
-		if err := addOpenReviews(tx, -1); err != nil {
+		if err := addCount(tx, metaOpenReviews, -1); err != nil {
 			return err
 		}
 		nhs := it.P.NHS

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -11,7 +12,7 @@ import (
 // bucketUnreadable holds queue entries that could not be opened (damaged
 // on disk, or sealed under another key), exactly as they were found: kept,
 // never decoded, for IT to recover from a backup. They are counted with
-// the dead letters.
+// the dead letters (metaDead).
 var bucketUnreadable = []byte("unreadable")
 
 // UnreadableError is an entry of the queue that cannot be opened. The
@@ -48,6 +49,10 @@ func (db *DB) SetAside(seq uint64) error {
 		if err := q.Delete(k); err != nil {
 			return err
 		}
+		// Counted with the dead letters.
+		if err := errors.Join(addCount(tx, metaQueued, -1), addCount(tx, metaDead, 1)); err != nil {
+			return err
+		}
 		_, err = db.appendTx(tx, Event{At: db.now(), Kind: cpis.EventDeadLetter, Replayed: true, Result: cpis.ResultDeadLetter,
 			Outcome: fmt.Sprintf("waiting check %d could not be read and was set aside: restore it from a backup", seq)})
 		return err
@@ -57,12 +62,3 @@ func (db *DB) SetAside(seq uint64) error {
 	}
 	return nil
 }
-
-// unreadableCount is how many entries were set aside unread.
-func unreadableCount(tx *bbolt.Tx) int {
-	if b := tx.Bucket(bucketUnreadable); b != nil {
-		return b.Stats().KeyN
-	}
-	return 0
-}
-

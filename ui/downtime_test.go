@@ -140,6 +140,25 @@ func TestQueueScreen(t *testing.T) {
 	want(t, rec, "Back; Back")
 }
 
+// A long queue lists its oldest rows and counts the rest, in the lead and
+// under the table.
+func TestQueueScreenCountsWhatItDoesNotList(t *testing.T) {
+	w, win, _ := newTestWindow(t)
+	v := goldenViews()["queue"]
+	w.Render(v)
+	if all := screenText(win); strings.Contains(all, "more, not listed") || !strings.Contains(all, "3 presentations wait") {
+		t.Errorf("a short queue:\n%s", all)
+	}
+	v.QueueMore = 99_997
+	w.Render(v)
+	all := screenText(win)
+	for _, s := range []string{"100,000 presentations wait", "And 99,997 more, not listed here."} {
+		if !strings.Contains(all, s) {
+			t.Errorf("the long queue does not show %q:\n%s", s, all)
+		}
+	}
+}
+
 func TestReviewListOpensItem(t *testing.T) {
 	w, win, rec := newTestWindow(t)
 	w.Render(goldenViews()["review_list"])

@@ -83,6 +83,18 @@ func plural(n int, unit string) string {
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
+// thousands writes n with its thousands grouped: 100,000.
+func thousands(n int) string {
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 func bornWithAge(birth, now time.Time) string {
 	s := formatDate(birth)
 	if age := formatAge(birth, now); age != "" {

@@ -86,6 +86,11 @@ type Replay struct {
 	Done, Total int
 }
 
+// QueueRowsShown is the most rows the queue screen lists of the
+// presentations waiting, and again of those moved aside: the oldest,
+// which are checked first. The rest are counted, not listed.
+const QueueRowsShown = 200
+
 // QueueRow is one queued presentation as IT sees it: never a name or a
 // number until it is opened.
 type QueueRow struct {
@@ -197,8 +202,11 @@ type View struct {
 	Offer    *Offer      // set on the entry screen when children wait and the user may check them
 	Match    *MatchCheck // set while a waiting check waits for the user to confirm the child
 	Queue    []QueueRow
-	Reviews  []ReviewRow
-	Review   *ReviewDetail // the opened review item on ScreenReview
+	// QueueMore is how many more are waiting or moved aside than Queue
+	// lists: the screen lists the oldest QueueRowsShown of each.
+	QueueMore int
+	Reviews   []ReviewRow
+	Review    *ReviewDetail // the opened review item on ScreenReview
 
 	// Status is the IT status screen's content (ScreenStatus); nil while
 	// the first check runs.

@@ -33,8 +33,9 @@ func (w *Window) queuePage(v View) page {
 			actions: back,
 		}
 	}
+	total := len(v.Queue) + v.QueueMore
 	n := "presentations wait"
-	if len(v.Queue) == 1 {
+	if total == 1 {
 		n = "presentation waits"
 	}
 	rows := []fyne.CanvasObject{queueRow(nhsGrey4, true, "No.", "Presented", "Waiting", "Kind", "Why", "Tries", "State")}
@@ -42,9 +43,12 @@ func (w *Window) queuePage(v View) page {
 		rows = append(rows, queueRow(stripe(i), false, strconv.FormatUint(q.Seq, 10), formatWhen(q.At),
 			formatAgo(q.At, v.Now), q.Kind, q.Why, strconv.Itoa(q.Attempts), q.State))
 	}
+	if v.QueueMore > 0 {
+		rows = append(rows, secondary("And "+thousands(v.QueueMore)+" more, not listed here."))
+	}
 	return page{
 		heading: "Checks that wait",
-		lead: secondary(strconv.Itoa(len(v.Queue)) + " " + n + " for a CP-IS check, oldest first. " +
+		lead: secondary(thousands(total) + " " + n + " for a CP-IS check, oldest first. " +
 			"When the services answer, a colleague with code B0107 signed in here is offered the checks, in this order. Names and numbers are not shown here."),
 		content: container.New(rowsLayout{}, rows...),
 		actions: back,

@@ -93,8 +93,8 @@ func (k *waitingScreens) offerLocked() {
 // Offline is what the window needs of the offline queue and review list.
 type Offline interface {
 	Enqueue(p store.Presentation) (uint64, error)
-	QueueInfo() ([]store.QueueRow, error)
-	DeadLetters() ([]store.QueueRow, error)
+	QueuePage(after uint64, limit int) ([]store.QueueRow, error)
+	DeadLetterPage(after uint64, limit int) ([]store.QueueRow, error)
 	Reviews(openOnly bool) ([]store.ReviewItem, error)
 	SignOff(id uint64, by, role, note string, at time.Time) error
 	Counts() (store.Counts, error)
@@ -305,15 +305,18 @@ func (k *waitingScreens) ShowQueue() {
 	k.loadQueue()
 }
 
-// loadQueue reads the queue off the calling goroutine and shows it.
+// loadQueue reads the queue off the calling goroutine and shows it: the
+// oldest entries waiting and moved aside, a page of each, and how many
+// more there are, however long the queue.
 func (k *waitingScreens) loadQueue() {
 	o := k.offline
 	k.run(func(context.Context) func() {
-		rows, err := o.QueueInfo()
-		dead, derr := o.DeadLetters()
+		rows, err := o.QueuePage(0, ui.QueueRowsShown)
+		dead, derr := o.DeadLetterPage(0, ui.QueueRowsShown)
+		c, cerr := o.Counts()
 		return func() {
 			k.v.Busy = ui.Busy{}
-			if err = errors.Join(err, derr); err != nil {
+			if err = errors.Join(err, derr, cerr); err != nil {
 				k.log.WithError(err).Error("reading the offline queue")
 				k.v.Message = storeMessage()
 				return
@@ -329,6 +332,9 @@ func (k *waitingScreens) loadQueue() {
 			for _, r := range dead {
 				k.v.Queue = append(k.v.Queue, queueRow(r, "moved aside: "+r.LastError))
 			}
+			// The counts are read apart from the pages, so a replay in
+			// between can make them disagree by an entry or two.
+			k.v.QueueMore = max(c.Queued+c.Dead-len(k.v.Queue), 0)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -45,7 +46,7 @@ func TestRecordWhileDownThenReview(t *testing.T) {
 	}
 	k.RecordPresentation("", cpis.SearchQuery{Family: "Xiong", BirthDate: time.Date(2014, 5, 1, 0, 0, 0, 0, time.UTC), Gender: cpis.Female})
 	waitFor(t, v, "the second recording", func(v ui.View) bool { return v.Banner.Queued == 2 })
-	rows, err := db.QueueInfo()
+	rows, err := db.QueuePage(0, 10)
 	if err != nil || len(rows) != 2 || rows[0].Kind != "nhs-number" || rows[1].Kind != "demographics" {
 		t.Fatalf("queue %+v %v", rows, err)
 	}
@@ -61,8 +62,8 @@ func TestRecordWhileDownThenReview(t *testing.T) {
 	// The queue screen shows no patient details.
 	k.ShowQueue()
 	qv := waitFor(t, v, "the queue", func(v ui.View) bool { return v.Screen == ui.ScreenQueue && !v.Busy.Active })
-	if qv.Screen != ui.ScreenQueue || len(qv.Queue) != 2 {
-		t.Fatalf("queue screen %v rows %d", qv.Screen, len(qv.Queue))
+	if qv.Screen != ui.ScreenQueue || len(qv.Queue) != 2 || qv.QueueMore != 0 {
+		t.Fatalf("queue screen %v rows %d and %d more", qv.Screen, len(qv.Queue), qv.QueueMore)
 	}
 
 	// A replay found an alert for the first entry: it goes on the review list.
@@ -85,6 +86,43 @@ func TestRecordWhileDownThenReview(t *testing.T) {
 	sv := waitFor(t, v, "the sign-off", func(v ui.View) bool { return v.Message != nil && !v.Busy.Active })
 	if sv.Message == nil || !sv.Message.Good || !sv.Reviews[0].SignedOff || sv.Banner.Review != 0 {
 		t.Fatalf("after sign-off: %+v %+v", sv.Message, sv.Reviews)
+	}
+}
+
+// A long queue is listed a page at a time: the oldest waiting, then the
+// oldest moved aside, and a count of the rest.
+func TestQueueScreenListsTheOldestAndCountsTheRest(t *testing.T) {
+	db := openTestDB(t)
+	at := time.Now().Add(-time.Hour)
+	n := ui.QueueRowsShown + 5
+	for i := range n {
+		p := store.Presentation{Key: fmt.Sprintf("key-%d", i), At: at.Add(time.Duration(i) * time.Second),
+			Setting: "emergency-department", OrgCode: "RXX01", UserID: "555000000010", NHS: "9990276579"}
+		if _, err := db.Enqueue(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, seq := range []uint64{2, 9} {
+		if err := db.DeadLetter(seq, "not found on PDS"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	k, v, _ := newTestKiosk(t, newFakeSpine(), nurse)
+	k.UseOffline(db, "", nil)
+	k.ShowQueue()
+	qv := waitFor(t, v, "the queue", func(v ui.View) bool { return v.Screen == ui.ScreenQueue && !v.Busy.Active && len(v.Queue) > 0 })
+	// 205 presented: 203 wait, of which the oldest 200 are listed, and 2
+	// were moved aside.
+	if len(qv.Queue) != ui.QueueRowsShown+2 || qv.QueueMore != 3 {
+		t.Fatalf("queue screen lists %d rows and %d more; want %d and 3", len(qv.Queue), qv.QueueMore, ui.QueueRowsShown+2)
+	}
+	waiting, dead := qv.Queue[:ui.QueueRowsShown], qv.Queue[ui.QueueRowsShown:]
+	if waiting[0].Seq != 1 || waiting[1].Seq != 3 || waiting[ui.QueueRowsShown-1].Seq != uint64(ui.QueueRowsShown+2) {
+		t.Errorf("waiting rows run %d, %d … %d; want the oldest, 1, 3 … %d", waiting[0].Seq, waiting[1].Seq,
+			waiting[ui.QueueRowsShown-1].Seq, ui.QueueRowsShown+2)
+	}
+	if dead[0].Seq != 2 || dead[1].Seq != 9 || !strings.HasPrefix(dead[0].State, "moved aside: not found") {
+		t.Errorf("moved-aside rows %+v", dead)
 	}
 }
 
@@ -188,7 +226,7 @@ func TestRecordedChecksSayWhyTheyWait(t *testing.T) {
 			t.Errorf("%q down: the banner names %q, the panel %+v", tc.service, rv.Banner.DownService, rv.Downtime)
 		}
 	}
-	rows, err := db.QueueInfo()
+	rows, err := db.QueuePage(0, 10)
 	if err != nil || len(rows) != 3 {
 		t.Fatalf("rows %+v %v", rows, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,7 +67,10 @@ func benchCards(b *testing.B, cycle func(*cardRig, vcard.User) (time.Duration, t
 
 // BenchmarkQueued100k is the memory of a kiosk whose offline queue holds
 // 100,000 presentations, after reading the counts and the queue screen's
-// rows. Run it alone: building the queue writes 100,000 durable records.
+// rows as loadQueue does: the oldest ui.QueueRowsShown waiting and moved
+// aside. rss-anon-MB is the process's own memory, rss-file-MB the files
+// mapped in: the program, and the database's pages that were read. Run it
+// alone: building the queue writes 100,000 durable records.
 func BenchmarkQueued100k(b *testing.B) {
 	const n = 100_000
 	dir := b.TempDir()
@@ -89,13 +93,38 @@ func BenchmarkQueued100k(b *testing.B) {
 		if err != nil || c.Queued != n {
 			b.Fatalf("counts %+v %v", c, err)
 		}
-		rows, err := db.QueueInfo()
-		if err != nil || len(rows) != n {
+		rows, err := db.QueuePage(0, ui.QueueRowsShown)
+		if err != nil || len(rows) != ui.QueueRowsShown {
 			b.Fatalf("rows %d %v", len(rows), err)
+		}
+		if dead, err := db.DeadLetterPage(0, ui.QueueRowsShown); err != nil || len(dead) != 0 {
+			b.Fatalf("dead letters %d %v", len(dead), err)
 		}
 	}
 	runtime.GC()
 	b.ReportMetric(rssMB(), "rss-MB")
+	anon, file := rssSplitMB()
+	b.ReportMetric(anon, "rss-anon-MB")
+	b.ReportMetric(file, "rss-file-MB")
+}
+
+// rssSplitMB is the resident memory in two parts: the process's own
+// (heap, stacks) and the files mapped in.
+func rssSplitMB() (anon, file float64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb float64
+		if _, err := fmt.Sscanf(line, "RssAnon: %f kB", &kb); err == nil {
+			anon = kb / 1024
+		}
+		if _, err := fmt.Sscanf(line, "RssFile: %f kB", &kb); err == nil {
+			file = kb / 1024
+		}
+	}
+	return anon, file
 }
 
 func rssMB() float64 {

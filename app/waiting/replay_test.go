@@ -369,7 +369,7 @@ func TestReplayDeadLetterDoesNotBlock(t *testing.T) {
 	last := e.present(t, "9990275831", cpis.SearchQuery{})
 	e.run(t)
 
-	dead, _ := e.db.DeadLetters()
+	dead, _ := e.db.DeadLetterPage(0, 10)
 	if len(dead) != 1 || dead[0].LastError != "tracing on PDS: not found" {
 		t.Fatalf("dead letters %+v", dead)
 	}
@@ -567,7 +567,7 @@ func TestReplayObeysRetryAfter(t *testing.T) {
 	if got := ch.all(); len(got) != 0 {
 		t.Errorf("the link changed %v on a 429", got)
 	}
-	rows, _ := e.db.QueueInfo()
+	rows, _ := e.db.QueuePage(0, 10)
 	for _, p := range ps {
 		if e.sb.NotificationsForTrace(p.Key) != 1 {
 			t.Errorf("%s notified %d times", p.Key, e.sb.NotificationsForTrace(p.Key))
@@ -702,7 +702,7 @@ func TestReplayOnlyInASignedInUsersName(t *testing.T) {
 	if n := e.sb.NotificationsForTrace(p.Key); n != 0 {
 		t.Fatalf("%d notifications before anyone could check", n)
 	}
-	if dead, _ := e.db.DeadLetters(); len(dead) != 0 {
+	if dead, _ := e.db.DeadLetterPage(0, 10); len(dead) != 0 {
 		t.Errorf("an access denied moved the entry aside: %+v", dead)
 	}
 	e.rep.Use(&e.sess)
