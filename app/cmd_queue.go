@@ -69,8 +69,8 @@ func (p *Program) listQueue(out io.Writer) error {
 	}
 	fmt.Fprintln(out)
 	err = eachPage(p.db.QueuePage, func(r store.QueueRow) {
-		fmt.Fprintf(out, "%6d  presented %s (%s ago)  %-12s  attempts %d  %s\n", r.Seq, r.At.Format("2006-01-02 15:04"),
-			time.Since(r.At).Round(time.Minute), r.Kind, r.Attempts, r.LastError)
+		fmt.Fprintf(out, "%6d  presented %s (%s ago)  %-12s  %-23s  attempts %d  %s\n", r.Seq, r.At.Format("2006-01-02 15:04"),
+			time.Since(r.At).Round(time.Minute), r.Kind, r.Why.Words(), r.Attempts, r.LastError)
 	})
 	if err != nil {
 		return err

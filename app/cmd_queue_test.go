@@ -44,7 +44,11 @@ func TestQueueReplayCommand(t *testing.T) {
 	}
 	db.Close()
 
-	code, out, errOut := cli(t, "queue", "replay")
+	code, out, errOut := cli(t, "queue", "list")
+	if code != 0 || !strings.Contains(out, "queued 2,") || strings.Count(out, "Spine down") != 2 {
+		t.Fatalf("queue list exited %d, without why each waits\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = cli(t, "queue", "replay")
 	if code != 0 || !strings.Contains(out, "queued 0, dead letters 0, open review items 2") {
 		t.Fatalf("queue replay exited %d\n%s\n%s", code, out, errOut)
 	}
