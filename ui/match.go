@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,7 +23,7 @@ func (w *Window) matchPage(v View, act WaitingActions) page {
 	r, pt := m.Recorded, m.Patient
 	recorded := inset(container.NewVBox(
 		bold("Recorded when the child presented"),
-		matchFacts(r.Given+" "+r.Family, r.BirthDate, r.Gender, r.Postcode),
+		matchFacts(strings.TrimSpace(r.Given+" "+r.Family), r.BirthDate, r.Gender, r.Postcode),
 		rich(factLabel("Presented "), factValue(formatWhen(m.Presented))),
 		rich(factLabel("Recorded by "), factValue(m.RecordedBy)),
 	), nhsGrey3, nhsWhite)

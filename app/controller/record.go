@@ -129,6 +129,10 @@ func (k *waitingScreens) Downtime(down bool, since time.Time, service string) {
 		name = "CP-IS"
 	}
 	k.v.Banner.SpineLive, k.v.Banner.SpineDown, k.v.Banner.DownService = !down, since, name
+	if !down && k.v.Message != nil && k.v.Message.Good {
+		// "Recorded … when the Spine is back" is done with once it is.
+		k.v.Message = nil
+	}
 	k.v.Downtime = nil
 	if down {
 		k.v.Downtime = &ui.Downtime{Since: since, Service: name, Fallback: k.fallback}
