@@ -85,7 +85,7 @@ const eventsPage = 256
 // first being 1. The record is durable when Append returns.
 func (db *DB) Append(e Event) (uint64, error) {
 	var seq uint64
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		var err error
 		seq, err = db.appendTx(tx, e)
 		return err

@@ -206,7 +206,7 @@ func (db *DB) walk(w *walker, size int, each func(seq uint64, plain []byte) *Bre
 	for {
 		var brk *Break
 		done := false
-		err := db.bolt.View(func(tx *bbolt.Tx) error {
+		err := db.view(func(tx *bbolt.Tx) error {
 			meta := tx.Bucket(bucketMeta)
 			if !w.started {
 				if brk = w.start(meta); brk != nil {

@@ -23,7 +23,7 @@ var metaConfig = []byte("config")
 // settings that changed; on the first call, every name.
 func (db *DB) RecordConfig(settings map[string]string, e Event) ([]string, error) {
 	var changed []string
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		var last map[string]string
 		first := true

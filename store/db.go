@@ -90,11 +90,23 @@ func Open(path string, keyPath string, log logrus.FieldLogger) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("making database folder: %w", err)
 	}
-	bdb, err := bbolt.Open(path, 0o600, boltOptions())
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("opening database %s: %w", path, ErrLocked)
+	if err := emptiedWithKey(path, keyPath); err != nil {
+		return nil, err
 	}
-	if err != nil {
+	if err := checkFreelist(path); err != nil {
+		return nil, fmt.Errorf("opening database %s: %w", path, err)
+	}
+	var bdb *bbolt.DB
+	err := guard(func() (err error) {
+		bdb, err = bbolt.Open(path, 0o600, boltOptions())
+		return err
+	})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("opening database %s: %w", path, ErrLocked)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
+		return nil, fmt.Errorf("opening database %s: %w (%v)", path, ErrCorrupt, err)
+	case err != nil:
 		return nil, fmt.Errorf("opening database %s: %w", path, err)
 	}
 	db := &DB{bolt: bdb, log: log, now: time.Now}
@@ -105,6 +117,21 @@ func Open(path string, keyPath string, log logrus.FieldLogger) (*DB, error) {
 	return db, nil
 }
 
+// emptiedWithKey refuses a database file cut short (emptied, or less
+// than bbolt's two meta pages) while its key is there: bbolt would make a
+// fresh database in it, and the records it held would vanish without a
+// word.
+func emptiedWithKey(path, keyPath string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Size() >= 2*int64(os.Getpagesize()) {
+		return nil
+	}
+	if _, err := os.Stat(keyPath); err != nil {
+		return nil // no key yet: a first start
+	}
+	return fmt.Errorf("opening database %s: the file is %d bytes, cut short: %w", path, fi.Size(), ErrCorrupt)
+}
+
 // init loads or creates the key and makes the buckets. Everything that can
 // refuse happens in a read transaction first: a write transaction rewrites
 // bbolt's meta page even when it changes nothing, and a refused database
@@ -112,7 +139,7 @@ func Open(path string, keyPath string, log logrus.FieldLogger) (*DB, error) {
 func (db *DB) init(keyPath string) error {
 	var hasData, oldAudit bool
 	var check []byte
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		if m := tx.Bucket(bucketMeta); m != nil {
 			check = bytes.Clone(m.Get(metaKeyCheck))
 		}
@@ -168,7 +195,7 @@ func (db *DB) init(keyPath string) error {
 		return fmt.Errorf("opening database: %w", ErrOldFormat)
 	}
 
-	err = db.bolt.Update(func(tx *bbolt.Tx) error {
+	err = db.update(func(tx *bbolt.Tx) error {
 		for _, name := range buckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("making bucket %s: %w", name, err)

@@ -17,7 +17,7 @@ func (db *DB) LastEvent(match func(Event) bool) (Event, bool, error) {
 	var before []byte // the oldest key read so far; nil before the first page
 	for {
 		page := make([]Event, 0, eventsPage)
-		err := db.bolt.View(func(tx *bbolt.Tx) error {
+		err := db.view(func(tx *bbolt.Tx) error {
 			c := tx.Bucket(bucketAudit).Cursor()
 			k, v := c.Last()
 			if before != nil {

@@ -196,7 +196,7 @@ func (db *DB) Enqueue(p Presentation) (uint64, error) {
 		return 0, fmt.Errorf("queueing presentation: %w", ErrIncomplete)
 	}
 	var seq uint64
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketQueue)
 		b.FillPercent = queueFill
 		var err error
@@ -223,7 +223,7 @@ func (db *DB) Enqueue(p Presentation) (uint64, error) {
 func (db *DB) Head() (QueuedEntry, bool, error) {
 	var e QueuedEntry
 	var ok bool
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		k, v := tx.Bucket(bucketQueue).Cursor().First()
 		if k == nil {
 			return nil
@@ -274,7 +274,7 @@ func (db *DB) page(bucket []byte, after uint64, limit int) ([]QueueRow, error) {
 		return nil, nil
 	}
 	rows := make([]QueueRow, 0, min(limit, 256))
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(bucket).Cursor()
 		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(rows) < limit; k, v = c.Next() {
 			e, err := db.openEntry(bucket, k, v)
@@ -294,7 +294,7 @@ func (db *DB) page(bucket []byte, after uint64, limit int) ([]QueueRow, error) {
 // Counts reads the figures for the banner and the status screen.
 func (db *DB) Counts() (Counts, error) {
 	var c Counts
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		q := tx.Bucket(bucketQueue)
 		c.Queued, c.Dead = int(count(tx, metaQueued)), int(count(tx, metaDead))
 		if k, v := q.Cursor().First(); k != nil {
@@ -321,7 +321,7 @@ func (db *DB) Counts() (Counts, error) {
 // Attempted records a failed replay attempt. class is the error's class
 // ("spine unavailable"), never its text, which could echo what was sent.
 func (db *DB) Attempted(seq uint64, class string) error {
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		_, err := db.changeEntry(tx, seq, func(e *QueuedEntry) {
 			e.Attempts++
 			e.LastError = class
@@ -340,7 +340,7 @@ func (db *DB) Attempted(seq uint64, class string) error {
 // answer afterwards is settled from the access history, not by asking
 // again.
 func (db *DB) MarkIntent(seq uint64, in Intent) error {
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		e, err := db.changeEntry(tx, seq, func(e *QueuedEntry) { e.P.Intent = &in })
 		if err != nil {
 			return err
@@ -364,7 +364,7 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 	if !o.Kind.Known() {
 		return fmt.Errorf("completing entry %d: unknown outcome %q", seq, o.Kind)
 	}
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		e, err := db.takeEntry(tx, seq)
 		if err != nil {
 			return err
@@ -417,7 +417,7 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 // someone to trace by hand. reason is a class in words ("not found on
 // PDS"), never an error's text. One transaction, audited.
 func (db *DB) DeadLetter(seq uint64, reason string) error {
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		e, err := db.takeEntry(tx, seq)
 		if err != nil {
 			return err

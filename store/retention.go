@@ -39,7 +39,7 @@ func (db *DB) Purge(cutoff time.Time, by string) (PurgeResult, error) {
 		return PurgeResult{}, fmt.Errorf("purging audit log: not purging a log that does not verify: %w", err)
 	}
 	var res PurgeResult
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		res = PurgeResult{}
 		meta, audit := tx.Bucket(bucketMeta), tx.Bucket(bucketAudit)
 		c := audit.Cursor()

@@ -71,7 +71,7 @@ func (db *DB) addReviewTx(tx *bbolt.Tx, it ReviewItem) error {
 // not yet signed off.
 func (db *DB) Reviews(openOnly bool) ([]ReviewItem, error) {
 	var items []ReviewItem
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketReview).ForEach(func(k, v []byte) error {
 			var it ReviewItem
 			if err := db.openSealed(bucketReview, k, v, &it); err != nil {
@@ -97,7 +97,7 @@ func (db *DB) SignOff(id uint64, by, role, note string, at time.Time) error {
 	if by == "" {
 		return fmt.Errorf("signing off review item %d: no one named as signing", id)
 	}
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketReview)
 		k := seqKey(id)
 		v := b.Get(k)

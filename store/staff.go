@@ -105,7 +105,7 @@ func (db *DB) noteStaffTx(tx *bbolt.Tx, e Event) error {
 // trace or open an alert, by name, with whether their access is proven.
 func (db *DB) StaffChecks() ([]StaffCheck, error) {
 	var out []StaffCheck
-	err := db.bolt.View(func(tx *bbolt.Tx) error {
+	err := db.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketStaff).ForEach(func(k, v []byte) error {
 			var s StaffCheck
 			if err := db.openSealed(bucketStaff, k, v, &s); err != nil {

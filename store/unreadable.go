@@ -32,7 +32,7 @@ func (e *UnreadableError) Unwrap() error { return e.Err }
 // are, with an audit record, in one transaction: one damaged entry never
 // blocks the children behind it.
 func (db *DB) SetAside(seq uint64) error {
-	err := db.bolt.Update(func(tx *bbolt.Tx) error {
+	err := db.update(func(tx *bbolt.Tx) error {
 		q := tx.Bucket(bucketQueue)
 		k := seqKey(seq)
 		v := q.Get(k)

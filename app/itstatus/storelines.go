@@ -135,6 +135,8 @@ func describeStoreErr(err error) string {
 		return "the key file is not this database's key."
 	case errors.Is(err, store.ErrKeyPermissions):
 		return "the key file can be read by others."
+	case errors.Is(err, store.ErrCorrupt):
+		return "the file is damaged. Stop the kiosk, move kiosk.db aside and restore the last backup."
 	}
 	return "it could not be opened."
 }
