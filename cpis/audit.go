@@ -29,6 +29,7 @@ const (
 	EventConfigChanged  EventKind = "config-changed"
 	EventDrill          EventKind = "drill"
 	EventReadiness      EventKind = "readiness"
+	EventDataAccepted   EventKind = "data-accepted" // IT took a restored or new database on purpose
 )
 
 // Result is how the event ended. Decisions read it; the record's words

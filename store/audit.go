@@ -122,8 +122,12 @@ func (db *DB) appendTx(tx *bbolt.Tx, e Event) (uint64, error) {
 	if err := b.Put(key, val); err != nil {
 		return 0, fmt.Errorf("storing audit record: %w", err)
 	}
-	if err := meta.Put(metaAuditHead, db.chain.anchorValue("head", anchor{n: seq, hash: h})); err != nil {
+	head := anchor{n: seq, hash: h}
+	if err := meta.Put(metaAuditHead, db.chain.anchorValue("head", head)); err != nil {
 		return 0, fmt.Errorf("storing audit head: %w", err)
+	}
+	if db.headPath != "" {
+		tx.OnCommit(func() { db.noteHead(head) })
 	}
 	if err := db.noteStaffTx(tx, e); err != nil {
 		return 0, err

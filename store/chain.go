@@ -159,6 +159,12 @@ func (c *chain) readAnchor(meta *bbolt.Bucket, key []byte, label string) (a anch
 	if v == nil {
 		return anchor{}, false, false
 	}
+	return c.parseAnchor(label, v)
+}
+
+// parseAnchor reads an anchorValue: present is always true; ok reports
+// whether its MAC is this key's for label.
+func (c *chain) parseAnchor(label string, v []byte) (a anchor, present, ok bool) {
 	if len(v) != 8+32+32 {
 		return anchor{}, true, false
 	}

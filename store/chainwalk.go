@@ -190,6 +190,9 @@ func (db *DB) Verify() (Report, error) {
 	if brk != nil {
 		return r, brk
 	}
+	if err := db.Rollback(); err != nil {
+		return r, err
+	}
 	return r, nil
 }
 

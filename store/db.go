@@ -67,6 +67,11 @@ type DB struct {
 
 	mu    sync.Mutex
 	staff StaffRule // the owner's rule for the staff records (staff.go)
+
+	headPath string // the audit head kept beside the key (outsidehead.go)
+	headMu   sync.Mutex
+	headN    uint64         // the record the head file names, as last written
+	rollback *RollbackError // found at Open; nil when none
 }
 
 // Open opens (or creates) the database at path, sealed under the key in
@@ -79,6 +84,26 @@ type DB struct {
 // When Open refuses because of the key, it has not written to the
 // database file.
 func Open(path string, keyPath string, log logrus.FieldLogger) (*DB, error) {
+	return open(path, keyPath, log, false)
+}
+
+// OpenAfresh opens the database at path as Open does, and where Open
+// would refuse a key whose database is missing or new (ErrNoDatabase),
+// makes a new one under the same key: IT has said so, and the new
+// database's first record says who and why.
+func OpenAfresh(path, keyPath string, log logrus.FieldLogger, by, reason string) (*DB, error) {
+	db, err := open(path, keyPath, log, true)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Accept(by, "started afresh: "+reason); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func open(path string, keyPath string, log logrus.FieldLogger, afresh bool) (*DB, error) {
 	if log == nil {
 		l := logrus.New()
 		l.Out = io.Discard
@@ -89,6 +114,9 @@ func Open(path string, keyPath string, log logrus.FieldLogger) (*DB, error) {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("making database folder: %w", err)
+	}
+	if err := missingWithKey(path, keyPath, afresh); err != nil {
+		return nil, fmt.Errorf("opening database %s: %w", path, err)
 	}
 	if err := emptiedWithKey(path, keyPath); err != nil {
 		return nil, err
@@ -109,8 +137,8 @@ func Open(path string, keyPath string, log logrus.FieldLogger) (*DB, error) {
 	case err != nil:
 		return nil, fmt.Errorf("opening database %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, log: log, now: time.Now}
-	if err := db.init(keyPath); err != nil {
+	db := &DB{bolt: bdb, log: log, now: time.Now, headPath: headFile(keyPath)}
+	if err := db.init(keyPath, afresh); err != nil {
 		_ = bdb.Close()
 		return nil, err
 	}
@@ -136,7 +164,7 @@ func emptiedWithKey(path, keyPath string) error {
 // refuse happens in a read transaction first: a write transaction rewrites
 // bbolt's meta page even when it changes nothing, and a refused database
 // must be left exactly as it was found.
-func (db *DB) init(keyPath string) error {
+func (db *DB) init(keyPath string, afresh bool) error {
 	var hasData, oldAudit bool
 	var check []byte
 	err := db.view(func(tx *bbolt.Tx) error {
@@ -161,6 +189,7 @@ func (db *DB) init(keyPath string) error {
 	}
 
 	key, err := readKey(keyPath)
+	keyExisted := err == nil
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && hasData:
 		return fmt.Errorf("reading key %s: %w", keyPath, ErrKeyMissing)
@@ -193,6 +222,9 @@ func (db *DB) init(keyPath string) error {
 	}
 	if oldAudit {
 		return fmt.Errorf("opening database: %w", ErrOldFormat)
+	}
+	if err := db.checkOutsideHead(hasData, keyExisted, afresh); err != nil {
+		return fmt.Errorf("opening database: %w", err)
 	}
 
 	err = db.update(func(tx *bbolt.Tx) error {
