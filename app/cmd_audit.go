@@ -263,6 +263,9 @@ func auditVerify(log accountability.AuditLog, out io.Writer) error {
 	case errors.As(err, &brk):
 		fmt.Fprintf(out, "audit verify: FAILED after %d intact records: %v\n", rep.Records, brk)
 		return errReported
+	case errors.Is(err, store.ErrRolledBack):
+		fmt.Fprintf(out, "audit verify: FAILED: %d records intact, but %v\n", rep.Records, err)
+		return errReported
 	case err != nil:
 		return err
 	}

@@ -189,3 +189,61 @@ func TestDamagedDatabaseCommands(t *testing.T) {
 		t.Errorf("status on a damaged database: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
+// Never a silent fresh start, and a rollback refused: with the key and
+// the head beside it, a deleted database stops every command until
+// `data start-afresh`; an older copy put back is reported by `audit
+// verify` and refused by the kiosk's commands until `data accept`.
+func TestDataCommands(t *testing.T) {
+	t.Setenv("CPIS_CONFIG", "")
+	dir := t.TempDir()
+	t.Setenv("CPIS_DATA_DIR", dir)
+	dbPath := filepath.Join(dir, "kiosk.db")
+	if code, out, errOut := cli(t, "selftest"); code != 0 {
+		t.Fatalf("selftest exited %d\n%s\n%s", code, out, errOut)
+	}
+	old, err := os.ReadFile(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := cli(t, "selftest"); code != 0 {
+		t.Fatalf("selftest exited %d\n%s\n%s", code, out, errOut)
+	}
+
+	// An older copy put back.
+	if err := os.WriteFile(dbPath, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := cli(t, "audit", "verify"); code == 0 || !strings.Contains(out, "an older copy was put back") {
+		t.Fatalf("audit verify after a rollback: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := cli(t, "selftest"); code == 0 || !strings.Contains(errOut, "data accept --reason") {
+		t.Fatalf("selftest on a rolled-back database: exit %d\n%s", code, errOut)
+	}
+	if code, out, errOut := cli(t, "data", "accept", "--reason", "restored from last night's backup (INC0001)"); code != 0 {
+		t.Fatalf("data accept exited %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ := cli(t, "audit", "verify"); code != 0 {
+		t.Fatalf("audit verify after data accept: exit %d\n%s", code, out)
+	}
+
+	// The database gone, its key still there.
+	if err := os.Remove(dbPath); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"selftest"}, {"queue", "list"}, {"audit", "verify"}} {
+		if code, _, errOut := cli(t, args...); code == 0 || !strings.Contains(errOut, "start afresh on purpose") {
+			t.Errorf("%v with the database gone: exit %d, %q", args, code, errOut)
+		}
+	}
+	if code, _, errOut := cli(t, "data", "start-afresh"); code == 0 || !strings.Contains(errOut, "reason") {
+		t.Errorf("start-afresh without a reason: exit %d, %q", code, errOut)
+	}
+	if code, out, errOut := cli(t, "data", "start-afresh", "--reason", "disk replaced, no backup (INC0002)"); code != 0 {
+		t.Fatalf("data start-afresh exited %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut := cli(t, "audit", "export")
+	if code != 0 || !strings.Contains(out, "data-accepted") || !strings.Contains(out, "INC0002") || !strings.Contains(out, "command line (") {
+		t.Fatalf("the new database's first record: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -132,6 +132,11 @@ func (p *Program) open() (err error) {
 		return err
 	}
 	p.closers = append(p.closers, p.db)
+	// An older copy put back would undo what was recorded since: nothing
+	// runs on it until IT has looked (audit verify) and accepted it.
+	if err := p.db.Rollback(); err != nil {
+		return err
+	}
 
 	sc := spine.Config{PDSBase: cfg.Spine.PDS, CPISBase: cfg.Spine.CPIS, IdentityBase: cfg.Spine.Identity,
 		Timeout: cfg.Spine.Timeout.Duration, Log: log.WithField("component", "spine")}
