@@ -220,6 +220,9 @@ func TestDataCommands(t *testing.T) {
 	if code, _, errOut := cli(t, "selftest"); code == 0 || !strings.Contains(errOut, "data accept --reason") {
 		t.Fatalf("selftest on a rolled-back database: exit %d\n%s", code, errOut)
 	}
+	if code, out, _ := cli(t, "status"); code == 0 || !strings.Contains(out, "an older copy put back") {
+		t.Fatalf("status on a rolled-back database: exit %d\n%s", code, out)
+	}
 	if code, out, errOut := cli(t, "data", "accept", "--reason", "restored from last night's backup (INC0001)"); code != 0 {
 		t.Fatalf("data accept exited %d\n%s\n%s", code, out, errOut)
 	}
@@ -235,6 +238,9 @@ func TestDataCommands(t *testing.T) {
 		if code, _, errOut := cli(t, args...); code == 0 || !strings.Contains(errOut, "start afresh on purpose") {
 			t.Errorf("%v with the database gone: exit %d, %q", args, code, errOut)
 		}
+	}
+	if code, out, _ := cli(t, "status"); code == 0 || !strings.Contains(out, "kiosk.db is missing while its key is there") {
+		t.Errorf("status with the database gone: exit %d\n%s", code, out)
 	}
 	if code, _, errOut := cli(t, "data", "start-afresh"); code == 0 || !strings.Contains(errOut, "reason") {
 		t.Errorf("start-afresh without a reason: exit %d, %q", code, errOut)

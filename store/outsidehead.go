@@ -171,6 +171,11 @@ func (db *DB) Accept(by, reason string) (uint64, error) {
 	return seq, nil
 }
 
+// Lost reports ErrNoDatabase when the database at path is not there while
+// its key is, and the head beside the key names records, without opening
+// or making anything: for the IT status.
+func Lost(path, keyPath string) error { return missingWithKey(path, keyPath, false) }
+
 // missingWithKey refuses, before bbolt makes a new file, a database that
 // is not there while its key is, and the head beside the key names
 // records: the kiosk does not start afresh by itself.

@@ -15,6 +15,9 @@ import (
 // dbFacts reads the queue figures and the last successful check from an
 // open database.
 func dbFacts(db *store.DB) storeFacts {
+	if err := db.Rollback(); err != nil {
+		return storeFacts{State: storeFailed, Err: err}
+	}
 	c, err := db.Counts()
 	if err != nil {
 		return storeFacts{State: storeFailed, Err: err}
@@ -34,6 +37,9 @@ func dbFacts(db *store.DB) storeFacts {
 func folderFacts(cfg config.Config, log logrus.FieldLogger) storeFacts {
 	path := filepath.Join(cfg.DataDir, "kiosk.db")
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if err := store.Lost(path, filepath.Join(cfg.KeyDir, "kiosk.key")); err != nil {
+			return storeFacts{State: storeFailed, Err: err}
+		}
 		return storeFacts{State: storeMissing}
 	}
 	db, err := store.Open(path, filepath.Join(cfg.KeyDir, "kiosk.key"), log)

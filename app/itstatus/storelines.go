@@ -135,6 +135,10 @@ func describeStoreErr(err error) string {
 		return "the key file is not this database's key."
 	case errors.Is(err, store.ErrKeyPermissions):
 		return "the key file can be read by others."
+	case errors.Is(err, store.ErrNoDatabase):
+		return "kiosk.db is missing while its key is there. Restore it from the last backup, or start afresh on purpose (cpis-kiosk data start-afresh)."
+	case errors.Is(err, store.ErrRolledBack):
+		return "it is an older copy put back (cpis-kiosk audit verify says how far). If the restore was meant: cpis-kiosk data accept."
 	case errors.Is(err, store.ErrCorrupt):
 		return "the file is damaged. Stop the kiosk, move kiosk.db aside and restore the last backup."
 	}
