@@ -49,7 +49,7 @@ func newAuditExportCmd() *cobra.Command {
 	var from, to, userID, format, outFile string
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "One row per audited event, for routine audit",
+		Short: "One row per audited event, for routine audit (NHS numbers masked)",
 		Args:  cobra.NoArgs,
 		PreRunE: func(*cobra.Command, []string) error {
 			if format != "csv" && format != "json" {
@@ -66,6 +66,11 @@ func newAuditExportCmd() *cobra.Command {
 			rows, _, err := a.Rows(f)
 			if err != nil {
 				return err
+			}
+			// The command line has no more power than the screens: NHS
+			// numbers go only to a signed-in lead, from the audit screen.
+			for i := range rows {
+				rows[i].NHS = accountability.MaskNHS(rows[i].NHS)
 			}
 			w, where := cmd.OutOrStdout(), "to standard output"
 			if outFile != "" {
@@ -181,33 +186,22 @@ func newReadinessShowCmd() *cobra.Command {
 	}
 }
 
-// newReadinessRecordCmd is `cpis-kiosk readiness record ITEM --by NAME
-// [--note TEXT]`: evidence that only people can give.
+// newReadinessRecordCmd is `cpis-kiosk readiness record`, kept to say
+// where it went: what people did is recorded on the readiness screen by
+// a signed-in lead, whose card says who they are; a name typed at the
+// command line proves nothing.
 func newReadinessRecordCmd() *cobra.Command {
-	var by, note string
-	items := accountability.ReadinessItemIDs()
-	cmd := &cobra.Command{
-		Use:   "record ITEM --by NAME",
-		Short: "Record an item that people do (a briefing, a sign-off), with who and a note",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("name the item: %s", strings.Join(items, ", "))
-			}
-			return nil
-		},
-		ValidArgs: items,
-		RunE: withStore(func(cmd *cobra.Command, a *accountability.Accountability) error {
-			item := cmd.Flags().Arg(0)
-			if err := a.RecordReadiness(item, by, note, commandLine()); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "readiness: %s recorded by %s\n", item, by)
-			return nil
-		}),
+	return screensOnly("record", "readiness items are recorded on the kiosk's readiness screen by a signed-in lead, "+
+		"whose smartcard says who they are (Audit, staff checks and readiness)")
+}
+
+// screensOnly is a command that the screens do instead, for a signed-in
+// member of staff: it says so and exits non-zero.
+func screensOnly(use, where string) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Hidden: true, DisableFlagParsing: true,
+		RunE: func(*cobra.Command, []string) error { return usageError{errors.New(where)} },
 	}
-	cmd.Flags().StringVar(&by, "by", "", "who did it (`NAME`, role)")
-	cmd.Flags().StringVar(&note, "note", "", "a short note (`TEXT`): the date of the call, the document's reference")
-	return cmd
 }
 
 // newReadinessExportCmd is `cpis-kiosk readiness export [--pdf FILE]

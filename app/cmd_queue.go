@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -171,7 +170,7 @@ func bar(done, total, width int) string {
 }
 
 func newReviewCmd() *cobra.Command {
-	return group("review", "The retrospective review list: list, sign off",
+	return group("review", "The retrospective review list (signing off is on the kiosk's screen)",
 		newReviewListCmd(), newReviewSignOffCmd())
 }
 
@@ -202,40 +201,12 @@ func newReviewListCmd() *cobra.Command {
 	}
 }
 
-// newReviewSignOffCmd is `cpis-kiosk review sign-off ID --note TEXT
-// [--by NAME]`.
+// newReviewSignOffCmd is `cpis-kiosk review sign-off`, kept to say where
+// it went: a review item is signed off on the review screen by a
+// signed-in member of staff with B0107.
 func newReviewSignOffCmd() *cobra.Command {
-	var note, by string
-	cmd := &cobra.Command{
-		Use:   "sign-off ID --note TEXT",
-		Short: "Sign off a review item with the action taken",
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return errors.New("give the item's number")
-			}
-			if _, err := strconv.ParseUint(args[0], 10, 64); err != nil {
-				return fmt.Errorf("%q is not an item number", args[0])
-			}
-			return nil
-		},
-		PreRunE: func(*cobra.Command, []string) error {
-			if note == "" {
-				return usageError{errors.New("say what was done with --note")}
-			}
-			return nil
-		},
-		RunE: withProgram(func(cmd *cobra.Command, p *Program) error {
-			id, _ := strconv.ParseUint(cmd.Flags().Arg(0), 10, 64)
-			if err := p.db.SignOff(id, by, "command line", note, time.Now()); err != nil {
-				return fmt.Errorf("signing off item %d: %w", id, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "item %d signed off\n", id)
-			return nil
-		}),
-	}
-	cmd.Flags().StringVar(&note, "note", "", "the action taken (`TEXT`)")
-	cmd.Flags().StringVar(&by, "by", os.Getenv("USER"), "who signs off (`NAME`)")
-	return cmd
+	return screensOnly("sign-off", "review items are signed off on the kiosk's review screen (To review, on the banner) "+
+		"by a signed-in member of staff whose role has code B0107")
 }
 
 func newDrillCmd() *cobra.Command {
