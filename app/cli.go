@@ -89,7 +89,7 @@ Every command takes --config FILE (TOML, see README; or CPIS_CONFIG) and
 --log-level (debug, info, warn, error). CPIS_DATA_DIR overrides the data
 folder.`,
 		Args:          subcommandArgs,
-		RunE:          withProgram(runKiosk),
+		RunE:          runKiosk,
 		SilenceErrors: true, // run prints them, with the exit code's words
 		SilenceUsage:  true,
 	}
@@ -120,13 +120,10 @@ folder.`,
 	return root
 }
 
-// runKiosk opens the kiosk window, inside the service's run-wait.
-func runKiosk(cmd *cobra.Command, p *Program) error { return p.runManaged(cmd.Context()) }
-
 // newRunCmd is `cpis-kiosk run`, the window by name, as earlier versions
 // accepted it.
 func newRunCmd() *cobra.Command {
-	return &cobra.Command{Use: "run", Short: "Open the kiosk window", Hidden: true, Args: cobra.NoArgs, RunE: withProgram(runKiosk)}
+	return &cobra.Command{Use: "run", Short: "Open the kiosk window", Hidden: true, Args: cobra.NoArgs, RunE: runKiosk}
 }
 
 func newVersionCmd() *cobra.Command {

@@ -26,14 +26,14 @@ func MessageFor(err error) *ui.Message {
 	}
 	switch {
 	case errors.As(err, &nhsErr):
-		return &ui.Message{Title: "That NHS number is not valid", Body: sentence(nhsErr.Error()),
+		return &ui.Message{Title: "That NHS number is not valid", Body: ui.Sentence(nhsErr.Error()),
 			Next: "Check the number on the wristband or letter and type it again, or search by details.", Warn: true}
 	case errors.Is(err, cpis.ErrSilentReadOnly):
 		return &ui.Message{Title: "This role cannot be used here",
 			Body: "Your role only has code B0170, the silent read for scheduled care. " + cpis.ScheduledCareQuote,
 			Next: "Choose another role, or ask your registration authority for codes B0264 and B0107."}
 	case errors.As(err, &perm):
-		return &ui.Message{Title: "Your role does not allow this", Body: sentence(perm.Error()),
+		return &ui.Message{Title: "Your role does not allow this", Body: ui.Sentence(perm.Error()),
 			Next: "Ask a colleague whose role has the code, and ask your registration authority to add it to your smartcard."}
 	case errors.Is(err, context.Canceled):
 		return nil
@@ -50,21 +50,6 @@ func MessageFor(err error) *ui.Message {
 var somethingWrong = ui.Message{Title: "Something went wrong",
 	Body: "The kiosk could not finish this step.",
 	Next: "Try again. If it happens again, call the IT service desk and give them the time on the screen."}
-
-// sentence capitalises a domain error's message and ends it with a full stop.
-func sentence(s string) string {
-	if s == "" {
-		return s
-	}
-	b := []byte(s)
-	if b[0] >= 'a' && b[0] <= 'z' {
-		b[0] -= 'a' - 'A'
-	}
-	if b[len(b)-1] != '.' {
-		b = append(b, '.')
-	}
-	return string(b)
-}
 
 // plainErrors are the errors that each have one message, in the order
 // they are tried.
