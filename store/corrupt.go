@@ -20,7 +20,9 @@ var ErrCorrupt = errors.New("the kiosk database file is damaged and cannot be re
 // view and update are bbolt's View and Update, with a damaged page's
 // panic returned as ErrCorrupt. bbolt rolls the transaction back as the
 // panic passes, so the database is left as it was.
-func (db *DB) view(fn func(*bbolt.Tx) error) error { return guard(func() error { return db.bolt.View(fn) }) }
+func (db *DB) view(fn func(*bbolt.Tx) error) error {
+	return guard(func() error { return db.bolt.View(fn) })
+}
 
 func (db *DB) update(fn func(*bbolt.Tx) error) error {
 	return guard(func() error { return db.bolt.Update(fn) })
