@@ -91,3 +91,25 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// On a full disk selftest and the drill fail loudly: the selftest's check
+// is not made without its record, and the drill's result cannot be kept.
+func TestSelftestAndDrillFailOnAFullDisk(t *testing.T) {
+	dir := kiosktest.SmallDisk(t, 2<<20)
+	t.Setenv("CPIS_DATA_DIR", dir)
+	t.Setenv("CPIS_CONFIG", "")
+	if code, out, errOut := cli(t, "selftest"); code != 0 {
+		t.Fatalf("selftest before the disk filled exited %d\n%s\n%s", code, out, errOut)
+	}
+	kiosktest.FillDisk(t, dir)
+	code, out, errOut := cli(t, "selftest")
+	if code == 0 || strings.Contains(out, "selftest: passed") {
+		t.Errorf("selftest on a full disk: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out+errOut, "could not record") && !strings.Contains(out+errOut, "no space left") {
+		t.Errorf("selftest on a full disk does not say why:\n%s\n%s", out, errOut)
+	}
+	if code, out, errOut := cli(t, "drill", "downtime", "--patients", "4"); code == 0 {
+		t.Errorf("the drill on a full disk exited 0\n%s\n%s", out, errOut)
+	}
+}
