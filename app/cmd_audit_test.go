@@ -118,6 +118,12 @@ func TestAuditCommandsAfterSelftest(t *testing.T) {
 	if code, _, errOut = cli(t, "audit", "purge"); code == 0 || !strings.Contains(errOut, "not purging") {
 		t.Errorf("a purge of a tampered log exited %d: %s", code, errOut)
 	}
+	// The status says what is wrong, on its own line: the kiosk still
+	// starts, so no line says it will not.
+	code, out, _ = cli(t, "status")
+	if code == 0 || !strings.Contains(out, "An audit record among the newest has been altered") || strings.Contains(out, "will not start") {
+		t.Errorf("status after tampering exited %d:\n%s", code, out)
+	}
 }
 
 // Purge removes what is past audit_retention, or less with an earlier

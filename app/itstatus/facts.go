@@ -83,6 +83,7 @@ type storeFacts struct {
 	Counts      store.Counts
 	LastCheck   time.Time // the last successful CP-IS check, live or waited
 	LastCheckOK bool
+	AuditErr    error // the newest audit records did not verify while the last check was sought
 	// Snapshot is the running kiosk's last status, when the database is
 	// locked; SnapshotErr says why there is none.
 	Snapshot    *Status

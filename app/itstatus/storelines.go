@@ -90,6 +90,12 @@ func waitingLine(l StatusLine, metric string, n int, none, some, next string) St
 
 func judgeLastCheck(l StatusLine, f statusFacts) StatusLine {
 	s := f.Store
+	if s.AuditErr != nil {
+		// The kiosk still starts and checks: only this line is red.
+		l.State, l.Detail = StateRed, "An audit record among the newest has been altered or removed, so the last check cannot be read."
+		l.Next = "Run `cpis-kiosk audit verify`, which names the record, and call IT: the audit must be investigated. The kiosk keeps working."
+		return l
+	}
 	if !s.LastCheckOK {
 		l.State, l.Detail = StateAmber, "No successful check has been made with this data folder."
 		l.Next = "Run `cpis-kiosk selftest` (or, with a card, `selftest --card`) to prove the path end to end."
