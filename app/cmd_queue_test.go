@@ -188,6 +188,11 @@ func TestDamagedDatabaseCommands(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "the file is damaged") {
 		t.Errorf("status on a damaged database: exit %d\n%s\n%s", code, out, errOut)
 	}
+	bundle := filepath.Join(t.TempDir(), "diag.zip")
+	cli(t, "status", "--bundle", bundle)
+	if fi, err := os.Stat(bundle); err != nil || fi.Size() == 0 {
+		t.Errorf("no diagnostics bundle beside a damaged database: %v", err)
+	}
 }
 
 // Never a silent fresh start, and a rollback refused: with the key and
