@@ -250,6 +250,6 @@ func cardLogin(ctx context.Context, p *Program, r *device.Reader, stdin io.Reade
 	if err != nil {
 		return login, err
 	}
-	p.check.Record(check.Session{User: l.User}, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "card login (command line)"})
+	p.check.Record(check.Session{User: l.User}, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "card login at the " + commandLine().User.Name})
 	return l, nil
 }

@@ -190,7 +190,7 @@ func (p *Program) signIn(ctx context.Context) (check.Session, error) {
 	if err != nil {
 		return check.Session{}, err
 	}
-	p.check.Record(s, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "demo identity"})
+	p.check.Record(s, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "demo identity, at the " + commandLine().User.Name})
 	return s, nil
 }
 
