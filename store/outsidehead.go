@@ -39,9 +39,16 @@ var (
 // RollbackError says how far back the database is.
 type RollbackError struct {
 	Kept, Found uint64 // the newest record the head file names; the database's newest
+	// Foreign: the head file is not this key's (altered, or left from
+	// another key), so how far back cannot be told.
+	Foreign bool
 }
 
 func (e *RollbackError) Error() string {
+	if e.Foreign {
+		return fmt.Sprintf("%v, or the key or the database was swapped: the head kept beside the key is not this key's "+
+			"(if that was meant: cpis-kiosk data accept --reason TEXT)", ErrRolledBack)
+	}
 	if e.Found == e.Kept {
 		return fmt.Sprintf("%v (its record %d is not the one kept beside the key; if the restore was intended: cpis-kiosk data accept --reason TEXT)",
 			ErrRolledBack, e.Kept)
@@ -101,7 +108,10 @@ func writeFileAtomic(path string, data []byte) error {
 func (db *DB) checkOutsideHead(hasData, keyExisted, afresh bool) error {
 	kept, present, ok := db.readOutsideHead()
 	if present && !ok {
-		return fmt.Errorf("reading %s: %w (it is not this key's)", db.headPath, ErrTampered)
+		// Another key's head, or one altered: as a rollback, for IT to
+		// look at and accept.
+		db.rollback = &RollbackError{Foreign: true}
+		return nil
 	}
 	var found anchor
 	var hasHead, headOK, otherLine bool

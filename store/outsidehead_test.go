@@ -119,3 +119,25 @@ func TestAnotherDatabaseOfTheSameLengthIsDetected(t *testing.T) {
 		t.Fatalf("a database whose record 4 is not the kept one: %v", err)
 	}
 }
+
+// A head file that is not this key's (altered, or left from another key)
+// is reported as a rollback for IT to look at, never opened past in
+// silence, and Accept settles it.
+func TestForeignHeadFile(t *testing.T) {
+	dbPath, keyPath := paths(t)
+	db := mustOpen(t, dbPath, keyPath)
+	appendN(t, db, 2)
+	db.Close()
+	head, _ := os.ReadFile(headFile(keyPath))
+	head[len(head)-1] ^= 1
+	os.WriteFile(headFile(keyPath), head, 0o600)
+	db = mustOpen(t, dbPath, keyPath)
+	defer db.Close()
+	var rb *RollbackError
+	if err := db.Rollback(); !errors.As(err, &rb) || !rb.Foreign {
+		t.Fatalf("an altered head file: %v", err)
+	}
+	if _, err := db.Accept("root (IT)", "key restored from escrow"); err != nil || db.Rollback() != nil {
+		t.Fatalf("Accept: %v, then %v", err, db.Rollback())
+	}
+}
