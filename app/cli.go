@@ -16,6 +16,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/build"
+	"github.com/nhs-cpis/kiosk/store"
 )
 
 // The command line: one binary, `cpis-kiosk`, with a command per family
@@ -190,41 +191,51 @@ func completeWords(cmd *cobra.Command, flag string, words ...string) {
 // runE is what cobra runs for a command.
 type runE = func(cmd *cobra.Command, args []string) error
 
-// withProgram is a command's run: fn with the kiosk's parts open, the
-// store, the Spine client and, with no Spine configured, the embedded
-// sandbox. Its arguments are cmd.Flags().Args().
-func withProgram(fn func(*cobra.Command, *Program) error) runE {
+// withEnv is a command's run: fn with the configuration and the logger
+// set up (setup), closed after it.
+func withEnv(fn func(*cobra.Command, env) error) runE {
 	return func(cmd *cobra.Command, _ []string) error {
 		e, err := setup(cmd)
 		if err != nil {
 			return err
 		}
 		defer e.Close()
+		return fn(cmd, e)
+	}
+}
+
+// withProgram is a command's run: fn with the kiosk's parts open, the
+// store, the Spine client and, with no Spine configured, the embedded
+// sandbox. Its arguments are cmd.Flags().Args().
+func withProgram(fn func(*cobra.Command, *Program) error) runE {
+	return withEnv(func(cmd *cobra.Command, e env) error {
 		p, err := openProgram(e.cfg, e.setting, e.log)
 		if err != nil {
 			return err
 		}
 		defer p.Close()
 		return fn(cmd, p)
-	}
+	})
 }
 
-// withStore is the run of an accountability command: fn with the database
-// open alone, without the Spine or the sandbox. Like the queue commands
-// they need the kiosk stopped (one process holds the database); they say
-// so rather than wait.
-func withStore(fn func(*cobra.Command, *accountability.Accountability) error) runE {
-	return func(cmd *cobra.Command, _ []string) error {
-		e, err := setup(cmd)
-		if err != nil {
-			return err
-		}
-		defer e.Close()
+// withDB is a command's run with the database open alone, without the
+// Spine or the sandbox. Like the queue commands these need the kiosk
+// stopped (one process holds the database); they say so rather than wait.
+func withDB(fn func(*cobra.Command, env, *store.DB) error) runE {
+	return withEnv(func(cmd *cobra.Command, e env) error {
 		db, err := openStore(e.cfg, e.log)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		return fn(cmd, e, db)
+	})
+}
+
+// withStore is the run of an accountability command: fn with the
+// database open alone (withDB).
+func withStore(fn func(*cobra.Command, *accountability.Accountability) error) runE {
+	return withDB(func(cmd *cobra.Command, e env, db *store.DB) error {
 		return fn(cmd, newAccountability(db, e.cfg, e.setting, e.log))
-	}
+	})
 }

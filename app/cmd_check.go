@@ -51,12 +51,7 @@ func newSandboxCmd() *cobra.Command {
 		Long: `Run the Spine sandbox alone, over HTTPS with a CA of its own, until
 Ctrl-C or SIGTERM; it prints its base URLs and the CA file to trust.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := setup(cmd)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
+		RunE: withEnv(func(cmd *cobra.Command, e env) error {
 			if state == "" {
 				state = e.cfg.DataDir + "/sandbox"
 			}
@@ -73,7 +68,7 @@ Ctrl-C or SIGTERM; it prints its base URLs and the CA file to trust.`,
 			fmt.Fprintf(cmd.OutOrStdout(), "Spine sandbox listening.\n  PDS:      %s\n  CP-IS:    %s\n  Identity: %s\n  CA:       %s\nPress Ctrl-C to stop.\n", pds, cp, id, s.CAFile())
 			<-cmd.Context().Done()
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8443", "`HOST:PORT` to listen on (loopback only)")
 	cmd.Flags().StringVar(&state, "state", "", "state `DIR` for the CA and certificates (default: <data>/sandbox)")

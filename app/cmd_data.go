@@ -2,8 +2,8 @@ package app
 
 import (
 	"fmt"
-	"path/filepath"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 
 	"github.com/nhs-cpis/kiosk/store"
@@ -27,24 +27,14 @@ as a rollback: it is older than the audit head kept beside the key. This
 takes it as it is: the audit log records the operating-system user and the
 reason, and the head beside the key follows the database from then on.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := setup(cmd)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			db, err := openStore(e.cfg, e.log)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: withDB(func(cmd *cobra.Command, _ env, db *store.DB) error {
 			seq, err := db.Accept(commandLine().User.Name, reason)
 			if err != nil {
 				return fmt.Errorf("accepting the database: %w", err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "data accept: the database is accepted as it is; audit record %d says who and why\n", seq)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why (`TEXT`): the incident or change reference")
 	_ = cmd.MarkFlagRequired("reason")
@@ -65,17 +55,10 @@ under the same key; its first audit record names the operating-system user
 and the reason. Whatever the lost database held (checks that waited, review
 items) is not in the new one: follow the paper downtime log for them.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := setup(cmd)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			if err := privateFolder(e.cfg.DataDir, e.log); err != nil {
-				return err
-			}
-			db, err := store.OpenAfresh(filepath.Join(e.cfg.DataDir, "kiosk.db"), filepath.Join(e.cfg.KeyDir, "kiosk.key"),
-				e.log.WithField("component", "store"), commandLine().User.Name, reason)
+		RunE: withEnv(func(cmd *cobra.Command, e env) error {
+			db, err := openStoreWith(e.cfg, e.log, func(path, keyPath string, log logrus.FieldLogger) (*store.DB, error) {
+				return store.OpenAfresh(path, keyPath, log, commandLine().User.Name, reason)
+			})
 			if err != nil {
 				return fmt.Errorf("starting afresh: %w", err)
 			}
@@ -84,7 +67,7 @@ items) is not in the new one: follow the paper downtime log for them.`,
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "data start-afresh: a new database is ready under the same key; its first audit record says who and why")
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why (`TEXT`): the incident or change reference")
 	_ = cmd.MarkFlagRequired("reason")

@@ -78,13 +78,19 @@ func setup(cmd *cobra.Command) (env, error) {
 // openStore opens the kiosk's database in the data folder, with its key
 // kept apart.
 func openStore(cfg config.Config, log logrus.FieldLogger) (*store.DB, error) {
+	return openStoreWith(cfg, log, accountability.OpenStore)
+}
+
+// openStoreWith opens the database in the data folder, made private
+// first, with open: accountability.OpenStore, or the start afresh.
+func openStoreWith(cfg config.Config, log logrus.FieldLogger, open func(path, keyPath string, log logrus.FieldLogger) (*store.DB, error)) (*store.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("making data folder: %w", err)
 	}
 	if err := privateFolder(cfg.DataDir, log); err != nil {
 		return nil, err
 	}
-	db, err := accountability.OpenStore(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
+	db, err := open(filepath.Join(cfg.DataDir, "kiosk.db"), filepath.Join(cfg.KeyDir, "kiosk.key"), log.WithField("component", "store"))
 	if err != nil {
 		return nil, fmt.Errorf("opening the kiosk database: %w", err)
 	}
