@@ -66,7 +66,7 @@ func benchCheck(b *testing.B, s *sandbox.Server) {
 func benchPlain(b *testing.B, s *sandbox.Server) {
 	_, sess := kiosktest.ClientFor(b, s)
 	get := kiosktest.PlainGet(b, s, sess.Token)
-	pds, cp, _ := s.Bases()
+	pds, cp := s.Bases()
 	d := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
-	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/cis2"
 	"github.com/nhs-cpis/kiosk/store"
 )
 
@@ -87,21 +88,29 @@ down and up) until Ctrl-C.`,
 func newCardLoginCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "login",
-		Short: "The whole card sign-in (passcode on standard input, never printed)",
-		Long: `The whole card sign-in with the card in the reader: the user, and each
-role with its organisation and activity codes. The passcode is read from
-standard input and never printed; on a wrong one the command exits 1 with
-the tries left.`,
+		Short: "The whole sign-in with the card in the reader, through NHS CIS2",
+		Long: `The whole sign-in with the card in the reader, through NHS CIS2 and the
+API platform's token exchange: the user, and each role with its
+organisation and activity codes.
+
+With a real Spine the system browser opens at CIS2, where the NHS
+authenticator asks for the passcode. With the embedded sandbox the
+passcode is read from standard input (never printed) and verified by the
+card; on a wrong one the command exits 1 with the tries left.`,
 		Example: "  echo PASSCODE | cpis-kiosk card login",
 		Args:    cobra.NoArgs,
 		RunE: withReader(func(cmd *cobra.Command, p *Program, r *device.Reader) error {
-			l, err := cardLogin(cmd.Context(), p, r, cmd.InOrStdin())
+			who, a, err := cardLogin(cmd.Context(), p, r, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "signed in: %s (user %s), token valid until %s\n", l.User.Name, l.User.ID, l.Expires.Format("15:04:05"))
-			for _, role := range l.User.Roles {
+			valid := "no API token: no role is usable here"
+			if a.Token != "" {
+				valid = "API token valid until " + a.Expires.Format("15:04:05")
+			}
+			fmt.Fprintf(out, "signed in: %s (user %s), %s\n", who.User.Name, who.User.ID, valid)
+			for _, role := range who.User.Roles {
 				usable := "usable here"
 				if err := cpis.UsableHere(role); err != nil {
 					usable = "NOT usable here: " + controller.MessageFor(err).Body
@@ -215,13 +224,43 @@ func settle(ctx context.Context, r *device.Reader) {
 	}
 }
 
-// cardLogin reads the passcode from stdin and runs the whole sign-in with
-// the card in the reader. The passcode is never printed or logged.
-func cardLogin(ctx context.Context, p *Program, r *device.Reader, stdin io.Reader) (login spine.Login, err error) {
+// cardLogin runs the whole sign-in with the card in the reader: with the
+// sandbox, the passcode from stdin verified by the card and the sandbox's
+// authenticator; with a real CIS2, the system browser. The passcode is
+// never printed or logged.
+func cardLogin(ctx context.Context, p *Program, r *device.Reader, stdin io.Reader) (cis2.Identity, cis2.Access, error) {
+	id, err := p.identity.get(p)
+	if err != nil {
+		return cis2.Identity{}, cis2.Access{}, err
+	}
 	settle(ctx, r)
+	var ua cis2.UserAgent = cis2.SystemBrowser{}
+	if p.sandbox != nil {
+		if ua, err = verifyCard(ctx, p, r, stdin); err != nil {
+			return cis2.Identity{}, cis2.Access{}, err
+		}
+	}
+	who, err := id.Authenticate(ctx, ua, cis2.AuthOptions{})
+	if err != nil {
+		return who, cis2.Access{}, fmt.Errorf("signing in: %w", err)
+	}
+	if !slices.ContainsFunc(who.User.Roles, func(r cpis.Role) bool { return cpis.UsableHere(r) == nil }) {
+		return who, cis2.Access{}, nil
+	}
+	a, err := id.Exchange(ctx, who)
+	if err != nil {
+		return who, a, fmt.Errorf("signing in: %w", err)
+	}
+	p.check.Record(check.Session{User: who.User}, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "card login at the " + commandLine().User.Name})
+	return who, a, nil
+}
+
+// verifyCard reads the passcode from stdin and has the card verify it,
+// for the sandbox's authenticator.
+func verifyCard(ctx context.Context, p *Program, r *device.Reader, stdin io.Reader) (cis2.UserAgent, error) {
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && (err != io.EOF || line == "") {
-		return login, errors.New("no passcode on standard input: pipe it in, for example: echo 1234 | cpis-kiosk card login")
+		return nil, errors.New("no passcode on standard input: pipe it in, for example: echo 1234 | cpis-kiosk card login")
 	}
 	pass := strings.TrimSpace(line)
 	var user string
@@ -238,18 +277,13 @@ func cardLogin(ctx context.Context, p *Program, r *device.Reader, stdin io.Reade
 	var auth *device.AuthError
 	switch {
 	case errors.As(err, &auth):
-		return login, fmt.Errorf("wrong passcode: %d tries left before the card locks", auth.Retries)
+		return nil, fmt.Errorf("wrong passcode: %d tries left before the card locks", auth.Retries)
 	case errors.Is(err, device.ErrBlocked):
-		return login, errors.New("the card is locked after too many wrong passcodes: the registration authority can unlock it")
+		return nil, errors.New("the card is locked after too many wrong passcodes: the registration authority can unlock it")
 	case errors.Is(err, device.ErrNoCard), errors.Is(err, device.ErrNoReader):
-		return login, errors.New("no smartcard in the reader: insert the card, then try again")
+		return nil, errors.New("no smartcard in the reader: insert the card, then try again")
 	case err != nil:
-		return login, fmt.Errorf("reading the card: %w", err)
+		return nil, fmt.Errorf("reading the card: %w", err)
 	}
-	l, err := cardsession.ProveCard(ctx, r, p.client, user)
-	if err != nil {
-		return login, err
-	}
-	p.check.Record(check.Session{User: l.User}, store.Event{Kind: cpis.EventLogin, Result: cpis.ResultDone, Outcome: "card login at the " + commandLine().User.Name})
-	return l, nil
+	return cardsession.NewCardAgent(p.https, r, "", user), nil
 }

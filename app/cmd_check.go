@@ -64,8 +64,9 @@ Ctrl-C or SIGTERM; it prints its base URLs and the CA file to trust.`,
 			}
 			defer s.Close()
 			vcard.Register(s)
-			pds, cp, id := s.Bases()
-			fmt.Fprintf(cmd.OutOrStdout(), "Spine sandbox listening.\n  PDS:      %s\n  CP-IS:    %s\n  Identity: %s\n  CA:       %s\nPress Ctrl-C to stop.\n", pds, cp, id, s.CAFile())
+			pds, cp := s.Bases()
+			fmt.Fprintf(cmd.OutOrStdout(), "Spine sandbox listening.\n  PDS:          %s\n  CP-IS:        %s\n  CIS2 issuer:  %s\n  Token:        %s\n  CA:           %s\nPress Ctrl-C to stop.\n",
+				pds, cp, s.Issuer(), s.PlatformTokenURL(), s.CAFile())
 			<-cmd.Context().Done()
 			return nil
 		}),

@@ -281,7 +281,8 @@ func drillWords(r store.DrillResult) string {
 // replays the drill's queue to the end, and `drill downtime --kill` kills
 // it at random moments.
 func newDrillReplayCmd() *cobra.Command {
-	var data, pds, cp, id, ca string
+	var data string
+	var where waiting.Sandbox
 	cmd := &cobra.Command{
 		Use:    "drill-replay --data DIR",
 		Short:  "Replay the drill's queue (the drill's child process)",
@@ -291,14 +292,16 @@ func newDrillReplayCmd() *cobra.Command {
 			if data == "" {
 				return usageError{errors.New("--data is needed")}
 			}
-			return waiting.DrillReplay(cmd.Context(), cmd.OutOrStdout(), drillLog(cmd.ErrOrStderr()), data, pds, cp, id, ca, 0)
+			return waiting.DrillReplay(cmd.Context(), cmd.OutOrStdout(), drillLog(cmd.ErrOrStderr()), data, where, 0)
 		},
 	}
 	cmd.Flags().StringVar(&data, "data", "", "the drill's data `folder`")
-	cmd.Flags().StringVar(&pds, "pds", "", "PDS base `URL`")
-	cmd.Flags().StringVar(&cp, "cpis", "", "CP-IS base `URL`")
-	cmd.Flags().StringVar(&id, "identity", "", "identity base `URL`")
-	cmd.Flags().StringVar(&ca, "ca", "", "CA `file` to trust")
+	cmd.Flags().StringVar(&where.PDS, "pds", "", "PDS base `URL`")
+	cmd.Flags().StringVar(&where.CPIS, "cpis", "", "CP-IS base `URL`")
+	cmd.Flags().StringVar(&where.Issuer, "issuer", "", "CIS2 issuer `URL`")
+	cmd.Flags().StringVar(&where.Token, "token", "", "API platform token endpoint `URL`")
+	cmd.Flags().StringVar(&where.CAFile, "ca", "", "CA `file` to trust")
+	cmd.Flags().StringVar(&where.KeyFile, "key", "", "the drill's sign-in key `file`")
 	return cmd
 }
 

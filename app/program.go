@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,7 +20,6 @@ import (
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/itstatus"
 	"github.com/nhs-cpis/kiosk/app/logging"
-	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
@@ -41,6 +41,10 @@ type Program struct {
 	sandbox *sandbox.Server
 	client  *spine.Client
 	check   *check.Checker
+	// https reaches the national services (and the sandbox) with the
+	// Spine's trust; identity is the sign-in, made at first use (signin.go).
+	https    *http.Client
+	identity lazyIdentity
 }
 
 // env is where every command starts: the configuration in effect, its
@@ -144,7 +148,7 @@ func (p *Program) open() (err error) {
 		return err
 	}
 
-	sc := spine.Config{PDSBase: cfg.Spine.PDS, CPISBase: cfg.Spine.CPIS, IdentityBase: cfg.Spine.Identity,
+	sc := spine.Config{PDSBase: cfg.Spine.PDS, CPISBase: cfg.Spine.CPIS,
 		Timeout: cfg.Spine.Timeout.Duration, Log: log.WithField("component", "spine")}
 	caFile := cfg.Spine.CAFile
 	if cfg.Embedded() {
@@ -158,7 +162,7 @@ func (p *Program) open() (err error) {
 		}
 		p.closers = append(p.closers, p.sandbox)
 		vcard.Register(p.sandbox)
-		sc.PDSBase, sc.CPISBase, sc.IdentityBase = p.sandbox.Bases()
+		sc.PDSBase, sc.CPISBase = p.sandbox.Bases()
 		caFile = p.sandbox.CAFile()
 	}
 	if caFile != "" {
@@ -171,6 +175,7 @@ func (p *Program) open() (err error) {
 	if p.client, err = spine.New(sc); err != nil {
 		return fmt.Errorf("preparing the Spine client: %w", err)
 	}
+	p.https = &http.Client{Transport: spine.Transport(sc.RootCAs), Timeout: cfg.Spine.Timeout.Duration}
 	p.check = &check.Checker{Spine: p.client, Audit: p.db, Setting: p.setting, Now: time.Now, Log: log.WithField("component", "check")}
 	return nil
 }
@@ -187,12 +192,16 @@ func (p *Program) Close() {
 
 // signIn is the embedded sandbox's clearly labelled test user, for the
 // command line (selftest, queue replay); a real Spine refuses it: there,
-// staff sign in at the kiosk with their card.
+// staff sign in at the kiosk through NHS CIS2.
 func (p *Program) signIn(ctx context.Context) (check.Session, error) {
 	if !p.cfg.Embedded() {
-		return check.Session{}, cardsession.ErrNoCardSignIn
+		return check.Session{}, cardsession.ErrNoDemoSignIn
 	}
-	s, err := waiting.DemoSignIn(p.client)(ctx)
+	id, err := p.identity.get(p)
+	if err != nil {
+		return check.Session{}, err
+	}
+	s, err := cardsession.DemoSignIn(ctx, id, p.https)
 	if err != nil {
 		return check.Session{}, err
 	}
@@ -232,11 +241,5 @@ func newAccountability(db *store.DB, cfg config.Config, setting cpis.Setting, lo
 
 // statusMonitor prepares the running kiosk's status checks.
 func (p *Program) statusMonitor(r *device.Reader) (*itstatus.Monitor, error) {
-	pds, cp, id := p.cfg.Spine.PDS, p.cfg.Spine.CPIS, p.cfg.Spine.Identity
-	ca := ""
-	if p.sandbox != nil {
-		pds, cp, id = p.sandbox.Bases()
-		ca = p.sandbox.CAFile()
-	}
-	return itstatus.NewMonitor(p.cfg, r, p.db, pds, cp, id, ca, p.log.WithField("component", "status"))
+	return itstatus.NewMonitor(p.cfg, r, p.db, p.endpoints(), p.log.WithField("component", "status"))
 }

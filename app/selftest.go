@@ -167,13 +167,13 @@ func residentMemory() string {
 // cardSession signs in with the card in the reader and picks the role.
 func (p *Program) cardSession(ctx context.Context, o selftestOptions) (sess check.Session, err error) {
 	err = p.withReader(ctx, func(r *device.Reader) error {
-		l, err := cardLogin(ctx, p, r, o.stdin)
+		who, a, err := cardLogin(ctx, p, r, o.stdin)
 		if err != nil {
 			return err
 		}
-		for _, role := range l.User.Roles {
-			if (o.role == "" && cpis.UsableHere(role) == nil) || role.ID == o.role {
-				sess = check.Session{User: l.User, Role: role, Token: l.Token, Expires: l.Expires}
+		for _, role := range who.User.Roles {
+			if a.Token != "" && ((o.role == "" && cpis.UsableHere(role) == nil) || role.ID == o.role) {
+				sess = check.Session{User: who.User, Role: role, Token: a.Token, Expires: a.Expires}
 				return nil
 			}
 		}

@@ -27,6 +27,12 @@ func runKiosk(cmd *cobra.Command, _ []string) error {
 	}
 	defer e.Close()
 	p, err := openProgram(e.cfg, e.setting, e.log)
+	if err == nil {
+		// The window signs people in: its key must be there (or be made).
+		if _, err = p.identity.get(p); err != nil {
+			p.Close()
+		}
+	}
 	if err != nil {
 		e.log.WithError(err).Error("the kiosk cannot start")
 		return showStartFault(cmd.Context(), err)

@@ -8,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
-	"github.com/nhs-cpis/kiosk/app/cardsession"
 	"github.com/nhs-cpis/kiosk/app/controller"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/device"
@@ -42,8 +41,10 @@ func (p *Program) runWindow(ctx context.Context) error {
 	if err := reader.Start(work); err != nil {
 		return fmt.Errorf("starting the smartcard reader: %w", err)
 	}
-	gate := &cardsession.Gatekeeper{Reader: reader, Identity: p.client, Audit: p.db, Host: controller.SessionHost{Kiosk: k}, Setting: p.setting,
-		Log: p.log.WithField("component", "session"), Now: time.Now}
+	gate, err := p.gatekeeper(reader, controller.SessionHost{Kiosk: k})
+	if err != nil {
+		return err
+	}
 	k.UseGate(gate)
 	gate.Start(work)
 

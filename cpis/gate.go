@@ -10,8 +10,9 @@ const (
 	GateStarting               // the kiosk is starting (reader, Spine)
 	GateNoReader               // no smartcard reader attached, or the PC/SC service is down
 	GateInsertCard             // a reader, no card
-	GatePasscode               // a card: asking for its passcode
+	GatePasscode               // a card: asking for its passcode (the sandbox's authenticator)
 	GateChooseRole             // several roles: pick one
-	GateLocked                 // idle: the same card's passcode unlocks
+	GateLocked                 // idle: the same user signs in again to unlock
 	GateRefused                // the card cannot be used here (blocked, no usable role)
+	GateSigningIn              // a card: signing in at NHS CIS2 (after the passcode, with the sandbox)
 )

@@ -16,6 +16,7 @@ import (
 var errPanicked = errors.New("the card function panicked")
 
 type request struct {
+	in    string // the reader's exact name; empty: as Options.Reader picks
 	fn    func(*Card) error
 	done  chan error
 	panic any // what fn panicked with, to panic again in Do's goroutine
@@ -34,10 +35,17 @@ type request struct {
 // raised again in Do's goroutine. Once fn has started, Do waits for it
 // whatever ctx says.
 func (r *Reader) Do(ctx context.Context, fn func(c *Card) error) error {
+	return r.DoIn(ctx, "", fn)
+}
+
+// DoIn is Do with the card in the named reader (its exact name, as events
+// give it), whatever other readers hold: a session is bound to the reader
+// its card went into. An empty name picks as Do does.
+func (r *Reader) DoIn(ctx context.Context, reader string, fn func(c *Card) error) error {
 	if !r.isStarted() {
 		return errors.New("using card: the card reader has not been started")
 	}
-	req := &request{fn: fn, done: make(chan error, 1)}
+	req := &request{in: reader, fn: fn, done: make(chan error, 1)}
 	r.kick()
 	t := time.NewTicker(kickEvery)
 	defer t.Stop()
@@ -99,11 +107,22 @@ func (r *Reader) handle(req *request) {
 			req.done <- errPanicked
 		}
 	}()
-	req.done <- r.serve(req.fn)
+	req.done <- r.serve(req.in, req.fn)
 }
 
-// pick chooses the reader for Do.
-func (r *Reader) pick() (string, error) {
+// pick chooses the reader for Do: the one named, or else the first that
+// Options.Reader allows with a card in it.
+func (r *Reader) pick(in string) (string, error) {
+	if in != "" {
+		rs, ok := r.readers[in]
+		switch {
+		case !ok:
+			return "", ErrNoReader
+		case !rs.present:
+			return "", ErrNoCard
+		}
+		return in, nil
+	}
 	found := false
 	for _, name := range r.order {
 		if r.opts.Reader != "" && !strings.Contains(name, r.opts.Reader) {

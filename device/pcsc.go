@@ -288,11 +288,11 @@ func (r *Reader) dropCard(powerOff bool) {
 }
 
 // serve runs one Do request on the loop's goroutine.
-func (r *Reader) serve(fn func(*Card) error) error {
+func (r *Reader) serve(in string, fn func(*Card) error) error {
 	if r.ctx == nil {
 		return fmt.Errorf("using card: %w", ErrServiceDown)
 	}
-	name, err := r.pick()
+	name, err := r.pick(in)
 	if err != nil {
 		return fmt.Errorf("using card: %w", err)
 	}

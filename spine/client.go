@@ -1,8 +1,8 @@
 // Package spine is the kiosk's client for the national services it uses:
 // the Personal Demographics Service (PDS FHIR R4) to trace a patient, the
 // Child Protection – Information Sharing service (CP-IS FHIR R4) to read
-// Child Care Alerts and their access history, and an identity service in
-// the shape of NHS CIS2 to sign staff in.
+// Child Care Alerts and their access history. Staff sign in through NHS
+// CIS2 with the subpackage cis2.
 //
 // The facts about the real interfaces are in the project's
 // reference/spine-interfaces.md; the PDS ones come from the public
@@ -60,9 +60,8 @@ const (
 
 // Config says where the services are and whom to trust.
 type Config struct {
-	PDSBase      string // e.g. https://int.api.service.nhs.uk/personal-demographics/FHIR/R4
-	CPISBase     string // e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4
-	IdentityBase string // optional: the identity calls fail without it
+	PDSBase  string // e.g. https://int.api.service.nhs.uk/personal-demographics/FHIR/R4
+	CPISBase string // e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4
 	// RootCAs is the only trust: the sandbox's own CA, or for a real
 	// endpoint a pool the operator chose (x509.SystemCertPool, say).
 	RootCAs *x509.CertPool
@@ -92,13 +91,12 @@ func LoadCA(file string) (*x509.CertPool, error) {
 // Session is the signed-in member of staff, sent with every PDS and CP-IS
 // call.
 type Session struct {
-	Token  string // the bearer token from the identity service
+	Token  string // the API platform's access token (docs/SIGNIN.md)
 	RoleID string // the selected role's person_roleid: NHSD-Session-URID
 	ODS    string // the role's organisation: NHSD-End-User-Organisation-ODS
 }
 
-// Client talks to PDS, CP-IS and the identity service. It is safe for
-// concurrent use.
+// Client talks to PDS and CP-IS. It is safe for concurrent use.
 type Client struct {
 	cfg  Config
 	http *http.Client
@@ -112,12 +110,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RootCAs == nil {
 		return nil, errors.New("configuring Spine client: no CA to trust (RootCAs)")
 	}
-	for _, b := range []struct{ name, url string }{
-		{"PDS", cfg.PDSBase}, {"CP-IS", cfg.CPISBase}, {"identity", cfg.IdentityBase},
-	} {
-		if b.url == "" && b.name == "identity" {
-			continue
-		}
+	for _, b := range []struct{ name, url string }{{"PDS", cfg.PDSBase}, {"CP-IS", cfg.CPISBase}} {
 		u, err := url.Parse(b.url)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			return nil, fmt.Errorf("configuring Spine client: the %s base URL must be an https:// URL", b.name)
@@ -125,7 +118,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	cfg.PDSBase = strings.TrimRight(cfg.PDSBase, "/")
 	cfg.CPISBase = strings.TrimRight(cfg.CPISBase, "/")
-	cfg.IdentityBase = strings.TrimRight(cfg.IdentityBase, "/")
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
@@ -135,18 +127,24 @@ func New(cfg Config) (*Client, error) {
 	if cfg.PDSAttempts <= 0 {
 		cfg.PDSAttempts = DefaultPDSAttempts
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
-	// HTTP/1.1 with a few kept-alive connections: the check's requests go
-	// out in parallel, and on short hops HTTP/1.1 answers sooner than HTTP/2.
-	tr.ForceAttemptHTTP2 = false
-	tr.MaxIdleConnsPerHost = 4
 	return &Client{
 		cfg:  cfg,
-		http: &http.Client{Transport: tr},
+		http: &http.Client{Transport: Transport(cfg.RootCAs)},
 		log:  logs.Component(cfg.Log, "spine"),
 		now:  time.Now,
 	}, nil
+}
+
+// Transport is how the kiosk reaches the national services: TLS 1.2 or
+// later against the given roots only; HTTP/1.1 with a few kept-alive
+// connections (the check's requests go out in parallel, and on short hops
+// HTTP/1.1 answers sooner than HTTP/2). The sign-in uses it too.
+func Transport(roots *x509.CertPool) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	tr.ForceAttemptHTTP2 = false
+	tr.MaxIdleConnsPerHost = 4
+	return tr
 }
 
 // unreplayable is an empty request body with no way to rewind it, which
@@ -159,12 +157,12 @@ func (unreplayable) Close() error             { return nil }
 // call is one request.
 type call struct {
 	op      string // "-ing" phrase for errors: "retrieving patient"
-	service string // for logs: "pds", "cpis", "identity"
+	service string // for logs: "pds", "cpis"
 	method  string
 	url     string
 	header  http.Header
 	body    any // JSON-encoded when not nil
-	// requestID sends an X-Request-ID (PDS, identity), one per call,
+	// requestID sends an X-Request-ID (PDS), one per call,
 	// the same on every attempt, and checks the answer echoes it.
 	requestID bool
 	// traceID is the TraceID header already in header (CP-IS), for logs

@@ -2,6 +2,10 @@ package spine
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
 
+	"github.com/nhs-cpis/kiosk/spine/cis2"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 
@@ -40,7 +45,6 @@ type env struct {
 	clock   *clock
 	client  *Client
 	sess    Session
-	login   Login
 	logs    *logtest.Hook // the client's and the sandbox's log lines
 	dir     string
 	timeout time.Duration
@@ -69,20 +73,45 @@ func newEnv(t *testing.T, opts ...func(*sandbox.Options, *Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cc.PDSBase, cc.CPISBase, cc.IdentityBase = sb.Bases()
+	cc.PDSBase, cc.CPISBase = sb.Bases()
 	cc.RootCAs = pool
 	e.client, err = New(cc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.timeout = cc.Timeout
-	e.login, err = e.client.DemoLogin(context.Background())
+	e.sess = demoSession(t, sb, pool, e.clock.Now)
+	return e
+}
+
+// testKey is the tests' sign-in key, made once: the sandbox's CIS2 and
+// API platform know its public half.
+var testKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+
+// demoSession signs the sandbox's demo user in as the kiosk does: the
+// sandbox's CIS2 through its authenticator (no card), then the API
+// platform's token exchange, on the sandbox's clock.
+func demoSession(t *testing.T, sb *sandbox.Server, pool *x509.CertPool, now func() time.Time) Session {
+	t.Helper()
+	key, err := testKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := e.login.User.Roles[0]
-	e.sess = Session{Token: e.login.Token, RoleID: r.ID, ODS: r.OrgCode}
-	return e
+	sb.RegisterClient("spine-tests", "", &key.PublicKey)
+	sb.RegisterApplication("spine-tests-app", &key.PublicKey)
+	https := &http.Client{Transport: Transport(pool), Timeout: 5 * time.Second}
+	id := cis2.New(cis2.Config{Issuer: sb.Issuer(), ClientID: "spine-tests", TokenEndpoint: sb.PlatformTokenURL(),
+		APIKey: "spine-tests-app", Key: key, HTTP: https, Now: now})
+	who, err := id.Authenticate(context.Background(), sandbox.Authenticator{HTTP: https}, cis2.AuthOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := id.Exchange(context.Background(), who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := who.User.Roles[0]
+	return Session{Token: a.Token, RoleID: r.ID, ODS: r.OrgCode}
 }
 
 func ctx(t *testing.T) context.Context {

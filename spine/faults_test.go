@@ -137,17 +137,14 @@ func TestOtherCAIsCertificateError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pds, cp, id := e.sb.Bases()
-	c, err := New(Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool, Timeout: time.Second})
+	pds, cp := e.sb.Bases()
+	c, err := New(Config{PDSBase: pds, CPISBase: cp, RootCAs: pool, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Patient(ctx(t), e.sess, "9990276579")
 	if !errors.Is(err, ErrCertificate) || !Retryable(err) {
 		t.Fatalf("err = %v", err)
-	}
-	if _, err := c.DemoLogin(ctx(t)); !errors.Is(err, ErrCertificate) {
-		t.Fatalf("identity: %v", err)
 	}
 }
 
@@ -179,12 +176,12 @@ func TestCAReusedAcrossRestarts(t *testing.T) {
 	if !bytes.Equal(ca1, ca2) {
 		t.Fatal("ca.pem changed across restarts")
 	}
-	pds, cp, id := sb.Bases()
-	c, err := New(Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool})
+	pds, cp := sb.Bases()
+	c, err := New(Config{PDSBase: pds, CPISBase: cp, RootCAs: pool})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DemoLogin(ctx(t)); err != nil {
+	if _, err := c.Patient(ctx(t), demoSession(t, sb, pool, func() time.Time { return day0 }), "9990276579"); err != nil {
 		t.Fatalf("the first start's CA no longer verifies: %v", err)
 	}
 }
@@ -192,9 +189,9 @@ func TestCAReusedAcrossRestarts(t *testing.T) {
 func TestNewRefusesInsecureConfig(t *testing.T) {
 	e := newEnv(t)
 	pool, _ := LoadCA(e.sb.CAFile())
-	pds, cp, id := e.sb.Bases()
+	pds, cp := e.sb.Bases()
 	for name, cfg := range map[string]Config{
-		"no CA":      {PDSBase: pds, CPISBase: cp, IdentityBase: id},
+		"no CA":      {PDSBase: pds, CPISBase: cp},
 		"plain http": {PDSBase: "http://127.0.0.1:1/pds", CPISBase: cp, RootCAs: pool},
 		"no CP-IS":   {PDSBase: pds, RootCAs: pool},
 	} {

@@ -33,8 +33,8 @@ func publicServer(t *testing.T, h http.HandlerFunc, opt func(*Config)) *Client {
 	pool := ts.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 	cfg := Config{
 		PDSBase:  ts.URL + "/personal-demographics/FHIR/R4",
-		CPISBase: ts.URL + "/cpis/FHIR/R4", IdentityBase: ts.URL + "/identity",
-		RootCAs: pool, Timeout: time.Second,
+		CPISBase: ts.URL + "/cpis/FHIR/R4",
+		RootCAs:  pool, Timeout: time.Second,
 	}
 	opt(&cfg)
 	c, err := New(cfg)

@@ -8,22 +8,17 @@ import (
 	"net/http"
 )
 
-// Reachable asks each configured service (PDS, CP-IS, identity) whether it
-// answers at all: one GET of its search endpoint (PDS /Patient, CP-IS
-// /CareTeam) or base URL (identity), with no token, no parameters and no
-// patient data, so nothing is recorded anywhere and nobody need be signed
-// in. Any
-// HTTP answer counts (a 401 or a 404 is the service working), except a
+// Reachable asks PDS and CP-IS whether they answer at all: one GET of
+// each search endpoint (PDS /Patient, CP-IS /CareTeam), with no token, no
+// parameters and no patient data, so nothing is recorded anywhere and
+// nobody need be signed in. Any HTTP answer counts (a 401 or a 404 is the service working), except a
 // gateway's 502, 503 or 504, a 408 and a 429, which say it cannot take
 // requests now. It returns a *Error, classed ErrUnavailable or
 // ErrCertificate, for the first service that does not answer.
 func (c *Client) Reachable(ctx context.Context) error {
 	for _, s := range []struct{ service, base, path string }{
-		{"pds", c.cfg.PDSBase, "/Patient"}, {"cpis", c.cfg.CPISBase, "/CareTeam"}, {"identity", c.cfg.IdentityBase, "/"},
+		{"pds", c.cfg.PDSBase, "/Patient"}, {"cpis", c.cfg.CPISBase, "/CareTeam"},
 	} {
-		if s.base == "" {
-			continue
-		}
 		if err := c.reach(ctx, s.service, s.base+s.path); err != nil {
 			return err
 		}

@@ -95,7 +95,7 @@ func rawCPIS(t *testing.T, e *env, path string, header map[string]string) (*http
 		t.Fatal(err)
 	}
 	hc := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	_, base, _ := e.sb.Bases()
+	_, base := e.sb.Bases()
 	req, err := http.NewRequest(http.MethodGet, base+path, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,10 @@ type SessionActions interface {
 	// keyboard; the window clears its field at once and keeps no copy.
 	SubmitPasscode(passcode string)
 	ChooseRole(id string)
+	// CancelSignIn stops a sign-in in progress; SignInAgain unlocks the
+	// lock screen by signing in again at NHS CIS2.
+	CancelSignIn()
+	SignInAgain()
 }
 
 // ReviewActions are those of the checks that wait for the Spine: the

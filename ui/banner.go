@@ -68,7 +68,7 @@ func (w *Window) banner(v View, act ReviewActions) fyne.CanvasObject {
 // a card already in the reader, "insert your smartcard" would be wrong.
 func signInStep(g cpis.Gate) string {
 	switch g {
-	case cpis.GatePasscode, cpis.GateChooseRole, cpis.GateLocked:
+	case cpis.GatePasscode, cpis.GateSigningIn, cpis.GateChooseRole, cpis.GateLocked:
 		return "Signing in"
 	case cpis.GateRefused:
 		return "Take your card out"

@@ -40,6 +40,8 @@ func (r *recorder) Back()                            { r.add("Back") }
 func (r *recorder) NewPatient()                      { r.add("NewPatient") }
 func (r *recorder) DismissMessage()                  { r.add("DismissMessage") }
 func (r *recorder) SubmitPasscode(passcode string)   { r.add("SubmitPasscode %q", passcode) }
+func (r *recorder) CancelSignIn()                    { r.add("CancelSignIn") }
+func (r *recorder) SignInAgain()                     { r.add("SignInAgain") }
 func (r *recorder) ChooseRole(id string)             { r.add("ChooseRole %s", id) }
 func (r *recorder) Activity()                        { r.activity++ }
 func (r *recorder) ShowQueue()                       { r.add("ShowQueue") }
@@ -176,7 +178,7 @@ func sessionView(g cpis.Gate) View {
 	v.Banner.User, v.Banner.Role = "", ""
 	v.Session = SessionView{Gate: g, Reader: "Gemalto USB Smart Card Reader 00 00"}
 	v.Help = ""
-	if passcodeGate(g) {
+	if passcodeGate(v.Session) {
 		v.Help = "Forgotten your passcode? Do not guess: after 3 wrong tries the card locks. Ask your registration authority."
 	}
 	return v

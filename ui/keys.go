@@ -36,7 +36,7 @@ func (w *Window) escape() {
 		return
 	}
 	if v.Session.Gate != cpis.GateOpen {
-		if passcodeGate(v.Session.Gate) {
+		if passcodeGate(v.Session) {
 			w.pass.clear()
 		}
 		return
@@ -55,7 +55,7 @@ func (w *Window) canvasKey(ev *fyne.KeyEvent) {
 		return
 	}
 	switch {
-	case passcodeGate(w.view.Session.Gate):
+	case passcodeGate(w.view.Session):
 		w.pass.edit(ev)
 	case (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && w.view.Screen == ScreenEntry:
 		w.submitNHS(w.act)
@@ -68,7 +68,7 @@ func (w *Window) canvasKey(ev *fyne.KeyEvent) {
 func (w *Window) canvasRune(r rune) {
 	w.act.Activity()
 	switch {
-	case passcodeGate(w.view.Session.Gate):
+	case passcodeGate(w.view.Session):
 		w.passcodeRune(r)
 	case w.view.Session.Gate == cpis.GateOpen && w.view.Screen == ScreenEntry && !w.nhs.Disabled():
 		w.win.Canvas().Focus(w.nhs)

@@ -244,4 +244,7 @@ type SessionView struct {
 	// TriesLeft after a wrong passcode (0 = not known or no failure yet).
 	TriesLeft int
 	Roles     []RoleChoice
+	// Browser: the sign-in goes on at NHS CIS2 in the system browser,
+	// where the NHS authenticator asks for the passcode.
+	Browser bool
 }

@@ -19,8 +19,12 @@ import (
 // gloves on.
 var keypadTarget = fyne.NewSize(96, 72)
 
-// passcodeGate reports whether the session screen asks for the passcode.
-func passcodeGate(g cpis.Gate) bool { return g == cpis.GatePasscode || g == cpis.GateLocked }
+// passcodeGate reports whether the session screen asks for the passcode:
+// the sandbox's authenticator asks on the kiosk, and its card unlocks the
+// lock screen. With CIS2 in the browser, the NHS authenticator asks.
+func passcodeGate(s SessionView) bool {
+	return s.Gate == cpis.GatePasscode || (s.Gate == cpis.GateLocked && !s.Browser)
+}
 
 // passcodePage asks for the passcode, on first sign-in and on the lock
 // screen alike: the field on the left, where a keyboard user looks, and a
@@ -116,14 +120,14 @@ var lookKey = look{fill: nhsWhite, hover: nhsPaleBlue, stroke: nhsSecondary, sha
 // passcodeRune sends typing to the passcode field while a key of the
 // keypad has focus (after Tab), or nothing has.
 func (w *Window) passcodeRune(r rune) {
-	if passcodeGate(w.view.Session.Gate) && !w.pass.Disabled() {
+	if passcodeGate(w.view.Session) && !w.pass.Disabled() {
 		w.focusPasscode()
 		w.pass.typed(r)
 	}
 }
 
 func (w *Window) focusPasscode() {
-	if passcodeGate(w.view.Session.Gate) && !w.pass.Disabled() {
+	if passcodeGate(w.view.Session) && !w.pass.Disabled() {
 		w.win.Canvas().Focus(w.pass)
 	}
 }
@@ -159,7 +163,7 @@ func (w *Window) passcodeChanged() {
 // window keeps no copy, whatever the app does next.
 func (w *Window) submitPasscode(act SessionActions) {
 	v := w.view
-	if !passcodeGate(v.Session.Gate) || v.Busy.Active {
+	if !passcodeGate(v.Session) || v.Busy.Active {
 		return
 	}
 	if !w.pass.ready() {

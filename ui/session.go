@@ -32,11 +32,21 @@ func (w *Window) sessionPage(v View, act SessionActions) page {
 			text("Insert your NHS smartcard", sizeHuge, theme.ColorNameForeground, true),
 			para("Put it in the reader, chip first. You will then be asked for your passcode."),
 		}
+		if s.Browser {
+			parts[1] = para("Put it in the reader, chip first. The NHS sign-in then opens and asks for your passcode.")
+		}
 		if s.Reader != "" {
 			parts = append(parts, secondary("Reader: "+s.Reader))
 		}
 		return page{content: container.NewVBox(inset(container.NewVBox(parts...), nhsBlue, nhsWhite))}
-	case cpis.GatePasscode, cpis.GateLocked:
+	case cpis.GateSigningIn:
+		return w.signingInPage(v, act)
+	case cpis.GateLocked:
+		if s.Browser {
+			return w.lockedPage(v, act)
+		}
+		return w.passcodePage(v, act)
+	case cpis.GatePasscode:
 		return w.passcodePage(v, act)
 	case cpis.GateChooseRole:
 		return w.rolePage(v, act)
@@ -52,6 +62,43 @@ func (w *Window) sessionPage(v View, act SessionActions) page {
 			secondary("Looking for the smartcard reader and checking the link to the Spine."),
 		),
 	}
+}
+
+// signingInPage waits for NHS CIS2: in the browser, where the NHS
+// authenticator asks for the passcode, or, with the sandbox, its
+// authenticator at work. Cancel stops it.
+func (w *Window) signingInPage(v View, act SessionActions) page {
+	cancel := w.button("cancel-signin", "Cancel sign-in", lookSecondary, act.CancelSignIn)
+	if !v.Session.Browser {
+		return page{
+			heading: "Signing you in…",
+			content: container.NewVBox(left(widget.NewProgressBarInfinite(), 520),
+				secondary("Checking your card with NHS CIS2 (the sandbox's)."), gap(16), left(cancel, 0)),
+		}
+	}
+	return page{
+		heading: "Sign in in the NHS window",
+		content: container.NewVBox(
+			step("1", "Enter your passcode in the NHS sign-in window.",
+				"It has opened in front of the kiosk (NHS Care Identity, Smartcard Connect)."),
+			step("2", "Choose your role if it asks.", "The kiosk carries on by itself when you have signed in."),
+			gap(8), left(cancel, 0),
+		),
+	}
+}
+
+// lockedPage is the lock screen when CIS2 signs in: the same user signs
+// in again, or takes the card out.
+func (w *Window) lockedPage(v View, act SessionActions) page {
+	var parts []fyne.CanvasObject
+	if v.Session.UserName != "" {
+		parts = append(parts, large(v.Session.UserName, theme.ColorNameForeground))
+	}
+	again := w.button("signin-again", "Sign in again  (Enter)", lookPrimary, act.SignInAgain)
+	parts = append(parts,
+		para("The kiosk locked after a period of no use. Sign in again to carry on, or take your card out."),
+		gap(8), left(again, 0))
+	return page{heading: "Locked", content: container.NewVBox(parts...)}
 }
 
 // step is one numbered instruction, large enough to follow from a metre.

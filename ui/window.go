@@ -102,7 +102,7 @@ func (w *Window) Render(v View) {
 		}
 	}
 	// A passcode half typed when the card comes out goes with it.
-	if !passcodeGate(gate) || prev.Session.Gate != gate {
+	if !passcodeGate(v.Session) || prev.Session.Gate != gate {
 		w.pass.clear()
 	}
 	w.pass.setDisabled(v.Busy.Active)
@@ -163,7 +163,7 @@ func (w *Window) settleFocus(id string, fresh bool) {
 	// stray scan's Enter there must press nothing.
 	switch {
 	case f != nil && !fresh:
-	case passcodeGate(w.view.Session.Gate):
+	case passcodeGate(w.view.Session):
 		if !w.pass.Disabled() {
 			c.Focus(w.pass)
 		}

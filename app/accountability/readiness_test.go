@@ -76,7 +76,7 @@ func TestReadinessFromEvidence(t *testing.T) {
 	if err := a.RecordReadiness("ig", " ", "", commandLine); err == nil {
 		t.Error("an item was recorded by nobody")
 	}
-	a.Cfg.Spine.PDS, a.Cfg.Spine.CPIS, a.Cfg.Spine.Identity = "https://pds.example", "https://cpis.example", "https://id.example"
+	a.Cfg.Spine.PDS, a.Cfg.Spine.CPIS = "https://pds.example", "https://cpis.example"
 	a.Baseline = func() (bool, string) { return true, "IT status of today: all 9 baseline items pass." }
 
 	items, err = a.Readiness()

@@ -31,8 +31,9 @@ type Config struct {
 	// IdleTimeout wipes the screen when nobody has touched the kiosk.
 	IdleTimeout Duration `toml:"idle_timeout"`
 	Fullscreen  bool     `toml:"fullscreen"`
-	// Reader picks the smartcard reader whose name holds this text; empty:
-	// the first reader with a card.
+	// Reader picks the smartcard reader whose name holds this text: cards in
+	// other readers are ignored. Empty: any reader; the session is bound to
+	// the reader its card went into.
 	Reader string `toml:"reader"`
 	// LeadRoles are the job roles or role ids allowed the audit, staff
 	// and readiness screens; empty: any role with B0107 (accountability.go).
@@ -53,7 +54,31 @@ type Config struct {
 	// the PC against; empty: the one built in (packaging/baseline.toml).
 	BaselineFile string      `toml:"baseline_file"`
 	Spine        SpineConfig `toml:"spine"`
+	CIS2         CIS2        `toml:"cis2"`
 	Sandbox      Sandbox     `toml:"sandbox"`
+}
+
+// CIS2 is the sign-in: NHS CIS2 (OpenID Connect) and the API platform's
+// token exchange (docs/SIGNIN.md). Unset with the embedded sandbox, which
+// is its own provider.
+type CIS2 struct {
+	// Issuer is the CIS2 issuer URL; its discovery document names the rest.
+	Issuer   string `toml:"issuer"`
+	ClientID string `toml:"client_id"`
+	// ClientSecretFile holds the CIS2 client secret, when CIS2 issued one
+	// (client_secret_post); empty: the kiosk's key signs (private_key_jwt).
+	ClientSecretFile string `toml:"client_secret_file"`
+	// TokenEndpoint is the API platform's token endpoint, where the ID
+	// token is exchanged for the access token PDS and CP-IS accept.
+	TokenEndpoint string `toml:"token_endpoint"`
+	// APIKey is the API platform application's key.
+	APIKey string `toml:"api_key"`
+	// RedirectPort is the loopback port of the redirect URI registered
+	// with CIS2 (http://127.0.0.1:PORT/callback); 0: any free port.
+	RedirectPort int `toml:"redirect_port"`
+	// KeyFile is the kiosk's private key (RSA, PEM, mode 0600); empty:
+	// cis2-client.pem in key_dir, made at first use.
+	KeyFile string `toml:"key_file"`
 }
 
 // Organisation is the ODS organisation the kiosk serves.
@@ -65,11 +90,10 @@ type Organisation struct {
 // SpineConfig is where the national services are. With PDS empty the kiosk runs
 // its embedded sandbox and trusts only the sandbox's own CA.
 type SpineConfig struct {
-	PDS      string   `toml:"pds"`
-	CPIS     string   `toml:"cpis"`
-	Identity string   `toml:"identity"`
-	CAFile   string   `toml:"ca_file"`
-	Timeout  Duration `toml:"timeout"`
+	PDS     string   `toml:"pds"`
+	CPIS    string   `toml:"cpis"`
+	CAFile  string   `toml:"ca_file"`
+	Timeout Duration `toml:"timeout"`
 }
 
 // Sandbox configures the embedded sandbox.
@@ -172,13 +196,42 @@ func Load(path string) (Config, cpis.Setting, error) {
 	if c.KeyDir == "" {
 		c.KeyDir = filepath.Join(c.DataDir, "keys")
 	}
-	if !c.Embedded() && (c.Spine.CPIS == "" || c.Spine.Identity == "") {
-		return c, "", fmt.Errorf("%w: spine.pds is set, so spine.cpis and spine.identity must be set too", ErrConfig)
+	if c.CIS2.KeyFile == "" {
+		c.CIS2.KeyFile = filepath.Join(c.KeyDir, "cis2-client.pem")
 	}
-	if err := errors.Join(c.checkBounds(), c.checkAccountability()); err != nil {
+	if err := errors.Join(c.checkSpine(), c.checkBounds(), c.checkAccountability()); err != nil {
 		return c, "", fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	return c, setting, nil
+}
+
+// checkSpine refuses a real Spine without everything its sign-in needs,
+// and a sandbox given half of a real sign-in.
+func (c Config) checkSpine() error {
+	if c.Embedded() {
+		if c.CIS2 != (CIS2{KeyFile: c.CIS2.KeyFile}) {
+			return errors.New("[cis2] is set but spine.pds is not: set the real Spine's addresses too, or remove [cis2] to use the embedded sandbox")
+		}
+		return nil
+	}
+	var errs []error
+	if c.Spine.CPIS == "" {
+		errs = append(errs, errors.New("spine.pds is set, so spine.cpis must be set too"))
+	}
+	for _, f := range []struct{ name, v string }{{"cis2.issuer", c.CIS2.Issuer}, {"cis2.token_endpoint", c.CIS2.TokenEndpoint}} {
+		if !strings.HasPrefix(f.v, "https://") {
+			errs = append(errs, fmt.Errorf("%s %q: a real Spine needs its https:// address", f.name, f.v))
+		}
+	}
+	for _, f := range []struct{ name, v string }{{"cis2.client_id", c.CIS2.ClientID}, {"cis2.api_key", c.CIS2.APIKey}} {
+		if f.v == "" {
+			errs = append(errs, fmt.Errorf("%s: a real Spine needs the value NHS England issued at onboarding", f.name))
+		}
+	}
+	if c.CIS2.RedirectPort < 0 || c.CIS2.RedirectPort > 65535 {
+		errs = append(errs, fmt.Errorf("cis2.redirect_port %d: use the port registered with CIS2, or 0 for any", c.CIS2.RedirectPort))
+	}
+	return errors.Join(errs...)
 }
 
 // Bounds of the durations: outside them a setting is a mistake, not a
@@ -203,7 +256,7 @@ func (c Config) checkBounds() error {
 	}
 	within("idle_timeout", c.IdleTimeout.Duration, MinIdleTimeout, MaxIdleTimeout)
 	within("spine.timeout", c.Spine.Timeout.Duration, MinSpineTimeout, MaxSpineTimeout)
-	for _, f := range []struct{ name, path string }{{"data_dir", c.DataDir}, {"key_dir", c.KeyDir}} {
+	for _, f := range []struct{ name, path string }{{"data_dir", c.DataDir}, {"key_dir", c.KeyDir}, {"cis2.key_file", c.CIS2.KeyFile}} {
 		if !filepath.IsAbs(f.path) {
 			errs = append(errs, fmt.Errorf("%s %q: use a full path, such as /var/lib/cpis-kiosk", f.name, f.path))
 		}

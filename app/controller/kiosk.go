@@ -63,6 +63,8 @@ type SessionGate interface {
 	Passcode(p string)
 	ChooseRole(id string)
 	Lock()
+	Cancel()
+	Unlock()
 }
 
 var _ ui.Actions = (*Kiosk)(nil)

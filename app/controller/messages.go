@@ -9,6 +9,7 @@ import (
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/cis2"
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
@@ -78,10 +79,51 @@ var plainErrors = []struct {
 	{spine.ErrBadResponse, ui.Message{Title: "The Spine gave an answer the kiosk cannot read",
 		Body: "The national service answered, but not in a form the kiosk understands.",
 		Next: "Try again in a minute. If it keeps happening, follow the downtime process and call the IT service desk."}},
-	{cardsession.ErrNoCardSignIn, ui.Message{Title: "Smartcard sign-in is not available yet",
-		Body: "This kiosk is set up for a real Spine, where only an NHS smartcard can sign in.",
-		Next: "Use the embedded sandbox for training, or call the IT service desk."}},
+	{cardsession.ErrNoDemoSignIn, ui.Message{Title: "The demo user cannot sign in here",
+		Body: "This kiosk is set up for the real Spine, where staff sign in through NHS CIS2 with their smartcard.",
+		Next: "Sign in at the kiosk with your smartcard, or use the embedded sandbox for training."}},
+	{cardsession.ErrCancelled, ui.Message{Title: "Sign-in cancelled", Body: "Nobody is signed in.",
+		Next: "Take your card out. Insert it again to sign in.", Warn: true}},
+	{cardsession.ErrOtherUser, ui.Message{Title: "The locked session has ended",
+		Body: "Someone else signed in, so the session that was locked has ended and nothing of it is on screen.",
+		Next: "Carry on with your own sign-in.", Warn: true}},
+	{cis2.ErrNoCallback, ui.Message{Title: "The NHS sign-in did not come back",
+		Body: "The sign-in window was closed, or nothing happened in it for 5 minutes. Nobody is signed in.",
+		Next: "Take your card out and insert it again to start again.", Warn: true}},
+	{cis2.ErrDenied, ui.Message{Title: "NHS CIS2 did not sign you in",
+		Body: "The sign-in was cancelled in the NHS window, or NHS CIS2 refused it. Nobody is signed in.",
+		Next: "Take your card out and insert it again to try again. If it is refused again, call your registration authority."}},
+	{cis2.ErrUnreachable, ui.Message{Title: "NHS CIS2 cannot be reached",
+		Body: "The NHS sign-in service did not answer, so nobody can sign in on this kiosk now.",
+		Next: "Follow the downtime process and record children on paper. Take your card out and try again in a few minutes; if it lasts, call the IT service desk."}},
+	{cis2.ErrExpired, ui.Message{Title: "The sign-in was out of date when it arrived",
+		Body: "NHS CIS2's answer had expired, so it was not used. This computer's clock may be wrong. Nobody is signed in.",
+		Next: "Take your card out and insert it again. If it happens again, call the IT service desk to check the clock."}},
+	{cis2.ErrState, signInUntrusted},
+	{cis2.ErrNonce, signInUntrusted},
+	{cis2.ErrUntrusted, signInUntrusted},
+	{cis2.ErrBadAnswer, ui.Message{Title: "The NHS sign-in gave an answer the kiosk cannot read",
+		Body: "NHS CIS2 or the API platform answered, but not as the standard says. Nobody is signed in.",
+		Next: "Take your card out and try again in a minute. If it keeps happening, call the IT service desk."}},
+	{cis2.ErrRefused, ui.Message{Title: "The national services refused this kiosk's sign-in",
+		Body: "NHS CIS2 signed you in, but the NHS API platform did not give the kiosk access in your name. Nobody is signed in.",
+		Next: "Call the IT service desk: the kiosk's registration with NHS England needs attention. Follow the downtime process meanwhile."}},
+	{cis2.ErrNoRenewal, ui.Message{Title: "Your session has expired",
+		Body: "The national services' access for your session ran out and could not be renewed.",
+		Next: "Take your card out and insert it again."}},
+	{cis2.ErrUserAgent, ui.Message{Title: "The NHS sign-in window could not open",
+		Body: "The kiosk could not open the sign-in at NHS CIS2 in the browser. Nobody is signed in.",
+		Next: "Take your card out and insert it again. If it happens again, call the IT service desk: the browser may be missing."}},
+	{cis2.ErrPortBusy, ui.Message{Title: "The NHS sign-in could not start",
+		Body: "Another program on this computer is using the port the NHS sign-in returns to.",
+		Next: "Call the IT service desk, and give them the time on the screen."}},
 }
+
+// signInUntrusted is the message for a sign-in answer that failed the
+// kiosk's checks (state, nonce, signature, issuer, audience).
+var signInUntrusted = ui.Message{Title: "The sign-in answer could not be trusted",
+	Body: "The answer from NHS CIS2 failed the kiosk's security checks, so it was thrown away. Nobody is signed in.",
+	Next: "Take your card out and insert it again. If it happens again, call the IT service desk: tell them the time on the screen."}
 
 // helpFor is the footer's help for each screen.
 func helpFor(s ui.Screen) string { return screenHelp[s] }
@@ -115,24 +157,19 @@ func cardMessage(err error) *ui.Message {
 		Next: "Take the card out and insert it again, chip first and facing up. If it happens again, call the IT service desk."}
 }
 
-// signInMessage explains a sign-in that failed after the passcode.
+// signInMessage explains a sign-in that did not finish.
 func signInMessage(err error) *ui.Message {
-	if errors.Is(err, spine.ErrAccessDenied) {
-		return &ui.Message{Title: "The identity service did not accept your card",
-			Body: "Your card was read, but the NHS identity service refused it.",
-			Next: "Call your registration authority: the card may be revoked or not yet registered."}
-	}
 	if m := MessageFor(err); m != nil && *m != somethingWrong {
 		return m
 	}
 	return &ui.Message{Title: "Sign-in did not finish",
-		Body: "The kiosk could not prove your card to the NHS identity service.",
-		Next: "Enter your passcode again. If it keeps happening, follow the downtime process and call the IT service desk."}
+		Body: "The kiosk could not finish signing you in with NHS CIS2. Nobody is signed in.",
+		Next: "Take your card out and insert it again. If it keeps happening, follow the downtime process and call the IT service desk."}
 }
 
 // sessionView is the session screens' view of the session's state.
 func sessionView(st cardsession.State) ui.SessionView {
-	sv := ui.SessionView{Gate: st.Gate, Reader: st.Reader, TriesLeft: st.TriesLeft}
+	sv := ui.SessionView{Gate: st.Gate, Reader: st.Reader, TriesLeft: st.TriesLeft, Browser: st.Browser}
 	if st.User == nil {
 		return sv
 	}

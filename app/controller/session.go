@@ -80,6 +80,22 @@ func (k *Kiosk) SubmitPasscode(p string) {
 	}
 }
 
+// CancelSignIn stops the sign-in in progress.
+func (k *Kiosk) CancelSignIn() { k.withGate(SessionGate.Cancel) }
+
+// SignInAgain unlocks the lock screen through NHS CIS2.
+func (k *Kiosk) SignInAgain() { k.withGate(SessionGate.Unlock) }
+
+func (k *Kiosk) withGate(fn func(SessionGate)) {
+	k.mu.Lock()
+	g := k.gate
+	k.v.Message = nil
+	k.mu.Unlock()
+	if g != nil {
+		fn(g)
+	}
+}
+
 // ChooseRole picks the session's role.
 func (k *Kiosk) ChooseRole(id string) {
 	k.mu.Lock()

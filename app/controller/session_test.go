@@ -77,7 +77,9 @@ func newCardRigWith(t testing.TB, n int, idle, tokenTTL time.Duration, audit che
 	chk := &check.Checker{Spine: c, Audit: audit, Setting: cpis.EmergencyDepartment, Now: time.Now, Log: kiosktest.Quiet()}
 	v := newViews()
 	k := NewKiosk(chk, ui.Banner{}, config.DefaultRoute, idle, v.show, kiosktest.Quiet())
-	g := &cardsession.Gatekeeper{Reader: r, Identity: c, Audit: audit, Host: SessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
+	id, https := kiosktest.IdentityFor(t, s)
+	g := &cardsession.Gatekeeper{Reader: r, Identity: id, Sandbox: https, ReaderName: readerName(n), Audit: audit,
+		Host: SessionHost{k}, Setting: cpis.EmergencyDepartment, Log: testLog(t), Now: time.Now}
 	if tokenTTL > 0 {
 		g.RenewBefore = tokenTTL / 2
 	}

@@ -39,7 +39,7 @@ func (k *statusScreens) ShowStatus() {
 	defer k.mu.Unlock()
 	k.touch()
 	switch k.v.Session.Gate {
-	case cpis.GatePasscode, cpis.GateChooseRole, cpis.GateLocked:
+	case cpis.GatePasscode, cpis.GateSigningIn, cpis.GateChooseRole, cpis.GateLocked:
 		return
 	}
 	if k.v.Busy.Active {

@@ -36,7 +36,7 @@ func Command(ctx context.Context, cfg config.Config, log *logrus.Logger) (Status
 		if err != nil {
 			return Status{}, fmt.Errorf("loading the Spine CA: %w", err)
 		}
-		p.endpoints = spineEndpoints(cfg.Spine.PDS, cfg.Spine.CPIS, cfg.Spine.Identity)
+		p.endpoints = spineEndpoints(Endpoints{PDS: cfg.Spine.PDS, CPIS: cfg.Spine.CPIS, Issuer: cfg.CIS2.Issuer, Token: cfg.CIS2.TokenEndpoint})
 		p.client = probeClient(roots, cfg.Spine.Timeout.Duration)
 	case sf.State == storeLocked:
 		// The embedded sandbox lives inside the running kiosk, on a port
@@ -56,7 +56,7 @@ func Command(ctx context.Context, cfg config.Config, log *logrus.Logger) (Status
 		if err != nil {
 			return Status{}, fmt.Errorf("loading the sandbox's CA: %w", err)
 		}
-		p.endpoints = spineEndpoints(s.Bases())
+		p.endpoints = spineEndpoints(SandboxEndpoints(s))
 		p.client = probeClient(roots, cfg.Spine.Timeout.Duration)
 	}
 	return p.run(ctx, "command"), nil
@@ -80,7 +80,7 @@ func replaceSpine(s Status, lines func() []StatusLine) Status {
 			for _, id := range spineLineIDs {
 				if sl, ok := byID[id]; ok {
 					out = append(out, sl)
-				} else if id != "spine.identity" {
+				} else if id != "spine.identity" && id != "spine.token" {
 					sl = newLine(id)
 					sl.State = StateAmber
 					sl.Detail = "The kiosk is running with its embedded Spine sandbox: see its status screen (\"IT status\")."

@@ -29,9 +29,9 @@ const (
 	skewRed   = 5 * time.Minute
 )
 
-// endpointLineIDs are the endpoints' lines; the identity service's only
-// when it is configured.
-var endpointLineIDs = []string{"spine.pds", "spine.cpis", "spine.identity"}
+// endpointLineIDs are the endpoints' lines: PDS, CP-IS, the CIS2 issuer
+// and the API platform's token endpoint.
+var endpointLineIDs = []string{"spine.pds", "spine.cpis", "spine.identity", "spine.token"}
 
 // spineLineIDs are all the lines about the Spine link.
 var spineLineIDs = slices.Concat(endpointLineIDs, []string{"spine.certificate", "clock"})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/sandbox"
 )
 
 // endpoint is one Spine service to probe.
@@ -26,16 +27,33 @@ type endpoint struct {
 	URL string
 }
 
-// spineEndpoints are the probes for the configured (or embedded) bases:
-// PDS's and CP-IS's search routes with no parameters and no token, and the
-// identity service's base.
-func spineEndpoints(pds, cp, id string) []endpoint {
+// Endpoints are the national services the kiosk uses, as configured or
+// as the embedded sandbox serves them (CAFile: the sandbox's CA).
+type Endpoints struct {
+	PDS, CPIS, Issuer, Token, CAFile string
+}
+
+// SandboxEndpoints are the embedded sandbox's services.
+func SandboxEndpoints(s *sandbox.Server) Endpoints {
+	e := Endpoints{Issuer: s.Issuer(), Token: s.PlatformTokenURL(), CAFile: s.CAFile()}
+	e.PDS, e.CPIS = s.Bases()
+	return e
+}
+
+// spineEndpoints are the probes: PDS's and CP-IS's search routes with no
+// parameters and no token, the CIS2 issuer's discovery document, and the
+// API platform's token endpoint with no form (a 400 or 405 is it there).
+func spineEndpoints(e Endpoints) []endpoint {
 	eps := []endpoint{
-		{ID: "spine.pds", Title: titles["spine.pds"], URL: strings.TrimRight(pds, "/") + "/Patient"},
-		{ID: "spine.cpis", Title: titles["spine.cpis"], URL: strings.TrimRight(cp, "/") + "/CareTeam"},
+		{ID: "spine.pds", Title: titles["spine.pds"], URL: strings.TrimRight(e.PDS, "/") + "/Patient"},
+		{ID: "spine.cpis", Title: titles["spine.cpis"], URL: strings.TrimRight(e.CPIS, "/") + "/CareTeam"},
 	}
-	if id != "" {
-		eps = append(eps, endpoint{ID: "spine.identity", Title: titles["spine.identity"], URL: strings.TrimRight(id, "/") + "/"})
+	if e.Issuer != "" {
+		eps = append(eps, endpoint{ID: "spine.identity", Title: titles["spine.identity"],
+			URL: strings.TrimRight(e.Issuer, "/") + "/.well-known/openid-configuration"})
+	}
+	if e.Token != "" {
+		eps = append(eps, endpoint{ID: "spine.token", Title: titles["spine.token"], URL: e.Token})
 	}
 	return eps
 }

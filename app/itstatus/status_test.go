@@ -61,8 +61,10 @@ func fixedFacts(t *testing.T) statusFacts {
 				Status: 401, Latency: 42 * time.Millisecond, Cert: cert, Date: statusNow.Add(47 * time.Second), Mid: statusNow},
 			{ID: "spine.cpis", Title: "Spine: CP-IS (Child Care Alerts)", URL: "https://int.api.service.nhs.uk/cpis/FHIR/R4/CareTeam",
 				Status: 503, Latency: 38 * time.Millisecond, Cert: cert, Date: statusNow, Mid: statusNow},
-			{ID: "spine.identity", Title: "Spine: identity (sign-in)", URL: "https://identity.example.nhs.uk/cpis/",
+			{ID: "spine.identity", Title: "NHS CIS2 sign-in", URL: "https://am.nhsint.auth-ptl.cis2.spineservices.nhs.uk/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/.well-known/openid-configuration",
 				Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}},
+			{ID: "spine.token", Title: "API platform: token exchange", URL: "https://int.api.service.nhs.uk/oauth2/token",
+				Status: 405, Latency: 51 * time.Millisecond, Cert: cert, Date: statusNow, Mid: statusNow},
 		},
 		Store: storeFacts{State: storeOpen, Counts: store.Counts{Queued: 3, Dead: 1, OpenReview: 2,
 			Oldest: statusNow.Add(-2*time.Hour - 10*time.Minute), LastReplay: statusNow.Add(-26 * time.Hour)},
@@ -147,7 +149,9 @@ func TestStatusJudging(t *testing.T) {
 		{"cert in 9 days", func(*statusFacts) {}, "spine.certificate", StateAmber},
 		{"cert in 90 days", func(f *statusFacts) {
 			c := &x509.Certificate{NotAfter: statusNow.Add(90 * 24 * time.Hour)}
-			f.Spine[0].Cert, f.Spine[1].Cert = c, c
+			for i := range f.Spine {
+				f.Spine[i].Cert = c
+			}
 		}, "spine.certificate", StateGreen},
 		{"skew 47 s", func(*statusFacts) {}, "clock", StateAmber},
 		{"skew 20 s", func(f *statusFacts) { f.Spine[0].Date = statusNow.Add(-20 * time.Second) }, "clock", StateGreen},
@@ -241,7 +245,7 @@ func TestStatusSpineAgainstSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eps := spineEndpoints(s.Bases())
+	eps := spineEndpoints(SandboxEndpoints(s))
 	for _, tc := range []struct {
 		name   string
 		fault  sandbox.Fault

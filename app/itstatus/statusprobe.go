@@ -220,20 +220,20 @@ func (s *Monitor) run(ctx context.Context) {
 // sandbox's CA file, or ""). A baseline file that cannot be read is
 // reported, and the built-in one is used: the status is most needed when
 // something is wrong.
-func NewMonitor(cfg config.Config, r *device.Reader, db *store.DB, pds, cp, id, ca string, log logrus.FieldLogger) (*Monitor, error) {
+func NewMonitor(cfg config.Config, r *device.Reader, db *store.DB, e Endpoints, log logrus.FieldLogger) (*Monitor, error) {
 	b, err := LoadBaseline(cfg.BaselineFile)
 	if err != nil {
 		log.WithError(err).Error("reading the environment baseline: using the built-in one")
 		b, _ = LoadBaseline("")
 		b.From = "built in, as " + cfg.BaselineFile + " cannot be read"
 	}
-	roots, err := spineRoots(cfg, ca)
+	roots, err := spineRoots(cfg, e.CAFile)
 	if err != nil {
 		return nil, fmt.Errorf("loading the Spine CA for the status: %w", err)
 	}
 	probe := &statusProbe{cfg: cfg, baseline: b, host: realHost(), now: time.Now, log: log,
 		readers:   func(context.Context) device.Status { return r.Status() },
-		endpoints: spineEndpoints(pds, cp, id),
+		endpoints: spineEndpoints(e),
 		client:    probeClient(roots, cfg.Spine.Timeout.Duration),
 		store:     func() storeFacts { return dbFacts(db) },
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
 	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
-	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/store"
 )
 
@@ -38,7 +37,11 @@ func TestCrashLosesNothingNotifiesOnce(t *testing.T) {
 	}
 	sb, _, _ := kiosktest.StartSandbox(t)
 	data := t.TempDir()
-	env := []string{"CPIS_CRASH_CHILD=1", "CPIS_CRASH_DATA=" + data, "CPIS_CRASH_URL=" + sb.URL(), "CPIS_CRASH_CA=" + sb.CAFile()}
+	where, err := waiting.SandboxOf(sb, kiosktest.KeyFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := append([]string{"CPIS_CRASH_CHILD=1", "CPIS_CRASH_DATA=" + data}, sandboxEnv(where)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	acked := map[string]int{} // key -> patient index, written only while a child runs
@@ -141,14 +144,13 @@ func TestCrashChild(t *testing.T) {
 	if os.Getenv("CPIS_CRASH_CHILD") == "" {
 		t.Skip("run by TestCrashLosesNothingNotifiesOnce")
 	}
-	data, base, ca := os.Getenv("CPIS_CRASH_DATA"), os.Getenv("CPIS_CRASH_URL"), os.Getenv("CPIS_CRASH_CA")
+	data := os.Getenv("CPIS_CRASH_DATA")
 	var err error
 	switch os.Getenv("CPIS_CRASH_MODE") {
 	case "enqueue":
 		err = crashEnqueue(data)
 	case "replay":
-		err = waiting.DrillReplay(context.Background(), os.Stdout, kiosktest.Quiet(), data,
-			base+sandbox.PDSPath, base+sandbox.CPISPath, base+sandbox.IdentityPath, ca, -1)
+		err = waiting.DrillReplay(context.Background(), os.Stdout, kiosktest.Quiet(), data, sandboxFromEnv(), -1)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Getenv("CPIS_CRASH_MODE"))
 	}
@@ -179,4 +181,16 @@ func crashEnqueue(data string) error {
 		fmt.Printf("queued %s %d\n", p.Key, i)
 	}
 	return nil
+}
+
+// sandboxEnv hands the sandbox to the child in its environment.
+func sandboxEnv(w waiting.Sandbox) []string {
+	return []string{"CPIS_SANDBOX_PDS=" + w.PDS, "CPIS_SANDBOX_CPIS=" + w.CPIS, "CPIS_SANDBOX_ISSUER=" + w.Issuer,
+		"CPIS_SANDBOX_TOKEN=" + w.Token, "CPIS_SANDBOX_CA=" + w.CAFile, "CPIS_SANDBOX_KEY=" + w.KeyFile}
+}
+
+// sandboxFromEnv is the child's reading of sandboxEnv.
+func sandboxFromEnv() waiting.Sandbox {
+	return waiting.Sandbox{PDS: os.Getenv("CPIS_SANDBOX_PDS"), CPIS: os.Getenv("CPIS_SANDBOX_CPIS"), Issuer: os.Getenv("CPIS_SANDBOX_ISSUER"),
+		Token: os.Getenv("CPIS_SANDBOX_TOKEN"), CAFile: os.Getenv("CPIS_SANDBOX_CA"), KeyFile: os.Getenv("CPIS_SANDBOX_KEY")}
 }

@@ -210,16 +210,13 @@ func shortClient(t *testing.T, s *sandbox.Server, timeout time.Duration) (*spine
 	if err != nil {
 		t.Fatal(err)
 	}
-	pds, cp, id := s.Bases()
-	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool, Timeout: timeout, Log: kiosktest.Quiet()})
+	pds, cp := s.Bases()
+	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, RootCAs: pool, Timeout: timeout, Log: kiosktest.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := c.DemoLogin(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires}
+	_, sess := kiosktest.ClientFor(t, s)
+	return c, sess
 }
 
 // The link names the service that fails, so that CP-IS down while PDS

@@ -17,7 +17,6 @@ import (
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/logging"
 	"github.com/nhs-cpis/kiosk/cpis"
-	"github.com/nhs-cpis/kiosk/spine"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -110,12 +109,11 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 		return store.DrillResult{}, fmt.Errorf("starting the drill's sandbox: %w", err)
 	}
 	defer sb.Close()
-	pdsURL, cpisURL, idURL := sb.Bases()
-	client, err := SandboxClient(pdsURL, cpisURL, idURL, sb.CAFile(), log)
+	dataDir := filepath.Join(dir, "data")
+	where, err := SandboxOf(sb, filepath.Join(dataDir, "keys", "cis2-client.pem"))
 	if err != nil {
 		return store.DrillResult{}, err
 	}
-	dataDir := filepath.Join(dir, "data")
 	dbPath, keyPath := DrillPaths(dataDir)
 	db, err := store.Open(dbPath, keyPath, log)
 	if err != nil {
@@ -125,7 +123,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 
 	// The drill signs in its own test user, who makes the checks that
 	// wait: nothing is checked in nobody's name.
-	sess, err := DemoSignIn(client)(ctx)
+	client, sess, err := where.Connect(ctx, log)
 	if err != nil {
 		return store.DrillResult{}, err
 	}
@@ -184,7 +182,7 @@ func drill(ctx context.Context, out io.Writer, opts DrillOptions) (store.DrillRe
 		if err := db.Close(); err != nil {
 			return store.DrillResult{}, err
 		}
-		if err := drillKillReplay(ctx, opts, log, dataDir, sb); err != nil {
+		if err := drillKillReplay(ctx, opts, log, dataDir, where); err != nil {
 			return store.DrillResult{}, err
 		}
 		if db, err = store.Open(dbPath, keyPath, log); err != nil {
@@ -291,10 +289,8 @@ func inClear(path string, nhsNumbers, names []string) error {
 
 // drillKillReplay runs the replaying child, kills it at random moments
 // DrillKills times, then lets the last one finish.
-func drillKillReplay(ctx context.Context, opts DrillOptions, log logrus.FieldLogger, dataDir string, sb *sandbox.Server) error {
-	pdsURL, cpisURL, idURL := sb.Bases()
-	args := append(append([]string{}, opts.ExeArgs...), "drill-replay", "--data", dataDir,
-		"--pds", pdsURL, "--cpis", cpisURL, "--identity", idURL, "--ca", sb.CAFile())
+func drillKillReplay(ctx context.Context, opts DrillOptions, log logrus.FieldLogger, dataDir string, where Sandbox) error {
+	args := append(append(append([]string{}, opts.ExeArgs...), "drill-replay", "--data", dataDir), where.Args()...)
 	for kills := 0; ; {
 		c, err := StartChild(ctx, opts.Exe, args, nil, nil)
 		if err != nil {
@@ -427,18 +423,14 @@ func uniqueStrings(ss []string) []string {
 // DrillReplay replays the queue in dataDir to the end, printing
 // "replayed DONE/TOTAL" to out after each entry. A negative pdsInterval
 // does not pace PDS.
-func DrillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dataDir, pdsURL, cpisURL, idURL, ca string, pdsInterval time.Duration) error {
+func DrillReplay(ctx context.Context, out io.Writer, log logrus.FieldLogger, dataDir string, where Sandbox, pdsInterval time.Duration) error {
 	dbPath, keyPath := DrillPaths(dataDir)
 	db, err := store.Open(dbPath, keyPath, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	client, err := SandboxClient(pdsURL, cpisURL, idURL, ca, log)
-	if err != nil {
-		return err
-	}
-	sess, err := DemoSignIn(client)(ctx)
+	client, sess, err := where.Connect(ctx, log)
 	if err != nil {
 		return err
 	}
@@ -468,34 +460,4 @@ func drillConfirm(_ context.Context, p store.Presentation, pt cpis.Patient) (boo
 // laid out as the kiosk's own.
 func DrillPaths(dataDir string) (db, key string) {
 	return filepath.Join(dataDir, "kiosk.db"), filepath.Join(dataDir, "keys", "kiosk.key")
-}
-
-// SandboxClient is a Spine client for the sandbox at the given bases,
-// trusting only its CA file.
-func SandboxClient(pdsURL, cpisURL, idURL, caFile string, log logrus.FieldLogger) (*spine.Client, error) {
-	pool, err := spine.LoadCA(caFile)
-	if err != nil {
-		return nil, err
-	}
-	c, err := spine.New(spine.Config{PDSBase: pdsURL, CPISBase: cpisURL, IdentityBase: idURL,
-		RootCAs: pool, Timeout: 4 * time.Second, Log: log})
-	if err != nil {
-		return nil, fmt.Errorf("preparing the Spine client: %w", err)
-	}
-	return c, nil
-}
-
-// DemoSignIn signs in the sandbox's demo user, standing in for the
-// kiosk's own endpoint credential.
-func DemoSignIn(c *spine.Client) func(ctx context.Context) (check.Session, error) {
-	return func(ctx context.Context) (check.Session, error) {
-		l, err := c.DemoLogin(ctx)
-		if err != nil {
-			return check.Session{}, fmt.Errorf("signing in the demo user: %w", err)
-		}
-		if len(l.User.Roles) == 0 {
-			return check.Session{}, fmt.Errorf("signing in the demo user: %w", spine.ErrBadResponse)
-		}
-		return check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: l.Demo}, nil
-	}
 }

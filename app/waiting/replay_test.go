@@ -46,12 +46,11 @@ func newReplayEnv(t testing.TB, opts sandbox.Options, log logrus.FieldLogger) *r
 func newReplayEnvAt(t testing.TB, opts sandbox.Options, log logrus.FieldLogger, dir string) *replayEnv {
 	t.Helper()
 	sb, _, _ := kiosktest.StartSandboxWith(t, opts)
-	pds, cp, id := sb.Bases()
-	client, err := waiting.SandboxClient(pds, cp, id, sb.CAFile(), log)
+	where, err := waiting.SandboxOf(sb, kiosktest.KeyFile(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := waiting.DemoSignIn(client)(context.Background())
+	client, sess, err := where.Connect(context.Background(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -743,7 +742,7 @@ func BenchmarkReplay(b *testing.B) {
 func BenchmarkReplayPlainClient(b *testing.B) {
 	e := newReplayEnv(b, sandbox.Options{}, kiosktest.Quiet())
 	get := kiosktest.PlainGet(b, e.sb, e.sess.Token)
-	pds, cp, _ := e.sb.Bases()
+	pds, cp := e.sb.Bases()
 	b.ResetTimer()
 	start := time.Now()
 	for i := 0; i < b.N; i++ {

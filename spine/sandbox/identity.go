@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -27,9 +25,6 @@ var DemoUser = cpis.User{
 	}},
 }
 
-// ChallengeTTL is how long a card has to sign a challenge.
-const ChallengeTTL = 2 * time.Minute
-
 // token is an access token: the user and the role it was issued for, as
 // a CIS2 token names its selected_roleid. CP-IS takes the user, role and
 // organisation from the token alone.
@@ -37,16 +32,22 @@ type token struct {
 	userID  string
 	roleID  string
 	expires time.Time
-}
-
-type challenge struct {
-	nonce   []byte
-	expires time.Time
+	// sid is the CIS2 sign-in the token came from (cis2.go), so that
+	// revocation and logout end it; empty for ID tokens from another
+	// issuer.
+	sid string
 }
 
 type card struct {
 	pub    *ecdsa.PublicKey
 	userID string
+}
+
+// signed reports whether sig is the card's ECDSA P-256 signature (ASN.1)
+// over SHA-256(nonce), as the card protocol (device/card.go) makes it.
+func (c card) signed(nonce, sig []byte) bool {
+	digest := sha256.Sum256(nonce)
+	return c.pub != nil && ecdsa.VerifyASN1(c.pub, digest[:], sig)
 }
 
 // RegisterCard registers a smartcard's public key for a user, as the
@@ -64,106 +65,6 @@ func randomToken(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// issue makes a token for the user and answers it in the CIS2 shape the
-// client reads (spine.tokenResponse).
-func (s *Server) issue(w http.ResponseWriter, u cpis.User, demo bool) {
-	t := randomToken(32)
-	tk := token{userID: u.ID, expires: s.opts.Now().Add(s.opts.TokenTTL)}
-	if len(u.Roles) > 0 {
-		// The selected role: the first. The sign-in here has no role
-		// picker; a user with several roles picks one in the kiosk,
-		// which PDS hears in NHSD-Session-URID and CP-IS does not.
-		tk.roleID = u.Roles[0].ID
-	}
-	s.dmu.Lock()
-	s.tokens[t] = tk
-	s.dmu.Unlock()
-	roles := make([]map[string]any, 0, len(u.Roles))
-	for _, r := range u.Roles {
-		codes := make([]string, len(r.Activity))
-		for i, c := range r.Activity {
-			codes[i] = string(c)
-		}
-		roles = append(roles, map[string]any{
-			"person_roleid": r.ID, "org_code": r.OrgCode, "org_name": r.OrgName,
-			"role_name": r.JobRole, "activity_codes": codes,
-		})
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{
-		"access_token": t,
-		"expires_in":   int64(s.opts.TokenTTL / time.Second),
-		"token_type":   "Bearer",
-		"id_token_claims": map[string]any{
-			"nhsid_useruid":     u.ID,
-			"name":              u.Name,
-			"nhsid_nrbac_roles": roles,
-		},
-		"demo": demo,
-	})
-}
-
-func (s *Server) demoToken(w http.ResponseWriter, r *http.Request) {
-	s.issue(w, DemoUser, true)
-}
-
-func (s *Server) newChallenge(w http.ResponseWriter, r *http.Request) {
-	id := randomToken(16)
-	nonce := make([]byte, 32)
-	_, _ = rand.Read(nonce)
-	s.dmu.Lock()
-	now := s.opts.Now()
-	for k, c := range s.challenges {
-		if now.After(c.expires) {
-			delete(s.challenges, k)
-		}
-	}
-	s.challenges[id] = challenge{nonce: nonce, expires: now.Add(ChallengeTTL)}
-	s.dmu.Unlock()
-	writeJSON(w, http.StatusOK, "application/json", map[string]any{
-		"challenge": id, "nonce": base64.StdEncoding.EncodeToString(nonce),
-		"expires_in": int64(ChallengeTTL / time.Second),
-	})
-}
-
-// cardToken checks the card's ECDSA P-256 signature (ASN.1) over
-// SHA-256(nonce) against the key registered for the user. A challenge is
-// good for one attempt.
-func (s *Server) cardToken(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		User      string `json:"user"`
-		Challenge string `json:"challenge"`
-		Signature string `json:"signature"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 8192)).Decode(&req); err != nil {
-		writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "The body must be JSON with user, challenge and signature")
-		return
-	}
-	sig, err := base64.StdEncoding.DecodeString(req.Signature)
-	if err != nil {
-		writeOutcome(w, http.StatusBadRequest, "INVALID_VALUE", "The signature must be base64")
-		return
-	}
-	s.dmu.Lock()
-	ch, okCh := s.challenges[req.Challenge]
-	delete(s.challenges, req.Challenge)
-	c, okCard := s.cards[req.User]
-	u := s.users[req.User]
-	now := s.opts.Now()
-	s.dmu.Unlock()
-	digest := sha256.Sum256(ch.nonce)
-	switch {
-	case !okCh || now.After(ch.expires):
-		writeOutcome(w, http.StatusUnauthorized, "ACCESS_DENIED", "Unknown or expired challenge")
-	case !okCard:
-		writeOutcome(w, http.StatusUnauthorized, "ACCESS_DENIED", "No card is registered for this user")
-	case !ecdsa.VerifyASN1(c.pub, digest[:], sig):
-		writeOutcome(w, http.StatusUnauthorized, "ACCESS_DENIED", "The card's signature does not verify")
-	default:
-		s.issue(w, u, false)
-	}
 }
 
 // session is who is calling, and in which role.

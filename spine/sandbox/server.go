@@ -48,10 +48,9 @@ import (
 
 // Base paths, as on the real API platform (spine-interfaces.md).
 const (
-	PDSPath      = "/personal-demographics/FHIR/R4"
-	CPISPath     = "/cpis/FHIR/R4"
-	IdentityPath = "/identity"
-	AdminPath    = "/_sandbox"
+	PDSPath   = "/personal-demographics/FHIR/R4"
+	CPISPath  = "/cpis/FHIR/R4"
+	AdminPath = "/_sandbox"
 )
 
 // DefaultTokenTTL is how long a sandbox token lasts.
@@ -63,8 +62,11 @@ type Options struct {
 	StateDir string
 	// Now is the sandbox's clock for records, tokens and the seed data's
 	// ages; time.Now when nil. TLS and rate limiting use the real clock.
-	Now      func() time.Time
-	TokenTTL time.Duration // DefaultTokenTTL when zero
+	Now func() time.Time
+	// TokenTTL is how long an access token lasts. When zero: DefaultTokenTTL
+	// for the /identity routes, and 599 seconds for the API platform's
+	// (platform.go), which otherwise lasts TokenTTL too.
+	TokenTTL time.Duration
 	Log      logrus.FieldLogger
 	// RateLimit turns on PDS's 5 requests a second (429 past it).
 	RateLimit bool
@@ -98,8 +100,10 @@ type Server struct {
 	notifications []Notification
 	users         map[string]cpis.User
 	tokens        map[string]token
-	challenges    map[string]challenge
 	cards         map[string]card
+	cis2          cis2State     // the OpenID provider (cis2.go)
+	platform      platformState // the API platform (platform.go)
+	jtis          map[string]time.Time
 }
 
 // New makes the sandbox, its certificates (or reuses those in StateDir)
@@ -111,6 +115,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	platform := newPlatformState(opts.TokenTTL)
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = DefaultTokenTTL
 	}
@@ -118,18 +123,24 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("making sandbox: %w", err)
 	}
+	cis2, err := newCIS2State()
+	if err != nil {
+		return nil, fmt.Errorf("making sandbox: %w", err)
+	}
 	s := &Server{
-		opts:       opts,
-		log:        logs.Component(opts.Log, "sandbox"),
-		cert:       cert,
-		closing:    make(chan struct{}),
-		rateLimit:  opts.RateLimit,
-		patients:   map[cpis.NHSNumber]*SeedPatient{},
-		accesses:   map[cpis.NHSNumber][]AccessRecord{},
-		users:      map[string]cpis.User{DemoUser.ID: DemoUser},
-		tokens:     map[string]token{},
-		challenges: map[string]challenge{},
-		cards:      map[string]card{},
+		opts:      opts,
+		log:       logs.Component(opts.Log, "sandbox"),
+		cert:      cert,
+		closing:   make(chan struct{}),
+		rateLimit: opts.RateLimit,
+		patients:  map[cpis.NHSNumber]*SeedPatient{},
+		accesses:  map[cpis.NHSNumber][]AccessRecord{},
+		users:     map[string]cpis.User{DemoUser.ID: DemoUser},
+		tokens:    map[string]token{},
+		cards:     map[string]card{},
+		cis2:      cis2,
+		platform:  platform,
+		jtis:      map[string]time.Time{},
 	}
 	now := opts.Now()
 	s.seed = Seed(now)
@@ -168,9 +179,17 @@ func (s *Server) routes() http.Handler {
 	spine("GET "+PDSPath+"/Patient", s.searchPatients, routePDS)
 	spine("GET "+CPISPath+"/CareTeam", s.getCareTeams, routeCPIS)
 	spine("GET "+CPISPath+"/AuditEvent", s.getAuditEvents, routeCPIS)
-	spine("POST "+IdentityPath+"/demo/token", s.demoToken, routeIdentity)
-	spine("POST "+IdentityPath+"/challenge", s.newChallenge, routeIdentity)
-	spine("POST "+IdentityPath+"/token", s.cardToken, routeIdentity)
+	spine("GET "+CIS2Path+"/.well-known/openid-configuration", s.cis2Discovery, routeIdentity)
+	spine("GET "+CIS2Path+"/jwks", s.cis2JWKS, routeIdentity)
+	spine("GET "+CIS2Path+"/authorize", s.cis2Authorize, routeIdentity)
+	spine("POST "+CIS2Path+"/authorize", s.cis2Authorize, routeIdentity)
+	spine("POST "+CIS2Path+"/authorize/card", s.cis2Card, routeIdentity)
+	spine("POST "+CIS2Path+"/authorize/demo", s.cis2Demo, routeIdentity)
+	spine("POST "+CIS2Path+"/token", s.cis2Token, routeIdentity)
+	spine("POST "+CIS2Path+"/revoke", s.cis2Revoke, routeIdentity)
+	spine("GET "+CIS2Path+"/logout", s.cis2Logout, routeIdentity)
+	spine("POST "+CIS2Path+"/logout", s.cis2Logout, routeIdentity)
+	spine("POST "+PlatformTokenPath, s.platformToken, routeIdentity)
 	admin := func(pattern string, h http.HandlerFunc) {
 		mux.Handle(pattern, s.wrap(pattern, s.loopbackOnly(h), routeAdmin))
 	}
@@ -233,10 +252,10 @@ func (s *Server) URL() string {
 	return "https://" + s.addr
 }
 
-// Bases are the three service bases for spine.Config.
-func (s *Server) Bases() (pds, cpisBase, identity string) {
+// Bases are PDS's and CP-IS's bases, for spine.Config.
+func (s *Server) Bases() (pds, cpisBase string) {
 	u := s.URL()
-	return u + PDSPath, u + CPISPath, u + IdentityPath
+	return u + PDSPath, u + CPISPath
 }
 
 // CAFile is the CA certificate the kiosk must trust, and nothing else.

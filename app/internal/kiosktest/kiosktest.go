@@ -7,11 +7,16 @@ package kiosktest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,8 +30,10 @@ import (
 	"github.com/nhs-cpis/kiosk/app/accountability"
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/app/config"
+	"github.com/nhs-cpis/kiosk/app/waiting"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/cis2"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/store"
 )
@@ -61,24 +68,72 @@ func StartSandboxWith(tb testing.TB, o sandbox.Options) (*sandbox.Server, *spine
 	return s, c, sess
 }
 
-// ClientFor is a Spine client trusting the sandbox's CA, and a signed-in
-// demo session.
+// ClientFor is a Spine client trusting the sandbox's CA, and the demo
+// user signed in through the sandbox's CIS2 and token exchange.
 func ClientFor(tb testing.TB, s *sandbox.Server) (*spine.Client, check.Session) {
 	tb.Helper()
-	pool, err := spine.LoadCA(s.CAFile())
+	where, err := waiting.SandboxOf(s, KeyFile(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pds, cp, id := s.Bases()
-	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, IdentityBase: id, RootCAs: pool, Log: Quiet()})
+	c, sess, err := where.Connect(context.Background(), Quiet())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	l, err := c.DemoLogin(context.Background())
+	return c, sess
+}
+
+// IdentityFor is a sign-in client registered with the sandbox, and the
+// HTTP client that trusts its CA (for the sandbox's authenticator).
+func IdentityFor(tb testing.TB, s *sandbox.Server) (*cis2.Client, *http.Client) {
+	tb.Helper()
+	where, err := waiting.SandboxOf(s, KeyFile(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return c, check.Session{User: l.User, Role: l.User.Roles[0], Token: l.Token, Expires: l.Expires, Demo: true}
+	id, https, err := where.Identity(Quiet())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id, https
+}
+
+// testKey is one sign-in key for the whole test process: an RSA key takes
+// a moment to make, and any size signs (2048 bits here).
+var testKey = sync.OnceValues(func() ([]byte, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+})
+
+// KeyFile is a copy of the test process's sign-in key in a new temporary
+// folder, mode 0600, as cis2.LoadOrCreateKey would leave it.
+func KeyFile(tb testing.TB) string {
+	tb.Helper()
+	return PlaceKey(tb, filepath.Join(tb.TempDir(), "cis2-client.pem"))
+}
+
+// PlaceKey writes the test process's sign-in key at path (its folder
+// made), so that the kiosk finds one and makes none.
+func PlaceKey(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := testKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
 }
 
 // ReportLatency adds p50 and p99 in milliseconds to the benchmark's output.
