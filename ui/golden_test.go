@@ -207,6 +207,25 @@ func sessionGoldenViews() map[string]View {
 		Body:  "Your registration authority can unlock it.",
 	}
 	views["gate_refused"] = v
+
+	// NHS CIS2 in the system browser.
+	v = sessionView(cpis.GateInsertCard)
+	v.Session.Browser = true
+	views["cis2_insert_card"] = v
+	v = sessionView(cpis.GateSigningIn)
+	v.Session.Browser = true
+	views["cis2_signing_in"] = v
+	v = sessionView(cpis.GateSigningIn)
+	views["cis2_signing_in_sandbox"] = v
+	v = sessionView(cpis.GateLocked)
+	v.Session.UserName, v.Session.Browser, v.Help = "Jane SMITH", true, ""
+	views["cis2_locked"] = v
+	v = sessionView(cpis.GateInsertCard)
+	v.Session.Browser = true
+	v.Message = &Message{Title: "The NHS sign-in did not come back",
+		Body: "The sign-in window was closed, or nothing happened in it for 5 minutes. Nobody is signed in.",
+		Next: "Take your card out and insert it again to start again.", Warn: true}
+	views["cis2_no_callback"] = v
 	return views
 }
 

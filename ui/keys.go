@@ -54,10 +54,13 @@ func (w *Window) canvasKey(ev *fyne.KeyEvent) {
 	if w.key(ev) {
 		return
 	}
+	enter := ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter
 	switch {
 	case passcodeGate(w.view.Session):
 		w.pass.edit(ev)
-	case (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && w.view.Screen == ScreenEntry:
+	case enter && w.view.Session.Gate == cpis.GateLocked && w.view.Session.Browser:
+		w.act.SignInAgain()
+	case enter && w.view.Screen == ScreenEntry:
 		w.submitNHS(w.act)
 	}
 }

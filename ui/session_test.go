@@ -311,3 +311,25 @@ func TestPasscodeTabOrder(t *testing.T) {
 	press(c, fyne.KeyReturn)
 	want(t, rec, `SubmitPasscode "7123"`)
 }
+
+// With NHS CIS2 in the browser the kiosk takes no passcode: typing on the
+// lock screen goes nowhere, Enter signs in again, and Cancel on the
+// signing-in screen stops the sign-in.
+func TestCIS2ScreensTakeNoPasscode(t *testing.T) {
+	w, win, rec := newTestWindow(t)
+	v := sessionView(cpis.GateLocked)
+	v.Session.Browser = true
+	w.Render(v)
+	typeOn(win.Canvas(), "1234")
+	press(win.Canvas(), fyne.KeyReturn)
+	want(t, rec, "SignInAgain")
+	if len(w.pass.chars) != 0 {
+		t.Errorf("the lock screen took %d passcode characters", len(w.pass.chars))
+	}
+
+	v = sessionView(cpis.GateSigningIn)
+	v.Session.Browser = true
+	w.Render(v)
+	tapControl(t, w, "cancel-signin")
+	want(t, rec, "SignInAgain; CancelSignIn")
+}

@@ -73,10 +73,6 @@ var ErrNoDemoSignIn = errors.New("a real Spine is configured: staff sign in thro
 // ErrCancelled means the user cancelled the sign-in at the kiosk.
 var ErrCancelled = errors.New("the sign-in was cancelled at the kiosk")
 
-// ErrOtherUser means someone other than the locked session's user signed
-// in to unlock it: that session has ended.
-var ErrOtherUser = errors.New("another user signed in: the locked session has ended")
-
 // CardError is a card that could not be used: blocked, pulled out during
 // sign-in, or unreadable. Err is the device's typed error.
 type CardError struct{ Err error }
@@ -482,10 +478,10 @@ func (g *Gatekeeper) onResult(ctx context.Context, st *sessionState, r loginResu
 			g.unlocked(st, r)
 			return
 		}
-		// Someone else: the locked session ends before theirs starts.
+		// Someone else: the locked session ends, wiped and audited,
+		// before theirs starts.
 		g.end(ctx, st, "another user signed in")
 		g.Host.SignOut(g.view(st))
-		g.show(st, ErrOtherUser)
 	}
 	st.id = &r.id
 	g.Log.WithField("user", r.id.User.ID).Info("signed in at CIS2")
