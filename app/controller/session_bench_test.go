@@ -17,11 +17,29 @@ import (
 	"github.com/nhs-cpis/kiosk/ui"
 )
 
-// BenchmarkCardInsertToReady is the kiosk's sign-in through real pcscd:
-// from the virtual card connecting to the vpcd reader to the session being
-// ready, with the passcode submitted the moment it is asked for (no human
-// typing time). Compare BenchmarkInsertToEvent in device, pcscd's own
-// notification latency.
+// BenchmarkCardInsertToPrompt is from the virtual card connecting to the
+// vpcd reader, through real pcscd, to the sign-in's prompt: the sandbox's
+// authenticator asking for the passcode (with CIS2, the browser opening).
+// Compare BenchmarkInsertToEvent in device, pcscd's own notification.
+func BenchmarkCardInsertToPrompt(b *testing.B) {
+	benchCards(b, func(rig *cardRig, u vcard.User) (time.Duration, time.Duration) {
+		start := time.Now()
+		pull := rig.insert(u.ID)
+		rig.gate(cpis.GatePasscode)
+		prompt := time.Since(start)
+		pull()
+		rig.gate(cpis.GateInsertCard)
+		return prompt, 0
+	})
+}
+
+// BenchmarkCardInsertToReady is the kiosk's whole sign-in through real
+// pcscd: from the virtual card connecting to the vpcd reader to the
+// session being ready, with the passcode submitted the moment it is asked
+// for (no human typing time): the card's VERIFY, the OpenID Connect code
+// flow with PKCE through the sandbox's authenticator and the loopback,
+// the ID token's checks, and the API platform's token exchange. Compare
+// BenchmarkInsertToEvent in device, pcscd's own notification latency.
 func BenchmarkCardInsertToReady(b *testing.B) {
 	benchCards(b, func(rig *cardRig, u vcard.User) (time.Duration, time.Duration) {
 		start := time.Now()

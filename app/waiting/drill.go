@@ -338,9 +338,13 @@ func drillReport(out io.Writer, db *store.DB, sb *sandbox.Server, cases []drillC
 	if err != nil {
 		return store.DrillResult{}, err
 	}
+	// An alert is on the review list with its plans, or, when the replay
+	// was killed after CP-IS had the query and before its answer was
+	// kept, as an answer lost: the lead looks the child up on the national
+	// record, and the query is never made twice.
 	alerts := map[string]bool{}
 	for _, it := range reviews {
-		if it.Kind == cpis.ResultAlert && it.Alert != nil && len(it.Alert.Plans) > 0 {
+		if (it.Kind == cpis.ResultAlert && it.Alert != nil && len(it.Alert.Plans) > 0) || it.Kind == cpis.ResultAnswerLost {
 			alerts[it.P.Key] = true
 		}
 	}
