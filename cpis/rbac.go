@@ -19,6 +19,9 @@ const (
 	ViewFlag ActivityCode = "B0107"
 	// SilentRead: the view without notification, for scheduled care only.
 	SilentRead ActivityCode = "B0170"
+	// ViewSummary: "View Summary Health Records", which the FGM-IS query
+	// needs (spine-interfaces.md, "FGM Information Sharing").
+	ViewSummary ActivityCode = "B0370"
 )
 
 // Role is one of a user's role profiles, in the shape of NHS CIS2 claims.

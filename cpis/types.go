@@ -28,6 +28,9 @@ type Patient struct {
 	Gender     Gender
 	Postcode   string
 	Restricted bool
+	// Verified: PDS holds the NHS number as verified
+	// (NHSNumberVerificationStatus 01).
+	Verified bool
 	// Superseded is the NHS number that was asked for when PDS answered
 	// with a record under another, current number (NHS is then the
 	// current one, to be used from here on, for CP-IS too, and the

@@ -74,7 +74,11 @@ func judgeIdentity(l StatusLine, f statusFacts) StatusLine {
 	if len(f.Identity) == 0 {
 		l.State = StateAmber
 		l.Detail = "Neither NHS Credential Management (Smartcard Connect) nor NHS Identity Agent was found where they install."
-		l.Next = "The kiosk reads the smartcard itself. If local policy puts the NHS identity software on every Spine PC, install NHS Credential Management from the NHS England download site."
+		l.Next = "The embedded sandbox signs in with its own demo cards and needs neither. Before the kiosk goes live, install NHS Credential Management from the NHS England download site: NHS CIS2 reads the smartcard through it."
+		if f.CIS2 {
+			l.State = StateRed
+			l.Next = "Staff cannot sign in without it: NHS CIS2 reads the smartcard and asks for the passcode through it. Install NHS Credential Management from the NHS England download site."
+		}
 		return l
 	}
 	var parts []string

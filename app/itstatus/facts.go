@@ -20,6 +20,9 @@ type statusFacts struct {
 	DaemonDetail  string
 
 	Identity []identityFound
+	// CIS2: a real Spine is configured, where NHS CIS2 signs staff in and
+	// the NHS identity software reads the card.
+	CIS2 bool
 
 	Baseline Baseline
 	Host     hostFacts

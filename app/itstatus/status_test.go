@@ -127,7 +127,8 @@ func TestStatusJudging(t *testing.T) {
 		{"configured reader missing", func(f *statusFacts) { f.WantReader = "Gemalto" }, "reader", StateRed},
 		{"pcscd down", func(f *statusFacts) { f.Readers = device.Status{} }, "pcsc", StateRed},
 		{"pcscd down: no reader seen", func(f *statusFacts) { f.Readers = device.Status{} }, "reader", StateRed},
-		{"no identity software: amber, not a fault", func(*statusFacts) {}, "identity_software", StateAmber},
+		{"no identity software on the sandbox: amber, not a fault", func(*statusFacts) {}, "identity_software", StateAmber},
+		{"no identity software with CIS2: red, nobody can sign in", func(f *statusFacts) { f.CIS2 = true }, "identity_software", StateRed},
 		{"identity software found", func(f *statusFacts) {
 			f.Identity = []identityFound{{Name: "NHS Identity Agent", Where: "/opt/nhs/identity-agent", Version: "2.4.6.0"}}
 		}, "identity_software", StateGreen},

@@ -51,7 +51,8 @@ func (p *statusProbe) run(ctx context.Context, source string) Status {
 	if now == nil {
 		now = time.Now
 	}
-	f := statusFacts{DataDir: p.cfg.DataDir, WantReader: p.cfg.Reader, Baseline: p.baseline, LogDir: logging.Dir(p.cfg.DataDir)}
+	f := statusFacts{DataDir: p.cfg.DataDir, WantReader: p.cfg.Reader, Baseline: p.baseline, LogDir: logging.Dir(p.cfg.DataDir),
+		CIS2: !p.cfg.Embedded()}
 	var wg sync.WaitGroup
 	do := func(fn func()) {
 		wg.Add(1)
