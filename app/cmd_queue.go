@@ -298,6 +298,7 @@ func newDrillReplayCmd() *cobra.Command {
 	cmd.Flags().StringVar(&data, "data", "", "the drill's data `folder`")
 	cmd.Flags().StringVar(&where.PDS, "pds", "", "PDS base `URL`")
 	cmd.Flags().StringVar(&where.CPIS, "cpis", "", "CP-IS base `URL`")
+	cmd.Flags().StringVar(&where.FGM, "fgm", "", "FGM-IS base `URL`")
 	cmd.Flags().StringVar(&where.Issuer, "issuer", "", "CIS2 issuer `URL`")
 	cmd.Flags().StringVar(&where.Token, "token", "", "API platform token endpoint `URL`")
 	cmd.Flags().StringVar(&where.CAFile, "ca", "", "CA `file` to trust")

@@ -148,7 +148,7 @@ func (p *Program) open() (err error) {
 		return err
 	}
 
-	sc := spine.Config{PDSBase: cfg.Spine.PDS, CPISBase: cfg.Spine.CPIS,
+	sc := spine.Config{PDSBase: cfg.Spine.PDS, CPISBase: cfg.Spine.CPIS, FGMBase: cfg.Spine.FGM,
 		Timeout: cfg.Spine.Timeout.Duration, Log: log.WithField("component", "spine")}
 	caFile := cfg.Spine.CAFile
 	if cfg.Embedded() {
@@ -163,6 +163,7 @@ func (p *Program) open() (err error) {
 		p.closers = append(p.closers, p.sandbox)
 		vcard.Register(p.sandbox)
 		sc.PDSBase, sc.CPISBase = p.sandbox.Bases()
+		sc.FGMBase = p.sandbox.FGMBase()
 		caFile = p.sandbox.CAFile()
 	}
 	if caFile != "" {

@@ -262,12 +262,12 @@ func TestRedactorRemovesNHSNumbers(t *testing.T) {
 func TestConfigRefusesScheduledCare(t *testing.T) {
 	dir := t.TempDir()
 	for body, want := range map[string]string{
-		`care_setting = "outpatients"`:                                                                                                                            "must not be used in scheduled care",
-		`care_setting = "paediatric-ward"` + "\ncolour = 1":                                                                                                       "unknown settings colour",
-		"care_setting = \"minor-injury-unit\"\n[spine]\npds = \"https://pds.example\"":                                                                            "spine.cpis must be set",
-		"care_setting = \"minor-injury-unit\"\n[spine]\npds = \"https://pds.example\"\ncpis = \"https://cpis.example\"":                                           "cis2.client_id",
-		"care_setting = \"minor-injury-unit\"\n[cis2]\nissuer = \"https://cis2.example\"":                                                                         "[cis2] is set but spine.pds is not",
-		"care_setting = \"minor-injury-unit\"\n[spine]\npds = \"https://pds.example\"\ncpis = \"https://cpis.example\"\n[cis2]\nissuer = \"http://cis2.example\"": "cis2.issuer \"http://cis2.example\": a real Spine needs its https:// address",
+		`care_setting = "outpatients"`:                                                                                  "must not be used in scheduled care",
+		`care_setting = "paediatric-ward"` + "\ncolour = 1":                                                             "unknown settings colour",
+		"care_setting = \"minor-injury-unit\"\n[spine]\npds = \"https://pds.example\"":                                  "spine.cpis and spine.fgm must be set",
+		"care_setting = \"minor-injury-unit\"\n[spine]\npds = \"https://pds.example\"\ncpis = \"https://cpis.example\"": "cis2.client_id",
+		"care_setting = \"minor-injury-unit\"\n[cis2]\nissuer = \"https://cis2.example\"":                               "[cis2] is set but spine.pds is not",
+		"care_setting = \"minor-injury-unit\"\n[spine]\npds = \"https://pds.example\"\ncpis = \"https://cpis.example\"\nfgm = \"https://fgm.example\"\n[cis2]\nissuer = \"http://cis2.example\"": "cis2.issuer \"http://cis2.example\": a real Spine needs its https:// address",
 	} {
 		f := filepath.Join(dir, "k.toml")
 		os.WriteFile(f, []byte(body), 0o600)

@@ -89,6 +89,7 @@ func (p *Program) checkOne(ctx context.Context, sess check.Session, nhs cpis.NHS
 		return "", fmt.Errorf("trace: %s", controller.MessageFor(err).Title)
 	}
 	nhs = pt.NHS // the current number, should the test number ever be superseded
+	fgm := p.fgmWords(ctx, sess, pt, pres)
 	if p.sandbox != nil {
 		if n := p.sandbox.NotificationsForTrace(pres.Key); n != 0 {
 			return "", fmt.Errorf("the trace notified the local authority %d times", n)
@@ -111,8 +112,29 @@ func (p *Program) checkOne(ctx context.Context, sess check.Session, nhs cpis.NHS
 		return "", errors.New("the access history does not list this access")
 	}
 	la := alert.Authority()
-	return fmt.Sprintf("%s  %-32s  %-34s  history %2d rows  %s",
-		nhs, alert.Plans[0].Type.Label(), la.Name, len(alert.History), notes), nil
+	return fmt.Sprintf("%s  %-32s  %-34s  history %2d rows  %s  %s",
+		nhs, alert.Plans[0].Type.Label(), la.Name, len(alert.History), notes, fgm), nil
+}
+
+// fgmWords asks FGM-IS about the traced patient as the window does and
+// says what came back: staff and IT see their own access with B0370.
+func (p *Program) fgmWords(ctx context.Context, sess check.Session, pt cpis.Patient, pres check.Presentation) string {
+	switch {
+	case !pt.Verified:
+		return "FGM-IS not asked (NHS number not verified)"
+	case pt.Gender == cpis.Male:
+		return "FGM-IS not asked (male)"
+	case !cpis.FGMApplies(pt, pres.At):
+		return "FGM-IS not asked (18 or over)"
+	}
+	f, err := p.check.FGM(ctx, sess, pt, pres)
+	switch {
+	case err != nil:
+		return "FGM-IS FAILED: " + controller.MessageFor(err).Title
+	case f != nil:
+		return "FGM-IS flag, assessed " + f.Assessed.Format("2006-01-02")
+	}
+	return "FGM-IS no flag"
 }
 
 // timeChecks repeats the whole check (trace, then open)

@@ -66,7 +66,7 @@ func (p *Program) endpoints() itstatus.Endpoints {
 	if p.sandbox != nil {
 		return itstatus.SandboxEndpoints(p.sandbox)
 	}
-	return itstatus.Endpoints{PDS: p.cfg.Spine.PDS, CPIS: p.cfg.Spine.CPIS, Issuer: p.cfg.CIS2.Issuer, Token: p.cfg.CIS2.TokenEndpoint}
+	return itstatus.Endpoints{PDS: p.cfg.Spine.PDS, CPIS: p.cfg.Spine.CPIS, FGM: p.cfg.Spine.FGM, Issuer: p.cfg.CIS2.Issuer, Token: p.cfg.CIS2.TokenEndpoint}
 }
 
 // gatekeeper is the session at the kiosk: the system browser to CIS2, or

@@ -21,7 +21,7 @@ func TestStartFaultsArePlainWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	spine := "care_setting = \"Emergency department\"\n[spine]\npds = %q\ncpis = \"https://cpis.example/FHIR/R4\"\n[cis2]\nissuer = \"https://cis2.example\"\nclient_id = \"kiosk\"\ntoken_endpoint = \"https://api.example/oauth2/token\"\napi_key = \"app\"\n"
+	spine := "care_setting = \"Emergency department\"\n[spine]\npds = %q\ncpis = \"https://cpis.example/FHIR/R4\"\nfgm = \"https://fgm.example/FHIR/R4\"\n[cis2]\nissuer = \"https://cis2.example\"\nclient_id = \"kiosk\"\ntoken_endpoint = \"https://api.example/oauth2/token\"\napi_key = \"app\"\n"
 	for _, tc := range []struct {
 		name   string
 		config string                                // the configuration file; empty: none
@@ -46,7 +46,7 @@ func TestStartFaultsArePlainWords(t *testing.T) {
 			return func() { db.Close() }
 		}, want: "in use by another kiosk process"},
 		{name: "data folder is a file", config: "care_setting = \"Emergency department\"\ndata_dir = %q\n", want: "making data folder"},
-		{name: "missing ca_file", config: "care_setting = \"Emergency department\"\n[spine]\npds = \"https://pds.example/FHIR/R4\"\ncpis = \"https://cpis.example/FHIR/R4\"\nca_file = \"/nonexistent/ca.pem\"\n[cis2]\nissuer = \"https://cis2.example\"\nclient_id = \"kiosk\"\ntoken_endpoint = \"https://api.example/oauth2/token\"\napi_key = \"app\"\n", want: "Spine CA"},
+		{name: "missing ca_file", config: "care_setting = \"Emergency department\"\n[spine]\npds = \"https://pds.example/FHIR/R4\"\ncpis = \"https://cpis.example/FHIR/R4\"\nfgm = \"https://fgm.example/FHIR/R4\"\nca_file = \"/nonexistent/ca.pem\"\n[cis2]\nissuer = \"https://cis2.example\"\nclient_id = \"kiosk\"\ntoken_endpoint = \"https://api.example/oauth2/token\"\napi_key = \"app\"\n", want: "Spine CA"},
 		{name: "http Spine URL", config: strings.Replace(spine, "%q", `"http://pds.example/FHIR/R4"`, 1), want: "https"},
 		{name: "malformed Spine URL", config: strings.Replace(spine, "%q", `"::not a url::"`, 1), want: "the PDS base URL must be an https:// URL"},
 		{name: "busy sandbox address", config: "care_setting = \"Emergency department\"\n[sandbox]\naddr = \"" + busy.Addr().String() + "\"\n", want: "starting the embedded Spine sandbox"},

@@ -30,6 +30,7 @@ const (
 	EventDrill          EventKind = "drill"
 	EventReadiness      EventKind = "readiness"
 	EventDataAccepted   EventKind = "data-accepted" // IT took a restored or new database on purpose
+	EventFGMQuery       EventKind = "fgm-query"     // the FGM-IS Flag search, after a PDS trace
 )
 
 // Result is how the event ended. Decisions read it; the record's words
@@ -49,13 +50,15 @@ const (
 	ResultPassed      Result = "passed"       // a drill kept its promise
 	ResultDeadLetter  Result = "dead-letter"  // a waiting check moved aside after a permanent failure
 	ResultAnswerLost  Result = "answer-lost"  // CP-IS recorded the check, but its answer never arrived
+	ResultFGMFlag     Result = "fgm-flag"     // FGM-IS holds an indicator for the child
+	ResultNoFGMFlag   Result = "no-fgm-flag"  // FGM-IS holds none (which does not mean no risk)
 )
 
 // Known reports whether r is one of the results above.
 func (r Result) Known() bool {
 	switch r {
 	case ResultDone, ResultRefused, ResultFailed, ResultFound, ResultNotFound, ResultAlert,
-		ResultNoAlert, ResultManualTrace, ResultPassed, ResultDeadLetter, ResultAnswerLost:
+		ResultNoAlert, ResultManualTrace, ResultPassed, ResultDeadLetter, ResultAnswerLost, ResultFGMFlag, ResultNoFGMFlag:
 		return true
 	}
 	return false
@@ -83,7 +86,7 @@ func SuccessfulCheck(k EventKind, r Result) bool {
 // staff's access (guide step 19).
 func StaffEvent(k EventKind) bool {
 	switch k {
-	case EventLogin, EventUnlock, EventTrace, EventSearch, EventSilentCheck, EventAlertOpened:
+	case EventLogin, EventUnlock, EventTrace, EventSearch, EventSilentCheck, EventAlertOpened, EventFGMQuery:
 		return true
 	}
 	return false
@@ -108,6 +111,8 @@ func MissingFor(k EventKind) []ActivityCode {
 		return []ActivityCode{PerformTrace}
 	case EventAlertOpened:
 		return []ActivityCode{ViewFlag}
+	case EventFGMQuery:
+		return []ActivityCode{ViewSummary}
 	}
 	return slices.Clone(CheckCodes)
 }

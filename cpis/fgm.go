@@ -20,9 +20,8 @@ type FGMFlag struct {
 }
 
 // FGMAdvice is what the indicator means and what to do, shown with it.
-const FGMAdvice = "This girl has a family history of female genital mutilation (FGM): a mother or sister has had FGM. " +
-	"It is not a diagnosis and does not mean she has had FGM. Take it into account in her care, " +
-	"and follow your local FGM safeguarding procedure: talk to your safeguarding lead."
+const FGMAdvice = "A mother or sister has had female genital mutilation. It is not a diagnosis: " +
+	"take it into account in her care and follow your local FGM safeguarding procedure."
 
 // FGMNoFlagMeansNothing is said wherever the check's result is shown: the
 // integration requirements tell systems to say it.

@@ -50,6 +50,7 @@ type Action int
 const (
 	ActTrace     Action = iota // needs B0264
 	ActOpenAlert               // needs B0107
+	ActFGM                     // needs B0370: the FGM-IS query
 )
 
 // ErrNotPermitted means the selected role lacks the code for an action.
@@ -63,8 +64,11 @@ type PermissionError struct {
 
 func (e *PermissionError) Error() string {
 	what := "trace a patient"
-	if e.Action == ActOpenAlert {
+	switch e.Action {
+	case ActOpenAlert:
 		what = "open a Child Care Alert"
+	case ActFGM:
+		what = "check FGM-IS"
 	}
 	return fmt.Sprintf("your role does not have code %s, needed to %s; your registration authority can add it to your smartcard", e.Missing, what)
 }
@@ -78,8 +82,11 @@ var ErrSilentReadOnly = errors.New("B0170 silent read is for scheduled care only
 // Permit checks a role against an action.
 func Permit(r Role, a Action) error {
 	need := PerformTrace
-	if a == ActOpenAlert {
+	switch a {
+	case ActOpenAlert:
 		need = ViewFlag
+	case ActFGM:
+		need = ViewSummary
 	}
 	if r.Has(need) {
 		return nil

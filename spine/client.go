@@ -62,6 +62,9 @@ const (
 type Config struct {
 	PDSBase  string // e.g. https://int.api.service.nhs.uk/personal-demographics/FHIR/R4
 	CPISBase string // e.g. https://int.api.service.nhs.uk/cpis/FHIR/R4
+	// FGMBase is FGM-IS's FHIR R4 base, e.g. https://…/FHIR/R4. It is
+	// optional: without it FGMFlags refuses (ErrInvalid) and sends nothing.
+	FGMBase string
 	// RootCAs is the only trust: the sandbox's own CA, or for a real
 	// endpoint a pool the operator chose (x509.SystemCertPool, say).
 	RootCAs *x509.CertPool
@@ -71,6 +74,8 @@ type Config struct {
 	// DefaultPDSAttempts, the value when zero; 1 turns the retry off).
 	// CP-IS requests are sent once, always: a second CareTeam query is a
 	// second access and a second notification to the local authority.
+	// The FGM-IS query, which notifies nobody, is sent as often as a PDS
+	// one, with the same TraceID each time.
 	PDSAttempts int
 	Log         logrus.FieldLogger
 }
@@ -116,8 +121,15 @@ func New(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("configuring Spine client: the %s base URL must be an https:// URL", b.name)
 		}
 	}
+	if cfg.FGMBase != "" {
+		u, err := url.Parse(cfg.FGMBase)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return nil, errors.New("configuring Spine client: the FGM-IS base URL must be an https:// URL")
+		}
+	}
 	cfg.PDSBase = strings.TrimRight(cfg.PDSBase, "/")
 	cfg.CPISBase = strings.TrimRight(cfg.CPISBase, "/")
+	cfg.FGMBase = strings.TrimRight(cfg.FGMBase, "/")
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}

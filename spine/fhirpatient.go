@@ -27,15 +27,58 @@ type address struct {
 	PostalCode string  `json:"postalCode"`
 }
 
+// nhsIdentifier is a Patient.identifier with its extensions, where PDS
+// marks the NHS number's verification status
+// (personal-demographics.yaml, schemas/extensions/NHSNumberVerificationStatus.yaml).
+// The extensions are read on their own, so that one the kiosk cannot read
+// leaves the patient readable, as not verified.
+type nhsIdentifier struct {
+	identifier
+	Extension json.RawMessage `json:"extension"`
+}
+
+// The NHS number's verification status (UK Core
+// Extension-UKCore-NHSNumberVerificationStatus), and its code "01",
+// "Number present and verified". PDS gives the code system as the coding's
+// default: a coding without one is read as of this system.
+const (
+	extNHSNumberVerification    = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
+	systemNHSNumberVerification = "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatus"
+	nhsNumberVerified           = "01"
+)
+
+// verified reports whether the identifier carries the verification
+// status 01, "Number present and verified".
+func (id *nhsIdentifier) verified() bool {
+	var exts []struct {
+		URL                  string           `json:"url"`
+		ValueCodeableConcept *codeableConcept `json:"valueCodeableConcept"`
+	}
+	if len(id.Extension) == 0 || json.Unmarshal(id.Extension, &exts) != nil {
+		return false
+	}
+	for _, x := range exts {
+		if x.URL != extNHSNumberVerification || x.ValueCodeableConcept == nil {
+			continue
+		}
+		for _, c := range x.ValueCodeableConcept.Coding {
+			if c.Code == nhsNumberVerified && (c.System == systemNHSNumberVerification || c.System == "") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 type patientResource struct {
-	ResourceType string       `json:"resourceType"`
-	ID           string       `json:"id"`
-	Identifier   []identifier `json:"identifier"`
-	Meta         meta         `json:"meta"`
-	Name         []humanName  `json:"name"`
-	Gender       string       `json:"gender"`
-	BirthDate    string       `json:"birthDate"`
-	Address      []address    `json:"address"`
+	ResourceType string          `json:"resourceType"`
+	ID           string          `json:"id"`
+	Identifier   []nhsIdentifier `json:"identifier"`
+	Meta         meta            `json:"meta"`
+	Name         []humanName     `json:"name"`
+	Gender       string          `json:"gender"`
+	BirthDate    string          `json:"birthDate"`
+	Address      []address       `json:"address"`
 }
 
 // decodePatient reads a PDS Patient (personal-demographics.yaml,
@@ -61,10 +104,10 @@ func (r *patientResource) patient(now time.Time) (cpis.Patient, error) {
 	if r.ResourceType != "Patient" {
 		return cpis.Patient{}, fmt.Errorf("%w: expected a Patient, got %.40q", ErrBadResponse, r.ResourceType)
 	}
-	raw := r.ID
-	for _, id := range r.Identifier {
-		if id.System == SystemNHSNumber && id.Value != "" {
-			raw = id.Value
+	raw, verified := r.ID, false
+	for i := range r.Identifier {
+		if id := &r.Identifier[i]; id.System == SystemNHSNumber && id.Value != "" {
+			raw, verified = id.Value, id.verified()
 			break
 		}
 	}
@@ -73,7 +116,7 @@ func (r *patientResource) patient(now time.Time) (cpis.Patient, error) {
 		// Never the number itself in the message: it may be a real one.
 		return cpis.Patient{}, fmt.Errorf("%w: the Patient has no valid NHS number", ErrBadResponse)
 	}
-	p := cpis.Patient{NHS: nhs, Gender: cpis.Unknown}
+	p := cpis.Patient{NHS: nhs, Gender: cpis.Unknown, Verified: verified}
 	switch g := cpis.Gender(r.Gender); g {
 	case cpis.Male, cpis.Female, cpis.Other, cpis.Unknown:
 		p.Gender = g

@@ -31,8 +31,9 @@ func TestPatientEachSeedKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The sandbox serves every NHS number as verified (01).
 			want := cpis.Patient{NHS: sp.NHS, Given: sp.Given, Family: sp.Family, Gender: sp.Gender,
-				BirthDate: sp.BirthDate, Postcode: sp.Postcode, Restricted: sp.Restricted}
+				BirthDate: sp.BirthDate, Postcode: sp.Postcode, Restricted: sp.Restricted, Verified: true}
 			if asked != sp.NHS {
 				want.Superseded = asked
 			}

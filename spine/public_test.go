@@ -86,9 +86,10 @@ func TestPublicSandboxShapes(t *testing.T) {
 	}{
 		// The name and address periods ended in 2021: still the ones to show.
 		{"9000000009", cpis.Patient{NHS: "9000000009", Given: "Jane", Family: "Smith", Gender: cpis.Female,
-			BirthDate: born("2010-10-22"), Postcode: "LS1 6AE"}},
+			BirthDate: born("2010-10-22"), Postcode: "LS1 6AE", Verified: true}},
 		{"9000000025", cpis.Patient{NHS: "9000000025", Given: "Janet", Family: "Smythe", Gender: cpis.Female,
-			BirthDate: born("2005-06-16"), Restricted: true}},
+			BirthDate: born("2005-06-16"), Restricted: true, Verified: true}},
+		// No verification status on its identifier: not verified.
 		{"9000000033", cpis.Patient{NHS: "9000000033", Gender: cpis.Unknown}},
 	}
 	for _, tt := range tests {
@@ -371,5 +372,62 @@ func TestSearchTooManyMatchesAt200And400(t *testing.T) {
 		if !errors.Is(err, ErrTooManyMatches) || Retryable(err) || !errors.As(err, &se) || se.Code != "TOO_MANY_MATCHES" {
 			t.Errorf("HTTP %d: %v", status, err)
 		}
+	}
+}
+
+// The NHS number is verified only when its own identifier carries
+// Extension-UKCore-NHSNumberVerificationStatus with code 01, "Number
+// present and verified" (personal-demographics.yaml, as the fixture
+// pds-public-9000000009.json has it); any other status, or the extension
+// anywhere else, is not verified, and a status the kiosk cannot read
+// leaves the patient readable.
+func TestPatientVerificationStatus(t *testing.T) {
+	const (
+		ext = `"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"`
+		sys = `"system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatus"`
+	)
+	status := func(coding string) string {
+		return `[{` + ext + `,"valueCodeableConcept":{"coding":[` + coding + `]}}]`
+	}
+	patient := func(extension string) []byte {
+		return []byte(`{"resourceType":"Patient","id":"9000000009","identifier":[` +
+			`{"system":"https://fhir.nhs.uk/Id/other","value":"X1","extension":` + status(`{`+sys+`,"code":"01"}`) + `},` +
+			`{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009","extension":` + extension + `}]}`)
+	}
+	for _, tt := range []struct {
+		name      string
+		extension string
+		want      bool
+	}{
+		{"01 Number present and verified", status(`{` + sys + `,"version":"1.0.0","code":"01","display":"Number present and verified"}`), true},
+		{"01 without a system (PDS's default)", status(`{"code":"01"}`), true},
+		{"02 Number present but not traced", status(`{` + sys + `,"code":"02","display":"Number present but not traced"}`), false},
+		{"01 from another code system", status(`{"system":"https://example.org/status","code":"01"}`), false},
+		{"01 under another extension", `[{"url":"https://example.org/other","valueCodeableConcept":{"coding":[{` + sys + `,"code":"01"}]}}]`, false},
+		{"no extension", `[]`, false},
+		{"an extension that is not a list", `{"url":"x"}`, false},
+	} {
+		p, err := decodePatient(patient(tt.extension), day0)
+		if err != nil || p.NHS != "9000000009" {
+			t.Errorf("%s: %+v %v", tt.name, p, err)
+			continue
+		}
+		if p.Verified != tt.want {
+			t.Errorf("%s: Verified = %v, want %v", tt.name, p.Verified, tt.want)
+		}
+	}
+	// The status on the PDS sandbox's own fixture, through the client.
+	c := publicPDS(t, func(w http.ResponseWriter, r *http.Request) {
+		b := fixture(t, "pds-public-9000000009.json")
+		if r.URL.Path == "/personal-demographics/FHIR/R4/Patient/9000000017" {
+			b = []byte(strings.Replace(string(b), `"code": "01"`, `"code": "02"`, 1))
+		}
+		echo(w, r, 200, b)
+	})
+	if p, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000009"); err != nil || !p.Verified {
+		t.Errorf("verified fixture: %+v %v", p, err)
+	}
+	if p, err := c.Patient(ctx(t), Session{Token: "t"}, "9000000017"); err != nil || p.Verified {
+		t.Errorf("the fixture with status 02: %+v %v", p, err)
 	}
 }

@@ -127,6 +127,9 @@ type Outcome struct {
 	// Reason says why a manual trace is needed, in words without patient
 	// details: "no match on PDS", "more than one match on PDS".
 	Reason string
+	// FGM is the FGM-IS indicator the later check found: it puts the
+	// presentation on the review list whatever CP-IS said.
+	FGM *cpis.FGMFlag
 	// By is the member of staff in whose name the check was made; the
 	// audit record is theirs, beside the presentation's time and who
 	// recorded it.
@@ -371,7 +374,7 @@ func (db *DB) Complete(seq uint64, o Outcome) error {
 		}
 		now := db.now()
 		if o.Review {
-			it := ReviewItem{Created: now, Kind: o.Kind, P: e.P, Reason: o.Reason, CheckedBy: o.By, CheckedAt: now}
+			it := ReviewItem{Created: now, Kind: o.Kind, P: e.P, Reason: o.Reason, CheckedBy: o.By, CheckedAt: now, FGM: o.FGM}
 			if o.Alert != nil {
 				// Alert content, kept here and only here, sealed: the
 				// safeguarding lead reviews after the event what staff

@@ -37,6 +37,9 @@ type ReviewItem struct {
 	// alert content may be here.
 	Alert  *cpis.Alert `json:"alert,omitempty"`
 	Reason string      `json:"reason,omitempty"`
+	// FGM is the FGM-IS indicator the check found, kept with the item for
+	// the lead's review and only there, sealed like the alert.
+	FGM *cpis.FGMFlag `json:"fgm,omitempty"`
 	// CheckedBy made the check, at CheckedAt: beside P.At and P.UserName,
 	// when the child presented and who recorded it.
 	CheckedBy Actor     `json:"checked_by,omitzero"`

@@ -27,8 +27,9 @@ func (w *Window) alertPage(v View, act CheckActions) page {
 	if v.Opened == nil {
 		return page{lead: route, content: para("The check's answer is not available to show."), actions: actions}
 	}
+	fgm := fgmParts(v)
 	if len(v.Opened.Plans) == 0 {
-		return page{content: container.NewVBox(noAlert(*v.Opened), gap(4), route), actions: actions}
+		return page{content: container.NewVBox(append(append([]fyne.CanvasObject{noAlert(*v.Opened)}, fgm...), gap(4), route)...), actions: actions}
 	}
 	// One segment per paragraph: Fyne's RichText can break a word where two
 	// segments meet inside a wrapped line.
@@ -37,7 +38,11 @@ func (w *Window) alertPage(v View, act CheckActions) page {
 			"This is for information only and is not a safeguarding children alert or referral."),
 		route,
 	), nhsBlue, nhsWhite)
-	return page{lead: container.NewVBox(notice, gap(4)), content: alertCard(*v.Opened), actions: actions}
+	content := alertCard(*v.Opened)
+	if len(fgm) > 0 {
+		content = container.NewVBox(append(fgm, gap(4), content)...)
+	}
+	return page{lead: container.NewVBox(notice, gap(4)), content: content, actions: actions}
 }
 
 // noAlert is the explicit answer that CP-IS holds no visible plan.

@@ -102,6 +102,20 @@ func goldenViews() map[string]View {
 
 	views["alert_none"] = alertView(cpis.Alert{NHS: child.NHS})
 
+	// FGM-IS: the indicator in the patient's context, before and after the
+	// check; and, with none, the reminder where the result is shown.
+	fgm := &FGMIndicator{Assessed: date(2023, 3, 14), Queried: time.Date(2026, 3, 1, 9, 41, 0, 0, time.UTC)}
+	v = patientView(child)
+	v.FGM, v.FGMAsked = fgm, true
+	views["fgm_patient"] = v
+	v = alertView(cpis.Alert{NHS: child.NHS, Plans: []cpis.Plan{{Type: cpis.CPP, Start: date(2024, 6, 12), Authority: leeds}},
+		History: accesses(3)})
+	v.FGM, v.FGMAsked = fgm, true
+	views["fgm_alert"] = v
+	v = alertView(cpis.Alert{NHS: child.NHS})
+	v.FGMAsked = true
+	views["fgm_none_note"] = v
+
 	views["alert_two_authorities"] = alertView(cpis.Alert{
 		NHS: child.NHS,
 		Plans: []cpis.Plan{
@@ -266,6 +280,15 @@ func downtimeGoldenViews() map[string]View {
 	v.Review = reviewSignedOff()
 	v.Help = "Signed-off items stay on the list for audit."
 	views["review_signed_off"] = v
+
+	// A check that waited found an FGM-IS indicator and no alert.
+	v = reviewList(3)
+	d := reviewAlert()
+	d.Alert, d.Row.AlertFound, d.Row.Kind = nil, false, "FGM-IS indicator found"
+	d.Row.Reason = ""
+	d.FGM = &FGMIndicator{Assessed: date(2023, 3, 14), Queried: now.Add(-time.Hour)}
+	v.Review = d
+	views["review_fgm"] = v
 	return views
 }
 

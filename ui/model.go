@@ -128,7 +128,8 @@ type ReviewDetail struct {
 	CheckedBy   string // in whose name the check was made, later
 	CheckedAt   time.Time
 	Alert       *cpis.Alert
-	CanSignOff  bool // the role has B0107
+	FGM         *FGMIndicator // the FGM-IS indicator the later check found
+	CanSignOff  bool          // the role has B0107
 }
 
 // StatusLevel is how one part of the kiosk stands on the IT status screen.
@@ -195,6 +196,12 @@ type View struct {
 
 	Opened *cpis.Alert // set on ScreenAlert
 
+	// FGM is the FGM-IS indicator for the patient on screen, when FGM-IS
+	// holds one; FGMAsked: FGM-IS is asked about this patient, so the
+	// result says that no indicator does not mean no risk.
+	FGM      *FGMIndicator
+	FGMAsked bool
+
 	Session SessionView
 
 	Downtime *Downtime // set while the Spine is down
@@ -223,6 +230,13 @@ type View struct {
 	// in front of it.
 	SafeguardingRoute string
 	Help              string // help for the current screen
+}
+
+// FGMIndicator is an FGM-IS indicator: when the family history was
+// assessed (zero: not given) and when the kiosk asked.
+type FGMIndicator struct {
+	Assessed time.Time
+	Queried  time.Time
 }
 
 // RoleChoice is one of the card holder's roles on the role picker.

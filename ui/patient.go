@@ -65,10 +65,17 @@ func (w *Window) patientPage(v View, act CheckActions) page {
 	}
 	// Side by side, so that at 1024x768 the check starts above the fold
 	// however many questions the who-to-check rules ask.
+	// FGM-IS under the guide's answer, beside the check: in the patient's
+	// context, and the check still above the fold.
+	var fgm fyne.CanvasObject
+	if parts := fgmParts(v); len(parts) > 0 {
+		fgm = container.NewVBox(parts...)
+	}
+	left := container.NewBorder(nil, fgm, nil, nil, w.whoToCheck(v, act))
 	content := container.NewVBox(
 		patientBanner(*v.Patient, v.Now),
 		gap(4),
-		container.NewGridWithColumns(2, w.whoToCheck(v, act), w.checkPanel(v, act)),
+		container.NewGridWithColumns(2, left, w.checkPanel(v, act)),
 	)
 	if !v.CanOpen {
 		// Keeping the child for a colleague is the one next action, in the
@@ -157,7 +164,8 @@ const notifyWords = "If the child has a plan, checking tells the child's local a
 func (w *Window) confirmPage(v View, act CheckActions) page {
 	var parts []fyne.CanvasObject
 	if v.Patient != nil {
-		parts = append(parts, patientBanner(*v.Patient, v.Now), gap(4))
+		parts = append(append(parts, patientBanner(*v.Patient, v.Now)), fgmParts(v)...)
+		parts = append(parts, gap(4))
 	}
 	parts = append(parts, inset(container.NewVBox(
 		large("Is this the child in front of you?", theme.ColorNameForeground),

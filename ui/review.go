@@ -88,7 +88,13 @@ func (w *Window) reviewDetailPage(v View, d ReviewDetail, act ReviewActions) pag
 	if r.AlertFound || d.Alert != nil {
 		accent = nhsRed
 	}
+	if d.FGM != nil && accent == nhsBlue {
+		accent = nhsPurple
+	}
 	parts := []fyne.CanvasObject{inset(container.NewVBox(who...), accent, nhsWhite)}
+	if d.FGM != nil {
+		parts = append(parts, gap(8), fgmIndicator(*d.FGM))
+	}
 	if d.Alert != nil {
 		parts = append(parts, gap(8), alertCard(*d.Alert))
 	}

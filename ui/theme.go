@@ -28,6 +28,7 @@ var (
 	nhsFocus     = rgb(0xFF, 0xEB, 0x3B)
 	nhsPaleBlue  = rgb(0xE8, 0xF1, 0xFA) // hover on white
 	nhsOrange    = rgb(0xED, 0x8B, 0x00) // hover on warm yellow
+	nhsPurple    = rgb(0x33, 0x00, 0x72) // the FGM-IS indicator
 )
 
 func rgb(r, g, b uint8) color.NRGBA { return color.NRGBA{R: r, G: g, B: b, A: 0xFF} }

@@ -57,7 +57,7 @@ func (a *Accountability) Readiness() ([]ReadinessItem, error) {
 	if err != nil {
 		return nil, err
 	}
-	items := []ReadinessItem{a.careSettingItem(), a.spineItem(ev), a.baselineItem(), ev.readerItem(),
+	items := []ReadinessItem{a.careSettingItem(), a.spineItem(ev), a.fgmItem(ev), a.baselineItem(), ev.readerItem(),
 		a.staffItem(), ev.drillItem(), ev.auditItem()}
 	for _, m := range manualItems {
 		items = append(items, ev.manualItem(m))

@@ -41,7 +41,7 @@ func TestReadinessFromEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := statuses(items)
-	for id, want := range map[string]string{"care-setting": accountability.StatusReady, "spine": accountability.StatusNotReady, "baseline": accountability.StatusNotChecked,
+	for id, want := range map[string]string{"care-setting": accountability.StatusReady, "spine": accountability.StatusNotReady, "fgm": accountability.StatusNotReady, "baseline": accountability.StatusNotChecked,
 		"reader": accountability.StatusNotReady, "staff": accountability.StatusNotReady, "drill": accountability.StatusNotReady, "audit": accountability.StatusReady,
 		"briefing": accountability.StatusNotReady, "continuity": accountability.StatusNotReady, "ig": accountability.StatusNotReady, "go-no-go": accountability.StatusNotReady} {
 		if got[id] != want {
@@ -63,6 +63,9 @@ func TestReadinessFromEvidence(t *testing.T) {
 		// An old drill that failed, then one that passed: the last counts.
 		{At: week.AddDate(0, 0, -20), Kind: cpis.EventDrill, Result: cpis.ResultFailed, Outcome: "failed: presented 10, queued 10, replayed 9, lost 1"},
 		{At: week, Kind: cpis.EventDrill, Result: cpis.ResultPassed, Outcome: "passed: presented 100, queued 100, replayed 100, lost 0, duplicate notifications 0, review items 31"},
+		// FGM-IS refused for want of B0370, then answered.
+		{At: week.Add(6 * time.Minute), Kind: cpis.EventFGMQuery, UserID: "555000000011", Result: cpis.ResultRefused, Missing: []cpis.ActivityCode{cpis.ViewSummary}},
+		{At: week.Add(7 * time.Minute), Kind: cpis.EventFGMQuery, UserID: "555000000010", Result: cpis.ResultNoFGMFlag, Outcome: "no flag"},
 	})
 	if err := a.RecordReadiness("briefing", "Pat Lead, project lead", "webinar with the implementation manager", commandLine); err != nil {
 		t.Fatal(err)
@@ -84,7 +87,7 @@ func TestReadinessFromEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = statuses(items)
-	for id, want := range map[string]string{"care-setting": accountability.StatusReady, "spine": accountability.StatusReady, "baseline": accountability.StatusReady,
+	for id, want := range map[string]string{"care-setting": accountability.StatusReady, "spine": accountability.StatusReady, "fgm": accountability.StatusReady, "baseline": accountability.StatusReady,
 		"reader": accountability.StatusReady, "staff": accountability.StatusReady, "drill": accountability.StatusReady, "audit": accountability.StatusReady,
 		"briefing": accountability.StatusReady, "continuity": accountability.StatusNotReady, "ig": accountability.StatusNotReady, "go-no-go": accountability.StatusReady} {
 		if got[id] != want {

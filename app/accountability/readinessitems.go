@@ -21,6 +21,9 @@ type evidence struct {
 	report store.Report
 	// The last successful call to the Spine, smartcard sign-in, and drill.
 	lastSpine, lastCard, lastDrill store.Event
+	// The last FGM-IS query that got an answer, and the last that did not
+	// (failed, or refused for want of B0370).
+	lastFGM, lastFGMFault store.Event
 	// manual holds the project lead's last record of each manual item.
 	manual map[string]store.Event
 }
@@ -40,6 +43,10 @@ func (a *Accountability) evidence() (evidence, error) {
 			ev.lastCard = e
 		case e.Kind == cpis.EventDrill:
 			ev.lastDrill = e
+		case e.Kind == cpis.EventFGMQuery && (e.Result == cpis.ResultFGMFlag || e.Result == cpis.ResultNoFGMFlag):
+			ev.lastFGM = e
+		case e.Kind == cpis.EventFGMQuery:
+			ev.lastFGMFault = e
 		case e.Kind == cpis.EventReadiness:
 			ev.manual[e.Item] = e
 		}
@@ -93,6 +100,27 @@ func (a *Accountability) spineItem(ev evidence) ReadinessItem {
 		return it.with(StatusNotReady, "No successful check in the last 30 days; the last was "+ev.when(last.At)+".")
 	}
 	return it.with(StatusNotReady, "No successful check yet: run cpis-kiosk selftest --card.")
+}
+
+// fgmItem: FGM-IS answered lately, so staff roles hold B0370 and the
+// kiosk reaches it (spine-interfaces.md, "FGM Information Sharing").
+func (a *Accountability) fgmItem(ev evidence) ReadinessItem {
+	it := ReadinessItem{ID: "fgm", Steps: "FGM-IS", Title: "FGM-IS answers, and staff roles have B0370"}
+	last, fault := ev.lastFGM, ev.lastFGMFault
+	switch {
+	case ev.verr != nil:
+		return untrusted(it)
+	case a.Cfg.Embedded():
+		return it.with(StatusNotReady, "The kiosk runs on its embedded sandbox: configure spine.fgm with the real endpoint.")
+	case ev.recent(last.At) && fault.At.Before(last.At):
+		return it.with(StatusReady, "Last FGM-IS answer: "+ev.when(last.At)+".")
+	case fault.Result == cpis.ResultRefused:
+		return it.with(StatusNotReady, "The last FGM-IS query was refused on "+ev.when(fault.At)+
+			": the role lacked B0370 (View Summary Health Records). Ask the registration authority to add it to the roles that check children.")
+	case fault.Seq != 0:
+		return it.with(StatusNotReady, "The last FGM-IS query failed on "+ev.when(fault.At)+": see the IT status screen.")
+	}
+	return it.with(StatusNotReady, "No FGM-IS answer yet: check a girl under 18 with cpis-kiosk selftest --card.")
 }
 
 // baselineItem is the IT status's word on the environment baseline.

@@ -11,21 +11,26 @@ import (
 )
 
 // Missing is, for someone not yet verified, the activity codes their role
-// lacks: those the latest refusal named, else those the role's codes, as
-// last seen, do not include.
+// lacks: those the check needs (B0264, B0107) and FGM-IS's (B0370) that
+// the role's codes, as last seen, do not include, and those the latest
+// refusal named; before any codes are seen, the refusal's alone.
 func Missing(s store.StaffCheck) []string {
-	switch {
-	case s.Verified:
+	if s.Verified {
 		return nil
-	case len(s.Refusals) > 0:
-		return s.Refusals[len(s.Refusals)-1].Missing
-	case len(s.Role.Codes) == 0:
-		return nil // not yet seen: no sign-in record carries the codes
 	}
 	var out []string
-	for _, c := range cpis.CheckCodes {
-		if !slices.Contains(s.Role.Codes, string(c)) {
-			out = append(out, string(c))
+	if len(s.Role.Codes) > 0 {
+		for _, c := range append(slices.Clone(cpis.CheckCodes), cpis.ViewSummary) {
+			if !slices.Contains(s.Role.Codes, string(c)) {
+				out = append(out, string(c))
+			}
+		}
+	}
+	if len(s.Refusals) > 0 {
+		for _, c := range s.Refusals[len(s.Refusals)-1].Missing {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
 		}
 	}
 	return out

@@ -81,7 +81,8 @@ func refusedAction(k cpis.EventKind) string {
 
 // refusedActions say what a refused event was for, in words.
 var refusedActions = map[cpis.EventKind]string{cpis.EventTrace: "trace a patient", cpis.EventSearch: "trace a patient",
-	cpis.EventSilentCheck: "trace a patient", cpis.EventAlertOpened: "open a Child Care Alert"}
+	cpis.EventSilentCheck: "trace a patient", cpis.EventAlertOpened: "open a Child Care Alert",
+	cpis.EventFGMQuery: "check FGM-IS"}
 
 // codeStrings is a list of codes (or numbers) as plain strings.
 func codeStrings[T ~string](cs []T) []string {

@@ -24,6 +24,7 @@ type Spine interface {
 	Search(ctx context.Context, s spine.Session, q cpis.SearchQuery, max int) ([]cpis.Patient, error)
 	Plans(ctx context.Context, s spine.Session, nhs cpis.NHSNumber, traceID string) ([]cpis.Plan, error)
 	History(ctx context.Context, s spine.Session, nhs cpis.NHSNumber, traceID string) ([]cpis.Access, error)
+	FGMFlags(ctx context.Context, s spine.Session, nhs cpis.NHSNumber, traceID string) (spine.FGMAnswer, error)
 }
 
 // Audit keeps the local record of what the kiosk did.
@@ -197,6 +198,51 @@ func (c *Checker) Open(ctx context.Context, s Session, nhs cpis.NHSNumber, p Pre
 	}
 	alert.History = hist
 	return alert, nil
+}
+
+// FGM asks FGM-IS about a traced patient, by itself, right after the PDS
+// trace: only for a verified NHS number of someone under 18 on the day
+// she presented who is not male (cpis.FGMApplies), and only with B0370 (refused and audited, the
+// code named). It notifies nobody and needs no confirmation. Every query
+// is audited; nothing is kept beyond the answer. It returns the flag when
+// FGM-IS holds one, nil when it holds none or the query was not made; an
+// error is for IT and the log, never the nurse's screen, which shows
+// nothing when there is no flag.
+func (c *Checker) FGM(ctx context.Context, s Session, pt cpis.Patient, p Presentation) (*cpis.FGMFlag, error) {
+	// Her age on the day she presented: a check that waited is asked
+	// about as it would have been then.
+	if !cpis.FGMApplies(pt, p.At) {
+		return nil, nil
+	}
+	ev := store.Event{Kind: cpis.EventFGMQuery, NHS: pt.NHS.Digits(), TraceID: p.Key}
+	if err := cpis.Permit(s.Role, cpis.ActFGM); err != nil {
+		c.Record(s, Refusal(ev, err))
+		return nil, fmt.Errorf("checking FGM-IS: %w", err)
+	}
+	ans, err := c.Spine.FGMFlags(ctx, s.Spine(), pt.NHS, p.Key)
+	if err != nil {
+		c.Record(s, failure(ev, err))
+		c.Log.WithError(err).WithField("trace_id", p.Key).Warn("FGM-IS query failed: nothing shown to the user")
+		return nil, fmt.Errorf("checking FGM-IS: %w", err)
+	}
+	if len(ans.Ignored) > 0 {
+		c.Log.WithFields(logrus.Fields{"trace_id": p.Key, "ignored": ans.Ignored}).
+			Warn("FGM-IS answered entries the kiosk does not show")
+	}
+	ev.Result, ev.Outcome = cpis.ResultNoFGMFlag, "no flag"
+	if len(ans.Flags) == 0 {
+		c.Record(s, ev)
+		return nil, nil
+	}
+	ev.Result, ev.Outcome = cpis.ResultFGMFlag, "flag"
+	c.Record(s, ev)
+	f := ans.Flags[0]
+	for _, g := range ans.Flags[1:] {
+		if g.Assessed.After(f.Assessed) {
+			f = g // the latest assessment
+		}
+	}
+	return &f, nil
 }
 
 // HistoryError is an alert whose check succeeded but whose access history

@@ -90,8 +90,10 @@ type Organisation struct {
 // SpineConfig is where the national services are. With PDS empty the kiosk runs
 // its embedded sandbox and trusts only the sandbox's own CA.
 type SpineConfig struct {
-	PDS     string   `toml:"pds"`
-	CPIS    string   `toml:"cpis"`
+	PDS  string `toml:"pds"`
+	CPIS string `toml:"cpis"`
+	// FGM is FGM-IS's base, for the Flag search after each trace of a girl.
+	FGM     string   `toml:"fgm"`
 	CAFile  string   `toml:"ca_file"`
 	Timeout Duration `toml:"timeout"`
 }
@@ -215,8 +217,8 @@ func (c Config) checkSpine() error {
 		return nil
 	}
 	var errs []error
-	if c.Spine.CPIS == "" {
-		errs = append(errs, errors.New("spine.pds is set, so spine.cpis must be set too"))
+	if c.Spine.CPIS == "" || c.Spine.FGM == "" {
+		errs = append(errs, errors.New("spine.pds is set, so spine.cpis and spine.fgm must be set too"))
 	}
 	for _, f := range []struct{ name, v string }{{"cis2.issuer", c.CIS2.Issuer}, {"cis2.token_endpoint", c.CIS2.TokenEndpoint}} {
 		if !strings.HasPrefix(f.v, "https://") {

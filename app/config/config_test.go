@@ -76,7 +76,7 @@ func TestMissingCareSettingRefused(t *testing.T) {
 		`idle_timeout = "90s"`,
 		`care_setting = ""`,
 		`care_setting = "  "`,
-		"[spine]\npds = \"https://pds.example\"\ncpis = \"https://cpis.example\"\n[cis2]\nissuer = \"https://cis2.example\"\nclient_id = \"kiosk\"\ntoken_endpoint = \"https://api.example/oauth2/token\"\napi_key = \"app\"\n",
+		"[spine]\npds = \"https://pds.example\"\ncpis = \"https://cpis.example\"\nfgm = \"https://fgm.example\"\n[cis2]\nissuer = \"https://cis2.example\"\nclient_id = \"kiosk\"\ntoken_endpoint = \"https://api.example/oauth2/token\"\napi_key = \"app\"\n",
 	} {
 		p := filepath.Join(dir, "kiosk.toml")
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {

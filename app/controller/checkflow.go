@@ -71,6 +71,28 @@ func (k *Kiosk) showPatient(pt cpis.Patient) {
 			Body: "The national register replaced NHS number " + pt.Superseded.String() + " with " + pt.NHS.String() + ".",
 			Next: "The current number, " + pt.NHS.String() + ", is used for the check. Correct the wristband or notes.", Warn: true}
 	}
+	k.askFGM(pt)
+}
+
+// askFGM asks FGM-IS about the traced patient by itself, beside the
+// screen: the indicator appears when FGM-IS answers with one, for this
+// patient only. When there is none, or the query fails, nothing is shown
+// but the reminder that no indicator is not no risk; a failure is the
+// checker's to audit and log for IT.
+func (k *Kiosk) askFGM(pt cpis.Patient) {
+	k.v.FGMAsked = cpis.FGMApplies(pt, k.check.Now())
+	if !k.v.FGMAsked || k.sess == nil {
+		return
+	}
+	sess, p, gen := *k.sess, k.present, k.gen
+	k.run(func(ctx context.Context) func() {
+		flag, _ := k.check.FGM(ctx, sess, pt, p)
+		return func() {
+			if gen == k.gen && flag != nil {
+				k.v.FGM = &ui.FGMIndicator{Assessed: flag.Assessed, Queried: flag.Queried}
+			}
+		}
+	})
 }
 
 func (k *Kiosk) whoToCheck() cpis.CheckAnswer {

@@ -83,6 +83,13 @@ type views struct {
 
 func newViews() *views { return &views{ch: make(chan ui.View, 100)} }
 
+// last is the latest View published.
+func (v *views) last() ui.View {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.all[len(v.all)-1]
+}
+
 func (v *views) show(view ui.View) {
 	v.mu.Lock()
 	v.all = append(v.all, view)
@@ -91,4 +98,10 @@ func (v *views) show(view ui.View) {
 	case v.ch <- view:
 	default:
 	}
+}
+
+// FGMFlags answers that FGM-IS holds no indicator (the FGM-IS flow is
+// tested on the real sandbox: fgm_test.go).
+func (f *fakeSpine) FGMFlags(context.Context, spine.Session, cpis.NHSNumber, string) (spine.FGMAnswer, error) {
+	return spine.FGMAnswer{}, nil
 }

@@ -185,6 +185,7 @@ func (k *desk) dropPatient() {
 	k.gen++
 	k.v.Patient, k.v.Opened, k.v.Matches = nil, nil, nil
 	k.v.Answers, k.v.Check, k.v.CanOpen = nil, cpis.CheckAnswer{}, false
+	k.v.FGM, k.v.FGMAsked = nil, false
 	k.v.Busy = ui.Busy{}
 	k.present = check.Presentation{}
 }

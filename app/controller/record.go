@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/nhs-cpis/kiosk/app/check"
@@ -470,6 +471,9 @@ func (k *waitingScreens) loadReviews(change func() *ui.Message) {
 func reviewRow(it store.ReviewItem) ui.ReviewRow {
 	kind := map[cpis.Result]string{cpis.ResultAlert: "Child Care Alert found", cpis.ResultManualTrace: "Needs manual trace",
 		cpis.ResultDeadLetter: "Could not be replayed", cpis.ResultAnswerLost: "Checked, answer lost"}[it.Kind]
+	if it.FGM != nil {
+		kind = strings.TrimPrefix(kind+"; FGM-IS indicator found", "; ")
+	}
 	return ui.ReviewRow{ID: it.ID, Created: it.Created, Presented: it.P.At, Kind: kind, Reason: it.Reason,
 		AlertFound: it.Kind == cpis.ResultAlert, SignedOff: it.SignedOff, SignedBy: it.SignedBy, SignedAt: it.SignedAt, Note: it.Note}
 }
@@ -484,6 +488,9 @@ func reviewDetail(it store.ReviewItem, canSign bool) *ui.ReviewDetail {
 	}
 	if it.Alert != nil {
 		d.NHS = it.Alert.NHS
+	}
+	if it.FGM != nil {
+		d.FGM = &ui.FGMIndicator{Assessed: it.FGM.Assessed, Queried: it.FGM.Queried}
 	}
 	d.Patient = "NHS number " + d.NHS.String()
 	if it.P.Family != "" {

@@ -88,10 +88,12 @@ func TestStaffAccessProvenWithCard(t *testing.T) {
 	}
 	n := byID[nurseCard]
 	if !n.Verified || n.Name != "Alex Morgan" || n.VerifiedRole.ID == "" || !strings.Contains(n.VerifiedRole.JobRole, "Staff Nurse") ||
-		!slices.Equal(n.VerifiedRole.Codes, []string{"B0264", "B0107"}) || time.Since(n.VerifiedAt) > time.Minute {
+		!slices.Equal(n.VerifiedRole.Codes, []string{"B0264", "B0107", "B0370"}) || time.Since(n.VerifiedAt) > time.Minute {
 		t.Errorf("the nurse: %+v", n)
 	}
-	if c := byID[clerkCard]; c.Verified || !slices.Equal(accountability.Missing(c), []string{"B0107"}) {
+	// The clerk traced: FGM-IS was refused her for want of B0370, and her
+	// role lacks B0107 for the check.
+	if c := byID[clerkCard]; c.Verified || !slices.Equal(accountability.Missing(c), []string{"B0107", "B0370"}) {
 		t.Errorf("the clerk: %+v missing %v", c, accountability.Missing(c))
 	}
 	if s := byID[silentCard]; s.Verified || !slices.Equal(accountability.Missing(s), []string{"B0264", "B0107"}) || len(s.Refusals) != 1 {
@@ -121,8 +123,8 @@ func TestStaffAccessProvenWithCard(t *testing.T) {
 	if err := a.PrintStaffChecks(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"guide step 19: 1\n", "Alex Morgan", "codes B0264, B0107; proven", "Not yet proven: 2",
-		"Sam Patel", "role lacks B0107", "Jo Evans", "refused to sign in"} {
+	for _, want := range []string{"guide step 19: 1\n", "Alex Morgan", "codes B0264, B0107, B0370; proven", "Not yet proven: 2",
+		"Sam Patel", "refused to check FGM-IS", "role lacks B0107 and B0370", "Jo Evans", "refused to sign in"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("staff checks lack %q:\n%s", want, out.String())
 		}

@@ -36,7 +36,7 @@ func Command(ctx context.Context, cfg config.Config, log *logrus.Logger) (Status
 		if err != nil {
 			return Status{}, fmt.Errorf("loading the Spine CA: %w", err)
 		}
-		p.endpoints = spineEndpoints(Endpoints{PDS: cfg.Spine.PDS, CPIS: cfg.Spine.CPIS, Issuer: cfg.CIS2.Issuer, Token: cfg.CIS2.TokenEndpoint})
+		p.endpoints = spineEndpoints(Endpoints{PDS: cfg.Spine.PDS, CPIS: cfg.Spine.CPIS, FGM: cfg.Spine.FGM, Issuer: cfg.CIS2.Issuer, Token: cfg.CIS2.TokenEndpoint})
 		p.client = probeClient(roots, cfg.Spine.Timeout.Duration)
 	case sf.State == storeLocked:
 		// The embedded sandbox lives inside the running kiosk, on a port
@@ -80,7 +80,7 @@ func replaceSpine(s Status, lines func() []StatusLine) Status {
 			for _, id := range spineLineIDs {
 				if sl, ok := byID[id]; ok {
 					out = append(out, sl)
-				} else if id != "spine.identity" && id != "spine.token" {
+				} else if id != "spine.identity" && id != "spine.token" && id != "spine.fgm" {
 					sl = newLine(id)
 					sl.State = StateAmber
 					sl.Detail = "The kiosk is running with its embedded Spine sandbox: see its status screen (\"IT status\")."

@@ -65,6 +65,7 @@ var titles = map[string]string{
 	"baseline.timezone":    "Time zone",
 	"spine.pds":            "Spine: PDS (patient trace)",
 	"spine.cpis":           "Spine: CP-IS (Child Care Alerts)",
+	"spine.fgm":            "Spine: FGM-IS (FGM indicator)",
 	"spine.identity":       "NHS CIS2 sign-in",
 	"spine.token":          "API platform: token exchange",
 	"spine.certificate":    "Spine TLS certificates",

@@ -29,9 +29,9 @@ const (
 	skewRed   = 5 * time.Minute
 )
 
-// endpointLineIDs are the endpoints' lines: PDS, CP-IS, the CIS2 issuer
-// and the API platform's token endpoint.
-var endpointLineIDs = []string{"spine.pds", "spine.cpis", "spine.identity", "spine.token"}
+// endpointLineIDs are the endpoints' lines: PDS, CP-IS, FGM-IS, the CIS2
+// issuer and the API platform's token endpoint.
+var endpointLineIDs = []string{"spine.pds", "spine.cpis", "spine.fgm", "spine.identity", "spine.token"}
 
 // spineLineIDs are all the lines about the Spine link.
 var spineLineIDs = slices.Concat(endpointLineIDs, []string{"spine.certificate", "clock"})

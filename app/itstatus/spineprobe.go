@@ -30,23 +30,26 @@ type endpoint struct {
 // Endpoints are the national services the kiosk uses, as configured or
 // as the embedded sandbox serves them (CAFile: the sandbox's CA).
 type Endpoints struct {
-	PDS, CPIS, Issuer, Token, CAFile string
+	PDS, CPIS, FGM, Issuer, Token, CAFile string
 }
 
 // SandboxEndpoints are the embedded sandbox's services.
 func SandboxEndpoints(s *sandbox.Server) Endpoints {
-	e := Endpoints{Issuer: s.Issuer(), Token: s.PlatformTokenURL(), CAFile: s.CAFile()}
+	e := Endpoints{FGM: s.FGMBase(), Issuer: s.Issuer(), Token: s.PlatformTokenURL(), CAFile: s.CAFile()}
 	e.PDS, e.CPIS = s.Bases()
 	return e
 }
 
-// spineEndpoints are the probes: PDS's and CP-IS's search routes with no
-// parameters and no token, the CIS2 issuer's discovery document, and the
+// spineEndpoints are the probes: PDS's, CP-IS's and FGM-IS's search
+// routes with no parameters and no token, the CIS2 issuer's discovery document, and the
 // API platform's token endpoint with no form (a 400 or 405 is it there).
 func spineEndpoints(e Endpoints) []endpoint {
 	eps := []endpoint{
 		{ID: "spine.pds", Title: titles["spine.pds"], URL: strings.TrimRight(e.PDS, "/") + "/Patient"},
 		{ID: "spine.cpis", Title: titles["spine.cpis"], URL: strings.TrimRight(e.CPIS, "/") + "/CareTeam"},
+	}
+	if e.FGM != "" {
+		eps = append(eps, endpoint{ID: "spine.fgm", Title: titles["spine.fgm"], URL: strings.TrimRight(e.FGM, "/") + "/Flag"})
 	}
 	if e.Issuer != "" {
 		eps = append(eps, endpoint{ID: "spine.identity", Title: titles["spine.identity"],

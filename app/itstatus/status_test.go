@@ -61,6 +61,8 @@ func fixedFacts(t *testing.T) statusFacts {
 				Status: 401, Latency: 42 * time.Millisecond, Cert: cert, Date: statusNow.Add(47 * time.Second), Mid: statusNow},
 			{ID: "spine.cpis", Title: "Spine: CP-IS (Child Care Alerts)", URL: "https://int.api.service.nhs.uk/cpis/FHIR/R4/CareTeam",
 				Status: 503, Latency: 38 * time.Millisecond, Cert: cert, Date: statusNow, Mid: statusNow},
+			{ID: "spine.fgm", Title: "Spine: FGM-IS (FGM indicator)", URL: "https://int.api.service.nhs.uk/fgm/FHIR/R4/Flag",
+				Status: 403, Latency: 40 * time.Millisecond, Cert: cert, Date: statusNow, Mid: statusNow},
 			{ID: "spine.identity", Title: "NHS CIS2 sign-in", URL: "https://am.nhsint.auth-ptl.cis2.spineservices.nhs.uk/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare/.well-known/openid-configuration",
 				Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}},
 			{ID: "spine.token", Title: "API platform: token exchange", URL: "https://int.api.service.nhs.uk/oauth2/token",

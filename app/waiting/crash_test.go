@@ -185,12 +185,12 @@ func crashEnqueue(data string) error {
 
 // sandboxEnv hands the sandbox to the child in its environment.
 func sandboxEnv(w waiting.Sandbox) []string {
-	return []string{"CPIS_SANDBOX_PDS=" + w.PDS, "CPIS_SANDBOX_CPIS=" + w.CPIS, "CPIS_SANDBOX_ISSUER=" + w.Issuer,
+	return []string{"CPIS_SANDBOX_PDS=" + w.PDS, "CPIS_SANDBOX_CPIS=" + w.CPIS, "CPIS_SANDBOX_FGM=" + w.FGM, "CPIS_SANDBOX_ISSUER=" + w.Issuer,
 		"CPIS_SANDBOX_TOKEN=" + w.Token, "CPIS_SANDBOX_CA=" + w.CAFile, "CPIS_SANDBOX_KEY=" + w.KeyFile}
 }
 
 // sandboxFromEnv is the child's reading of sandboxEnv.
 func sandboxFromEnv() waiting.Sandbox {
-	return waiting.Sandbox{PDS: os.Getenv("CPIS_SANDBOX_PDS"), CPIS: os.Getenv("CPIS_SANDBOX_CPIS"), Issuer: os.Getenv("CPIS_SANDBOX_ISSUER"),
+	return waiting.Sandbox{PDS: os.Getenv("CPIS_SANDBOX_PDS"), CPIS: os.Getenv("CPIS_SANDBOX_CPIS"), FGM: os.Getenv("CPIS_SANDBOX_FGM"), Issuer: os.Getenv("CPIS_SANDBOX_ISSUER"),
 		Token: os.Getenv("CPIS_SANDBOX_TOKEN"), CAFile: os.Getenv("CPIS_SANDBOX_CA"), KeyFile: os.Getenv("CPIS_SANDBOX_KEY")}
 }

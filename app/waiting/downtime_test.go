@@ -211,7 +211,7 @@ func shortClient(t *testing.T, s *sandbox.Server, timeout time.Duration) (*spine
 		t.Fatal(err)
 	}
 	pds, cp := s.Bases()
-	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, RootCAs: pool, Timeout: timeout, Log: kiosktest.Quiet()})
+	c, err := spine.New(spine.Config{PDSBase: pds, CPISBase: cp, FGMBase: s.FGMBase(), RootCAs: pool, Timeout: timeout, Log: kiosktest.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}

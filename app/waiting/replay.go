@@ -67,6 +67,9 @@ const (
 type Replayer struct {
 	Queue Queue
 	Spine check.Spine
+	// Audit keeps the record of each FGM-IS query the replayer makes; the
+	// queue itself when it keeps records (the store does).
+	Audit check.Audit
 	// Link, when set, is told of retryable failures, and the replayer
 	// waits for it to be live before each entry.
 	Link *Link
@@ -109,8 +112,9 @@ func NewReplayer(q Queue, sp check.Spine, log logrus.FieldLogger) *Replayer {
 	if log == nil {
 		log = logging.Discard()
 	}
+	audit, _ := q.(check.Audit)
 	return &Replayer{
-		Queue: q, Spine: sp, Log: log.WithField("component", "replay"),
+		Queue: q, Spine: sp, Audit: audit, Log: log.WithField("component", "replay"),
 		Now: time.Now, After: time.After, Backoff: DefaultBackoff,
 		kick: make(chan struct{}, 1), emptied: make(chan struct{}),
 	}
@@ -349,6 +353,7 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 	p := e.P
 
 	var nhs cpis.NHSNumber
+	var fgm *cpis.FGMFlag
 	if p.NHS != "" {
 		if nhs, err = cpis.ParseNHSNumber(p.NHS); err != nil {
 			return r.deadLetter(e, "not a valid NHS number")
@@ -362,6 +367,7 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 		}
 		// A superseded number: CP-IS is asked with the current one.
 		nhs = pt.NHS
+		fgm = r.askFGM(ctx, s, pt, p)
 	} else {
 		q := cpis.SearchQuery{Family: p.Family, Given: p.Given, BirthDate: p.BirthDate,
 			Gender: cpis.Gender(p.Gender), Postcode: p.Postcode}
@@ -394,6 +400,7 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 			return r.complete(e, store.Outcome{Kind: cpis.ResultManualTrace, Reason: "the one match on PDS was not the child, said the checking user"})
 		}
 		nhs = pts[0].NHS
+		fgm = r.askFGM(ctx, s, pts[0], p)
 	}
 
 	// A notifying query may already have been made (a crash, a timeout, a
@@ -405,7 +412,7 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 			return r.permanent(e, "reading the access history", err)
 		}
 		if done {
-			return r.complete(e, store.Outcome{Kind: cpis.ResultAnswerLost, NHS: nhs.Digits(), Notified: true,
+			return r.complete(e, store.Outcome{Kind: cpis.ResultAnswerLost, NHS: nhs.Digits(), Notified: true, FGM: fgm,
 				Reason: "CP-IS recorded this check, but its answer was lost: look the child up on the national record"})
 		}
 	}
@@ -429,11 +436,28 @@ func (r *Replayer) replayOne(ctx context.Context, e store.QueuedEntry) error {
 	// plans stood when the child presented (a plan visible then but lapsed
 	// since is still found), and a plan visible now is never hidden.
 	now := r.Now()
-	o := store.Outcome{Kind: cpis.ResultNoAlert, NHS: nhs.Digits(), Notified: len(cpis.VisiblePlans(plans, now)) > 0}
+	o := store.Outcome{Kind: cpis.ResultNoAlert, NHS: nhs.Digits(), Notified: len(cpis.VisiblePlans(plans, now)) > 0, FGM: fgm}
 	if judged := visibleThenOrNow(plans, p.At, now); len(judged) > 0 {
 		o.Kind, o.Alert = cpis.ResultAlert, &cpis.Alert{NHS: nhs, Plans: judged}
 	}
 	return r.complete(e, o)
+}
+
+// askFGM asks FGM-IS about the traced child as the live check does
+// (check.Checker.FGM: who is asked, B0370, each query audited), for the
+// child's age on the day they presented. A failure is logged for IT and
+// does not hold up the CP-IS check: FGM-IS notifies nobody and a flag
+// found later goes to the lead's review.
+func (r *Replayer) askFGM(ctx context.Context, s check.Session, pt cpis.Patient, p store.Presentation) *cpis.FGMFlag {
+	if r.Audit == nil {
+		return nil
+	}
+	c := check.Checker{Spine: r.Spine, Audit: r.Audit, Setting: cpis.Setting(p.Setting), Log: r.Log, Now: r.Now}
+	f, err := c.FGM(ctx, s, pt, check.Presentation{At: p.At, NHS: pt.NHS, Key: p.Key})
+	if err != nil {
+		r.Log.WithError(err).WithField("key", p.Key).Warn("FGM-IS not asked or not answered for a waiting check")
+	}
+	return f
 }
 
 // visibleThenOrNow is the plans visible on the day the child presented,
@@ -488,7 +512,7 @@ func (r *Replayer) deadLetter(e store.QueuedEntry, reason string) error {
 }
 
 func (r *Replayer) complete(e store.QueuedEntry, o store.Outcome) error {
-	o.Review = cpis.NeedsReview(o.Kind)
+	o.Review = cpis.NeedsReview(o.Kind) || o.FGM != nil
 	if s, ok := r.Checking(); ok {
 		o.By = store.Actor{UserID: s.User.ID, UserName: s.User.Name, RoleID: s.Role.ID, JobRole: s.Role.JobRole}
 	}

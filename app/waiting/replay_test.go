@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -774,5 +775,58 @@ func TestReplayJudgesPlansAtPresentation(t *testing.T) {
 	}
 	if n := e.sb.NotificationsForTrace(p.Key); n != 0 {
 		t.Errorf("%d notifications for a plan CP-IS no longer shows", n)
+	}
+}
+
+// The checks that wait cover FGM-IS too: after the PDS trace the
+// replayer asks FGM-IS as the live check does (a girl under 18 on the day
+// she presented; never a boy), in the checking user's name, audited; a flag
+// found later puts the child on the review list whatever CP-IS said
+// (issue: "a flag found on a later check goes on the review list").
+func TestReplayAsksFGMIS(t *testing.T) {
+	e := newReplayEnv(t, sandbox.Options{}, kiosktest.Quiet())
+	lily := e.present(t, "9990310017", cpis.SearchQuery{}) // a girl with a flag, no CP-IS record
+	isla := e.present(t, "9990300011", cpis.SearchQuery{}) // a girl without, with a CPP
+	leo := e.present(t, "9990275831", cpis.SearchQuery{})  // a boy
+	e.run(t)
+
+	var asked []cpis.NHSNumber
+	for _, q := range e.sb.FGMQueries() {
+		asked = append(asked, q.NHS)
+		if q.UserID != e.sess.User.ID {
+			t.Errorf("FGM-IS asked in %s's name, not the checking user's", q.UserID)
+		}
+	}
+	if !slices.Equal(asked, []cpis.NHSNumber{"9990310017", "9990300011"}) {
+		t.Errorf("FGM-IS asked about %v, want the two girls only", asked)
+	}
+	items, err := e.db.Reviews(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]store.ReviewItem{}
+	for _, it := range items {
+		byKey[it.P.Key] = it
+	}
+	if it, ok := byKey[lily.Key]; !ok || it.FGM == nil || it.FGM.Assessed.IsZero() || it.Kind != cpis.ResultNoAlert {
+		t.Errorf("Lily's review item: %+v (on the list: %v), want her FGM-IS flag beside no alert", it, ok)
+	}
+	if it := byKey[isla.Key]; it.FGM != nil || it.Kind != cpis.ResultAlert {
+		t.Errorf("Isla's review item: %+v, want her alert and no flag", it)
+	}
+	if _, ok := byKey[leo.Key]; !ok {
+		t.Error("Leo's alert is not on the review list")
+	}
+	var results []cpis.Result
+	if err := e.db.Events(func(ev store.Event) error {
+		if ev.Kind == cpis.EventFGMQuery {
+			results = append(results, ev.Result)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(results, []cpis.Result{cpis.ResultFGMFlag, cpis.ResultNoFGMFlag}) {
+		t.Errorf("FGM-IS audited as %v", results)
 	}
 }

@@ -25,7 +25,7 @@ const (
 // process: PDS, CP-IS, the CIS2 issuer, the API platform's token
 // endpoint, the CA to trust, and the key the drill signs in with.
 type Sandbox struct {
-	PDS, CPIS, Issuer, Token, CAFile, KeyFile string
+	PDS, CPIS, FGM, Issuer, Token, CAFile, KeyFile string
 }
 
 // SandboxOf registers the drill as a client of a running sandbox, with
@@ -37,14 +37,14 @@ func SandboxOf(sb *sandbox.Server, keyFile string) (Sandbox, error) {
 	}
 	sb.RegisterClient(drillClientID, "", &key.PublicKey)
 	sb.RegisterApplication(drillAPIKey, &key.PublicKey)
-	w := Sandbox{Issuer: sb.Issuer(), Token: sb.PlatformTokenURL(), CAFile: sb.CAFile(), KeyFile: keyFile}
+	w := Sandbox{FGM: sb.FGMBase(), Issuer: sb.Issuer(), Token: sb.PlatformTokenURL(), CAFile: sb.CAFile(), KeyFile: keyFile}
 	w.PDS, w.CPIS = sb.Bases()
 	return w, nil
 }
 
 // Args are the command-line flags that hand the sandbox to a child.
 func (w Sandbox) Args() []string {
-	return []string{"--pds", w.PDS, "--cpis", w.CPIS, "--issuer", w.Issuer, "--token", w.Token, "--ca", w.CAFile, "--key", w.KeyFile}
+	return []string{"--pds", w.PDS, "--cpis", w.CPIS, "--fgm", w.FGM, "--issuer", w.Issuer, "--token", w.Token, "--ca", w.CAFile, "--key", w.KeyFile}
 }
 
 // Connect is a Spine client for the sandbox, trusting only its CA, and
@@ -55,7 +55,7 @@ func (w Sandbox) Connect(ctx context.Context, log logrus.FieldLogger) (*spine.Cl
 	if err != nil {
 		return nil, check.Session{}, err
 	}
-	c, err := spine.New(spine.Config{PDSBase: w.PDS, CPISBase: w.CPIS, RootCAs: pool, Timeout: 4 * time.Second, Log: log})
+	c, err := spine.New(spine.Config{PDSBase: w.PDS, CPISBase: w.CPIS, FGMBase: w.FGM, RootCAs: pool, Timeout: 4 * time.Second, Log: log})
 	if err != nil {
 		return nil, check.Session{}, fmt.Errorf("preparing the Spine client: %w", err)
 	}

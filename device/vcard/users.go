@@ -40,7 +40,8 @@ const (
 )
 
 var (
-	traceAndView = []cpis.ActivityCode{cpis.PerformTrace, cpis.ViewFlag}
+	// B0370 too: the FGM-IS query that follows every trace of a girl.
+	traceAndView = []cpis.ActivityCode{cpis.PerformTrace, cpis.ViewFlag, cpis.ViewSummary}
 	traceOnly    = []cpis.ActivityCode{cpis.PerformTrace}
 	silentOnly   = []cpis.ActivityCode{cpis.SilentRead}
 )

@@ -33,6 +33,12 @@ type SeedPatient struct {
 	DueDate time.Time
 	// PastAccesses is how many earlier accesses the CP-IS history holds.
 	PastAccesses int
+	// FGM are the Flags FGM-IS answers a query on this NHS number with;
+	// none means an empty searchset (no FGM-IS indicator).
+	FGM []SeedFlag
+	// FGMFails makes the FGM-IS query on this NHS number fail: 500 with
+	// an OperationOutcome, as a failing service answers.
+	FGMFails bool
 	// Shows says what the record is for, for tests and the README.
 	Shows string
 }
@@ -53,6 +59,34 @@ func (p SeedPatient) Served(now time.Time) []cpis.Plan {
 	}
 	return out
 }
+
+// SeedFlag is one Flag of an FGM-IS answer (fgm.go).
+type SeedFlag struct {
+	// Assessed is the date of the assessment: Flag.period.start.
+	Assessed time.Time
+	// Code is Flag.code's SNOMED CT code; empty: cpis.FGMCode.
+	Code string
+	// Display is the code's display; empty: FGMDisplay for cpis.FGMCode,
+	// none for another code.
+	Display string
+	// For is the NHS number in Flag.subject.identifier; empty: the
+	// patient's own.
+	For cpis.NHSNumber
+	// Status is Flag.status; empty: "active".
+	Status string
+}
+
+// OtherFlagCode is the code of the sandbox's Flag that is not the FGM-IS
+// indicator: a made-up SNOMED-shaped code, like UnknownCategory, standing
+// for any other code a Flag might carry. It is not a SNOMED CT concept.
+const (
+	OtherFlagCode    = "999000000000000102"
+	OtherFlagDisplay = "Synthetic flag code other than the FGM-IS indicator"
+)
+
+// OtherFlagNHS is the NHS number of the Flag served beside Rosie BANKS's
+// own: a valid test number that no seed patient holds.
+const OtherFlagNHS cpis.NHSNumber = "9990310076"
 
 // calendarDay is t's date as UTC midnight.
 func calendarDay(t time.Time) time.Time {
@@ -109,6 +143,11 @@ const (
 //	9990300151  Oscar PRICE        8 y                  a CPP (Bristol) beside a plan of an unknown category (Cornwall)
 //	9990300178  -                  -                    a superseded number: PDS answers with 9990300186
 //	9990300186  Alfie REYNOLDS     3 y                  the current number of 9990300178; current CPP (Kent)
+//	9990310017  Lily FARROW        8 y                  FGM-IS flag assessed 3 years ago
+//	9990310025  Hannah PRESCOTT    18 y (3 days past)   FGM-IS flag; the kiosk does not ask at 18
+//	9990310033  Evie MARSH         6 y                  FGM-IS query fails: 500
+//	9990310041  Phoebe LANGLEY     11 y                 FGM-IS answer holds a Flag of another code only
+//	9990310068  Rosie BANKS        9 y                  FGM-IS flag beside a Flag for 9990310076
 //	9000000009  Jane SMITH         2010-10-22           public PDS sandbox: normal, no CP-IS record
 //	9000000025  Janet SMYTHE       2005-06-16           public PDS sandbox: restricted
 //	9000000033  (none)             (none)               public PDS sandbox: minimal data
@@ -180,6 +219,23 @@ func Seed(now time.Time) []SeedPatient {
 		{NHS: "9990300186", Given: "Alfie", Family: "REYNOLDS", Gender: cpis.Male, BirthDate: born(3, 25), Postcode: "CT2 7NZ",
 			Plans: []cpis.Plan{{Type: cpis.CPP, Start: days(-15), Authority: Kent}},
 			Shows: "the current record of the superseded 9990300178: a current child protection plan"},
+		// FGM-IS (fgm.go). Every other patient has no flag: FGM-IS answers
+		// an empty searchset (Isla MORGAN, a girl; Leo CPISTEST, a boy).
+		{NHS: "9990310017", Given: "Lily", Family: "FARROW", Gender: cpis.Female, BirthDate: born(8, 80), Postcode: "LS17 6AB",
+			FGM:   []SeedFlag{{Assessed: today.AddDate(-3, -2, 0)}},
+			Shows: "a girl with an FGM-IS flag (family history of FGM) assessed 3 years ago"},
+		{NHS: "9990310025", Given: "Hannah", Family: "PRESCOTT", Gender: cpis.Female, BirthDate: born(18, 3), Postcode: "M21 0AA",
+			FGM:   []SeedFlag{{Assessed: today.AddDate(-6, 0, -10)}},
+			Shows: "a girl of 18 (3 days past her birthday) with an FGM-IS flag: at 18 the kiosk does not ask"},
+		{NHS: "9990310033", Given: "Evie", Family: "MARSH", Gender: cpis.Female, BirthDate: born(6, 120), Postcode: "B29 6AA",
+			FGMFails: true,
+			Shows:    "a girl whose FGM-IS query fails: 500 with an OperationOutcome"},
+		{NHS: "9990310041", Given: "Phoebe", Family: "LANGLEY", Gender: cpis.Female, BirthDate: born(11, 200), Postcode: "BS7 8AA",
+			FGM:   []SeedFlag{{Assessed: days(-400), Code: OtherFlagCode, Display: OtherFlagDisplay}},
+			Shows: "a girl whose FGM-IS answer holds only a Flag of another code: not the FGM-IS indicator"},
+		{NHS: "9990310068", Given: "Rosie", Family: "BANKS", Gender: cpis.Female, BirthDate: born(9, 30), Postcode: "TR18 2AA",
+			FGM:   []SeedFlag{{Assessed: days(-700)}, {Assessed: days(-90), For: OtherFlagNHS}},
+			Shows: "a girl whose FGM-IS answer holds her own flag beside a Flag for another NHS number (9990310076)"},
 		// The public PDS sandbox's own records (personal-demographics.yaml),
 		// so the kiosk can be tried against either with the same numbers.
 		{NHS: "9000000009", Given: "Jane", Family: "Smith", Gender: cpis.Female, BirthDate: fixed("2010-10-22"), Postcode: "LS1 6AE",

@@ -14,8 +14,8 @@ import (
 // demonstrations can show the kiosk's business-continuity path.
 type FaultMode int
 
-// The faults. They apply to the PDS, CP-IS and identity routes, never to
-// the admin API.
+// The faults. They apply to the PDS, CP-IS, FGM-IS and identity routes,
+// never to the admin API.
 const (
 	// FaultNone: answer normally.
 	FaultNone FaultMode = iota
@@ -88,9 +88,9 @@ type Fault struct {
 	Mode       FaultMode
 	RetryAfter time.Duration
 	Delay      time.Duration
-	// Only limits the fault to one service: "pds", "cpis" or "identity";
-	// empty for all. FaultRefuse closes the one listener, so it is never
-	// limited.
+	// Only limits the fault to one service: "pds", "cpis", "fgm" or
+	// "identity"; empty for all. FaultRefuse closes the one listener, so
+	// it is never limited.
 	Only string
 }
 
@@ -121,9 +121,9 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	}
 	out := Fault{Mode: j.Mode, Only: j.Only}
 	switch j.Only {
-	case "", "pds", "cpis", "identity":
+	case "", "pds", "cpis", "fgm", "identity":
 	default:
-		return fmt.Errorf("unknown service %q (pds, cpis or identity)", j.Only)
+		return fmt.Errorf("unknown service %q (pds, cpis, fgm or identity)", j.Only)
 	}
 	for _, d := range []struct {
 		s   string

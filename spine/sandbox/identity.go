@@ -14,14 +14,14 @@ import (
 )
 
 // DemoUser is who POST /identity/demo/token signs in: clearly a sandbox
-// user, with one role that may trace (B0264) and view the CP-IS flag
-// (B0107).
+// user, with one role that may trace (B0264), view the CP-IS flag
+// (B0107) and query FGM-IS (B0370, View Summary Health Records).
 var DemoUser = cpis.User{
 	ID:   "555000000001",
 	Name: "Demo Nurse (sandbox)",
 	Roles: []cpis.Role{{
 		ID: "555000000001-01", OrgCode: "RXX01", OrgName: "Sandbox General Hospital", JobRole: "Staff Nurse",
-		Activity: []cpis.ActivityCode{cpis.PerformTrace, cpis.ViewFlag},
+		Activity: []cpis.ActivityCode{cpis.PerformTrace, cpis.ViewFlag, cpis.ViewSummary},
 	}},
 }
 

@@ -1,24 +1,27 @@
 // Package sandbox is the embedded Spine sandbox: PDS FHIR R4, CP-IS FHIR
-// R4 and a CIS2-shaped identity service, served over HTTPS on loopback
-// with synthetic data (see Seed), so that a newcomer runs the kiosk and it
-// works, and so that tests run the real client over real TLS.
+// R4, FGM-IS's Flag query and a CIS2-shaped identity service, served over
+// HTTPS on loopback with synthetic data (see Seed), so that a newcomer
+// runs the kiosk and it works, and so that tests run the real client over
+// real TLS.
 //
 // It answers as the published interfaces say and nothing more: PDS after
 // its public specification, CP-IS exactly as NHS England's CP-IS API
-// Consumer Implementation guide publishes it (see cpis.go), so that
+// Consumer Implementation guide publishes it (see cpis.go), and FGM-IS as
+// its FHIR guide and spine-interfaces.md say (see fgm.go), so that
 // pointing the kiosk at a real endpoint is a configuration change. The
 // spine package's tests hold it to fixtures written by hand from the
 // guide. Beyond the interfaces it records every access and local
-// authority notification for tests to read back (which child, which user
-// and role profile, when), applies CP-IS's 24-hour rule and 28 days after
-// a due date, and can be told to fail (SetFault): refuse connections,
-// hang, answer 5xx, 429 with Retry-After, malformed or oversized bodies,
-// or do the request and then drop the answer.
+// authority notification, and every FGM-IS query, for tests to read back
+// (which child, which user and role profile, when), applies CP-IS's
+// 24-hour rule and 28 days after a due date, and can be told to fail
+// (SetFault): refuse connections, hang, answer 5xx, 429 with Retry-After,
+// malformed or oversized bodies, or do the request and then drop the
+// answer.
 //
 // Its TLS certificate is signed by its own CA, made once in
 // Options.StateDir and reused, which the kiosk trusts explicitly
-// (CAFile). Access records, notifications and tokens live in memory and
-// start afresh with each process.
+// (CAFile). Access records, notifications, FGM-IS queries and tokens live
+// in memory and start afresh with each process.
 //
 // Its logs (component=sandbox) carry the method, the route pattern (never
 // the path, which holds the NHS number), the status and the request id;
@@ -50,6 +53,7 @@ import (
 const (
 	PDSPath   = "/personal-demographics/FHIR/R4"
 	CPISPath  = "/cpis/FHIR/R4"
+	FGMPath   = "/fgm/FHIR/R4"
 	AdminPath = "/_sandbox"
 )
 
@@ -98,6 +102,7 @@ type Server struct {
 	patients      map[cpis.NHSNumber]*SeedPatient
 	accesses      map[cpis.NHSNumber][]AccessRecord
 	notifications []Notification
+	fgmQueries    []FGMQuery
 	users         map[string]cpis.User
 	tokens        map[string]token
 	cards         map[string]card
@@ -163,11 +168,12 @@ const (
 	routePDS
 	routeCPIS
 	routeIdentity
+	routeFGM
 )
 
 // service is the kind's name as Fault.Only gives it.
 func (k routeKind) service() string {
-	return [...]string{"admin", "pds", "cpis", "identity"}[k]
+	return [...]string{"admin", "pds", "cpis", "identity", "fgm"}[k]
 }
 
 func (s *Server) routes() http.Handler {
@@ -179,6 +185,7 @@ func (s *Server) routes() http.Handler {
 	spine("GET "+PDSPath+"/Patient", s.searchPatients, routePDS)
 	spine("GET "+CPISPath+"/CareTeam", s.getCareTeams, routeCPIS)
 	spine("GET "+CPISPath+"/AuditEvent", s.getAuditEvents, routeCPIS)
+	spine("GET "+FGMPath+"/Flag", s.getFlags, routeFGM)
 	spine("GET "+CIS2Path+"/.well-known/openid-configuration", s.cis2Discovery, routeIdentity)
 	spine("GET "+CIS2Path+"/jwks", s.cis2JWKS, routeIdentity)
 	spine("GET "+CIS2Path+"/authorize", s.cis2Authorize, routeIdentity)
@@ -258,6 +265,9 @@ func (s *Server) Bases() (pds, cpisBase string) {
 	return u + PDSPath, u + CPISPath
 }
 
+// FGMBase is FGM-IS's base, for the kiosk's FGM-IS client.
+func (s *Server) FGMBase() string { return s.URL() + FGMPath }
+
 // CAFile is the CA certificate the kiosk must trust, and nothing else.
 func (s *Server) CAFile() string { return filepath.Join(s.opts.StateDir, CAFileName) }
 
@@ -317,9 +327,9 @@ func (s *Server) wrap(pattern string, h http.HandlerFunc, kind routeKind) http.H
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		// PDS echoes X-Request-ID and X-Correlation-ID
-		// (personal-demographics.yaml); CP-IS answers only Date and
-		// Content-Type ("Headers", "Responses").
-		if kind != routeCPIS {
+		// (personal-demographics.yaml); CP-IS and FGM-IS answer only Date
+		// and Content-Type (each guide's "Headers", "Responses").
+		if kind != routeCPIS && kind != routeFGM {
 			if v := r.Header.Get("X-Request-ID"); v != "" && len(v) <= 200 {
 				w.Header().Set("X-Request-ID", v)
 			}

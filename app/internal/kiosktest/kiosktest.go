@@ -248,6 +248,13 @@ func (m *MemAudit) Append(e store.Event) (uint64, error) {
 	return uint64(len(m.events)), nil
 }
 
+// Events are the records appended so far.
+func (m *MemAudit) Events() []store.Event {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.events)
+}
+
 func (m *MemAudit) Kinds() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
