@@ -86,7 +86,9 @@ type storeFacts struct {
 	Counts      store.Counts
 	LastCheck   time.Time // the last successful CP-IS check, live or waited
 	LastCheckOK bool
-	AuditErr    error // the newest audit records did not verify while the last check was sought
+	// LastFGM is the last FGM-IS query's audit record (zero: none yet).
+	LastFGM  store.Event
+	AuditErr error // the newest audit records did not verify while the last check was sought
 	// Snapshot is the running kiosk's last status, when the database is
 	// locked; SnapshotErr says why there is none.
 	Snapshot    *Status

@@ -74,6 +74,7 @@ var titles = map[string]string{
 	"dead_letters":         "Dead letters",
 	"review":               "Retrospective review list",
 	"last_check":           "Last successful check",
+	"fgm_last":             "Last FGM-IS query",
 	"disk":                 "Disk space (data folder)",
 	"logs":                 "Logs",
 }

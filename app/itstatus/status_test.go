@@ -29,6 +29,7 @@ import (
 
 	"github.com/nhs-cpis/kiosk/app/config"
 	"github.com/nhs-cpis/kiosk/app/internal/kiosktest"
+	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/spine"
@@ -166,6 +167,15 @@ func TestStatusJudging(t *testing.T) {
 		{"review open", func(*statusFacts) {}, "review", StateAmber},
 		{"last check recent", func(*statusFacts) {}, "last_check", StateGreen},
 		{"no check ever", func(f *statusFacts) { f.Store.LastCheckOK = false }, "last_check", StateAmber},
+		{"FGM-IS answered", func(f *statusFacts) {
+			f.Store.LastFGM = store.Event{At: statusNow, Kind: cpis.EventFGMQuery, Result: cpis.ResultNoFGMFlag}
+		}, "fgm_last", StateGreen},
+		{"FGM-IS failed: staff saw nothing, IT is told", func(f *statusFacts) {
+			f.Store.LastFGM = store.Event{At: statusNow, Kind: cpis.EventFGMQuery, Result: cpis.ResultFailed, Outcome: "no answer"}
+		}, "fgm_last", StateAmber},
+		{"FGM-IS refused for want of B0370", func(f *statusFacts) {
+			f.Store.LastFGM = store.Event{At: statusNow, Kind: cpis.EventFGMQuery, Result: cpis.ResultRefused}
+		}, "fgm_last", StateAmber},
 		{"kiosk holds the database, no snapshot", func(f *statusFacts) { f.Store = storeFacts{State: storeLocked} }, "queue", StateAmber},
 		{"key missing", func(f *statusFacts) { f.Store = storeFacts{State: storeFailed, Err: store.ErrKeyMissing} }, "queue", StateRed},
 		{"disk 700 MiB", func(*statusFacts) {}, "disk", StateAmber},

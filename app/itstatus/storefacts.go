@@ -34,6 +34,9 @@ func dbFacts(db *store.DB) storeFacts {
 		return storeFacts{State: storeFailed, Err: err}
 	}
 	f.LastCheck, f.LastCheckOK = e.At, ok
+	if f.LastFGM, _, err = db.LastEvent(func(e store.Event) bool { return e.Kind == cpis.EventFGMQuery }); err != nil {
+		f.AuditErr = err
+	}
 	return f
 }
 

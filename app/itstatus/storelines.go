@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/store"
 )
 
@@ -24,7 +25,7 @@ const (
 
 // storeLineIDs are the lines read from the database; when the running kiosk
 // holds it, they come from its snapshot.
-var storeLineIDs = []string{"queue", "dead_letters", "review", "last_check"}
+var storeLineIDs = []string{"queue", "dead_letters", "review", "last_check", "fgm_last"}
 
 // judgeStore makes the database's lines, which are judged together: when
 // the database cannot be read, each says so.
@@ -50,7 +51,28 @@ func judgeStore(f statusFacts) []StatusLine {
 			plural(c.OpenReview, "item waits", "items wait")+" for the safeguarding lead's review.",
 			"A safeguarding lead (a role with B0107) works through them and signs each off: \"To review\" on the banner."),
 		judgeLastCheck(newLine("last_check"), f),
+		judgeLastFGM(newLine("fgm_last"), f),
 	}
+}
+
+// judgeLastFGM is how the last FGM-IS query went: staff are shown nothing
+// when it fails, so IT hears of it here (and in the log, by trace id).
+func judgeLastFGM(l StatusLine, f statusFacts) StatusLine {
+	e := f.Store.LastFGM
+	when := e.At.In(f.Now.Location()).Format("2 Jan 15:04")
+	switch e.Result {
+	case "":
+		l.State, l.Detail = StateGreen, "No FGM-IS query yet: it is asked after each trace of a girl under 18."
+	case cpis.ResultFailed:
+		l.State, l.Detail = StateAmber, "The last FGM-IS query, at "+when+", got no answer ("+e.Outcome+"). Staff were shown nothing."
+		l.Next = "Look at the \"Spine: FGM-IS\" line and the log's warnings (trace id, no patient details). If FGM-IS keeps failing, call the NHS national service desk."
+	case cpis.ResultRefused:
+		l.State, l.Detail = StateAmber, "The last FGM-IS query, at "+when+", was refused: the role lacked B0370 (View Summary Health Records)."
+		l.Next = "Ask the registration authority to add B0370 to the roles that check children; `cpis-kiosk staff checks` lists who lacks it."
+	default:
+		l.State, l.Detail = StateGreen, "The last FGM-IS query, at "+when+", was answered."
+	}
+	return l
 }
 
 func judgeQueue(l StatusLine, f statusFacts) StatusLine {
