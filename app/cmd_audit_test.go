@@ -76,7 +76,7 @@ func TestAuditCommandsAfterSelftest(t *testing.T) {
 
 	code, out, _ = cli(t, "staff", "checks")
 	if code != 0 || !strings.Contains(out, "guide step 19: 1\n") || !strings.Contains(out, "Demo Nurse (sandbox)") ||
-		!strings.Contains(out, "codes B0264, B0107; proven") {
+		!strings.Contains(out, "codes B0264, B0107, B0370; proven") {
 		t.Errorf("staff checks exited %d:\n%s", code, out)
 	}
 

@@ -24,7 +24,9 @@ func (p *Program) runWindow(ctx context.Context) error {
 	a := fyneapp.NewWithID(AppID)
 	a.Settings().SetTheme(ui.Theme())
 	w := a.NewWindow("CP-IS Child Care Alert check")
-	w.Resize(fyne.NewSize(1280, 800))
+	// Full screen fits whatever screen the kiosk is on; a window is sized
+	// for the smallest supported one (1024x768, a panel's height spared).
+	w.Resize(fyne.NewSize(1024, 720))
 	w.SetFullScreen(p.cfg.Fullscreen)
 
 	var bind *ui.Binding

@@ -32,7 +32,7 @@ type auditForm struct {
 func newAuditForm(w *Window, act LeadActions) *auditForm {
 	f := &auditForm{w: w, act: act}
 	field := func(id, hint string) *textField {
-		t := newTextField(id, textBody, w.key)
+		t := w.textField(id, textBody)
 		t.PlaceHolder = hint
 		t.OnSubmitted = func(string) { f.submit(false) }
 		return t

@@ -107,14 +107,6 @@ func leadGoldenViews() map[string]View {
 
 func TestGoldenLead(t *testing.T) { assertGoldens(t, leadGoldenViews()) }
 
-func TestGoldenLeadFullHD(t *testing.T) {
-	w, win, _ := newTestWindowSized(t, fyne.NewSize(1920, 1080))
-	v := leadView(ScreenAudit)
-	v.Account.Audit.Flags = v.Account.Audit.Flags[2:] // room for the table
-	w.Render(v)
-	test.AssertImageMatches(t, "audit_1920.png", win.Canvas().Capture())
-}
-
 func TestAuditFilterSendsDates(t *testing.T) {
 	w, win, rec := newTestWindow(t)
 	v := leadView(ScreenAudit)

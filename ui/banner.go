@@ -40,10 +40,6 @@ func (w *Window) banner(v View, act ReviewActions) fyne.CanvasObject {
 		t.Segments[0].(*widget.TextSegment).Style.Alignment = fyne.TextAlignTrailing
 		who = t
 	}
-	// Long names are cut with an ellipsis rather than widening the window
-	// past a 1024 px screen.
-	row1 := container.New(bannerRow{}, where, who)
-
 	var spine fyne.CanvasObject
 	if b.SpineLive {
 		spine = pill("Spine live", nhsGreen, nhsWhite, nhsWhite)
@@ -52,13 +48,17 @@ func (w *Window) banner(v View, act ReviewActions) fyne.CanvasObject {
 	}
 	// The status pills sit at their own height, so they do not pass for
 	// buttons beside the counts.
-	row2 := container.NewHBox(container.NewCenter(spine),
+	left := container.NewHBox(container.NewCenter(spine),
 		w.count("queue", "Queued", b.Queued, act.ShowQueue),
-		w.count("review", "To review", b.Review, act.ShowReview),
-		layout.NewSpacer())
+		w.count("review", "To review", b.Review, act.ShowReview))
 	if b.Demo {
-		row2.Add(container.NewCenter(warmPill("DEMO – sandbox")))
+		left.Add(container.NewCenter(warmPill("DEMO – sandbox")))
 	}
+	// Where the kiosk is has the first line to itself, and who is signed
+	// in the rest of the second, beside the pills: at 1024 px neither is
+	// cut (a name past the width ends in an ellipsis, never overlaps).
+	row1 := where
+	row2 := container.NewBorder(nil, nil, left, nil, container.NewVBox(layout.NewSpacer(), who, layout.NewSpacer()))
 
 	bg := canvas.NewRectangle(nhsBlue)
 	return container.NewStack(bg, pad(container.NewVBox(row1, row2), 10, 24))
@@ -153,45 +153,3 @@ func footer(v View) fyne.CanvasObject {
 }
 
 func routeOnPage(s Screen) bool { return s == ScreenConfirm || s == ScreenAlert }
-
-// bannerRow puts the place on the left and the user on the right, giving
-// each its natural width when both fit and shrinking the longer one when
-// not, so neither can push the other off the screen.
-type bannerRow struct{}
-
-func (bannerRow) Layout(objs []fyne.CanvasObject, s fyne.Size) {
-	l, r := natural(objs[0]), natural(objs[1])
-	const gap = 24
-	if l+gap+r > s.Width {
-		// Share the width in proportion, never squeezing the right below a
-		// third: who is signed in matters as much as where.
-		r = max(s.Width/3, s.Width*r/(l+r))
-		r = min(r, natural(objs[1]))
-		l = s.Width - gap - r
-	}
-	objs[0].Move(fyne.NewPos(0, 0))
-	objs[0].Resize(fyne.NewSize(l, s.Height))
-	objs[1].Move(fyne.NewPos(s.Width-r, 0))
-	objs[1].Resize(fyne.NewSize(r, s.Height))
-}
-
-func (bannerRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	h := max(objs[0].MinSize().Height, objs[1].MinSize().Height)
-	return fyne.NewSize(objs[0].MinSize().Width+objs[1].MinSize().Width, h)
-}
-
-// natural is the width an object would like: a one-line RichText's whole
-// text, else its minimum.
-func natural(o fyne.CanvasObject) float32 {
-	t, ok := o.(*widget.RichText)
-	if !ok {
-		return o.MinSize().Width
-	}
-	var w float32
-	for _, sg := range t.Segments {
-		if ts, ok := sg.(*widget.TextSegment); ok {
-			w += fyne.MeasureText(ts.Text, textBody, ts.Style.TextStyle).Width
-		}
-	}
-	return w + 2*Theme().Size(theme.SizeNameInnerPadding) + 2
-}

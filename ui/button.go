@@ -76,7 +76,7 @@ func (t *tapArea) Tapped(*fyne.PointEvent) {
 	}
 }
 
-func (t *tapArea) FocusGained() { t.focused = true; t.Refresh() }
+func (t *tapArea) FocusGained() { t.focused = true; t.Refresh(); t.shown() }
 func (t *tapArea) FocusLost()   { t.focused = false; t.Refresh() }
 
 func (t *tapArea) TypedRune(r rune) {

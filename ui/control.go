@@ -29,6 +29,16 @@ type controlBase struct {
 	id   string
 	keys keyHandler
 	poke func()
+	// reveal scrolls the screen to show the control when it takes the
+	// focus (Tab), so that keyboard users see where they are.
+	reveal func()
+}
+
+// shown brings the control into view, as it takes the focus.
+func (c *controlBase) shown() {
+	if c.reveal != nil {
+		c.reveal()
+	}
 }
 
 func (c *controlBase) focusID() string { return c.id }

@@ -40,18 +40,17 @@ func (w *Window) entryPage(v View, act entryActions) page {
 			nhsBlue, nhsWhite), gap(8))
 	}
 	parts = append(parts, bold("NHS number"))
-	if v.Downtime == nil {
-		// While the Spine is down the panel above needs the height, and the
-		// footer's help says the same.
+	if v.Downtime == nil && v.Message == nil && v.Offer == nil {
+		// While the Spine is down, or a message or an offer is above, the
+		// screen needs the height, and the footer's help says the same.
 		parts = append(parts, secondary("Type the 10 digits, or scan the barcode on the wristband or letter."))
 	}
+	// Both ways on, side by side under the field: whatever is above, the
+	// other way is in view when the number will not do.
 	parts = append(parts,
 		left(w.nhs.view, 520),
 		gap(4),
-		left(trace, 520),
-		gap(24),
-		secondary("No NHS number to hand?"),
-		left(details, 520),
+		container.NewHBox(left(trace, 420), hgap(24), left(details, 360)),
 	)
 	return page{heading: title, content: container.NewVBox(parts...)}
 }

@@ -18,6 +18,11 @@ type textField struct {
 	focused bool
 	invalid bool
 	view    fyne.CanvasObject // the framed, themed field to place on a screen
+	// scan sees each rune first and reports whether a scan took it.
+	scan func(f *textField, r rune) bool
+	// replaceNext: the next rune typed replaces the text (a number handed
+	// back after an error), rather than joining it.
+	replaceNext bool
 }
 
 func newTextField(id string, size float32, keys keyHandler) *textField {
@@ -39,13 +44,31 @@ func (f *textField) TypedKey(ev *fyne.KeyEvent) {
 	if f.windowKey(ev) {
 		return
 	}
+	f.replaceNext = false
 	f.Entry.TypedKey(ev)
 }
 
-func (f *textField) TypedRune(r rune)           { f.touched(); f.Entry.TypedRune(r) }
+func (f *textField) TypedRune(r rune) { f.touched(); f.typeRune(r) }
+
+// typeRune types r as a key press would, the scan detector first.
+func (f *textField) typeRune(r rune) {
+	if f.scan != nil && f.scan(f, r) {
+		return
+	}
+	if f.replaceNext {
+		f.replaceNext = false
+		f.SetText("")
+	}
+	f.Entry.TypedRune(r)
+}
 func (f *textField) Tapped(ev *fyne.PointEvent) { f.touched(); f.Entry.Tapped(ev) }
 
-func (f *textField) FocusGained() { f.Entry.FocusGained(); f.focused = true; f.paintFrame() }
+func (f *textField) FocusGained() {
+	f.Entry.FocusGained()
+	f.focused = true
+	f.paintFrame()
+	f.shown()
+}
 func (f *textField) FocusLost()   { f.Entry.FocusLost(); f.focused = false; f.paintFrame() }
 
 // selectAll puts the cursor at the end and selects the text.
@@ -103,6 +126,7 @@ func (s *choiceSelect) TypedKey(ev *fyne.KeyEvent) {
 
 func (s *choiceSelect) FocusGained() {
 	s.Select.FocusGained()
+	s.shown()
 	s.frame.FillColor = nhsFocus
 	s.frame.Refresh()
 }

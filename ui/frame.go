@@ -76,9 +76,11 @@ func (w *Window) frame(v View, p page) fyne.CanvasObject {
 		top = append(top, p.lead)
 	}
 	var content fyne.CanvasObject = layout.NewSpacer()
+	w.scroll = nil
 	if p.content != nil {
 		// Room on the right for the scroll bar, so it never covers text.
-		content = container.NewVScroll(padded(p.content, 0, 8, 0, 24))
+		w.scroll = container.NewVScroll(padded(p.content, 0, 8, 0, 24))
+		content = w.scroll
 	}
 	bar := p.bar
 	if bar == nil && len(p.actions) > 0 {

@@ -294,8 +294,9 @@ func downtimeGoldenViews() map[string]View {
 
 func TestGolden(t *testing.T) { assertGoldens(t, goldenViews()) }
 
-// assertGoldens draws each View at 1024x768 and compares it with its
-// golden image, testdata/<name>.png.
+// assertGoldens draws each View at 1024x768, the smallest screen the
+// kiosk runs on, and at 1920x1080, the largest, and compares them with
+// their golden images, testdata/<name>.png and <name>_1920.png.
 func assertGoldens(t *testing.T, views map[string]View) {
 	names := make([]string, 0, len(views))
 	for n := range views {
@@ -304,20 +305,14 @@ func assertGoldens(t *testing.T, views map[string]View) {
 	sort.Strings(names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			w, win, _ := newTestWindow(t)
-			w.Render(views[name])
-			test.AssertImageMatches(t, name+".png", win.Canvas().Capture())
-		})
-	}
-}
-
-// The largest screen: the access history has room for most of its rows.
-func TestGoldenFullHD(t *testing.T) {
-	for _, name := range []string{"alert_cpp", "patient_ask_staff"} {
-		t.Run(name, func(t *testing.T) {
-			w, win, _ := newTestWindowSized(t, fyne.NewSize(1920, 1080))
-			w.Render(goldenViews()[name])
-			test.AssertImageMatches(t, name+"_1920.png", win.Canvas().Capture())
+			for _, sz := range []struct {
+				size fyne.Size
+				file string
+			}{{fyne.NewSize(1024, 768), name + ".png"}, {fyne.NewSize(1920, 1080), name + "_1920.png"}} {
+				w, win, _ := newTestWindowSized(t, sz.size)
+				w.Render(views[name])
+				test.AssertImageMatches(t, sz.file, win.Canvas().Capture())
+			}
 		})
 	}
 }

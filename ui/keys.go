@@ -14,6 +14,9 @@ import (
 // idle timer.
 func (w *Window) key(ev *fyne.KeyEvent) bool {
 	w.act.Activity()
+	if w.scanKey(ev) || w.scrollKey(ev) {
+		return true
+	}
 	if ev.Name != fyne.KeyEscape {
 		return false
 	}
@@ -75,6 +78,10 @@ func (w *Window) canvasRune(r rune) {
 		w.passcodeRune(r)
 	case w.view.Session.Gate == cpis.GateOpen && w.view.Screen == ScreenEntry && !w.nhs.Disabled():
 		w.win.Canvas().Focus(w.nhs)
-		w.nhs.Entry.TypedRune(r)
+		w.nhs.typeRune(r)
+	default:
+		// Another screen: digits a scanner types here start a new check
+		// when its Enter comes (scan.go); nothing else takes them.
+		w.scanRune(nil, r)
 	}
 }

@@ -137,7 +137,7 @@ func (f *passcodeField) Tapped(*fyne.PointEvent) {
 	}
 }
 
-func (f *passcodeField) FocusGained() { f.focused = true; f.Refresh() }
+func (f *passcodeField) FocusGained() { f.focused = true; f.Refresh(); f.shown() }
 func (f *passcodeField) FocusLost()   { f.focused = false; f.Refresh() }
 
 func (f *passcodeField) setDisabled(d bool) {

@@ -83,8 +83,10 @@ func (w *Window) patientPage(v View, act CheckActions) page {
 		keep := w.button("keep", "Keep for a colleague's check", lookPrimary, act.KeepForCheck)
 		return page{content: content, actions: []fyne.CanvasObject{keep, hgap(24), w.newPatient(lookSecondary, act)}}
 	}
-	// Checking CP-IS is the one next action.
-	return page{content: content, actions: []fyne.CanvasObject{w.newPatient(lookSecondary, act)}}
+	// Checking CP-IS is the one next action, in the bar, never below the
+	// fold whatever the banner, the questions or a message take.
+	check := w.button("openalert", "Check CP-IS for this child", lookPrimary, act.AskOpenAlert)
+	return page{content: content, actions: []fyne.CanvasObject{check, hgap(24), w.newPatient(lookSecondary, act)}}
 }
 
 // whoToCheck shows the guide's answer to "must this patient be checked?".
@@ -145,10 +147,9 @@ func (w *Window) checkPanel(v View, act CheckActions) fyne.CanvasObject {
 			bold("Keep for a colleague's check puts the child on the list of checks that wait: a colleague whose smartcard has code B0107 is offered the check when they sign in here."),
 		), nhsWarm, nhsWhite)
 	}
-	check := w.button("openalert", "Check CP-IS for this child", lookPrimary, act.AskOpenAlert)
+	// The check itself is the action bar's first button, always in view.
 	return titled("Child Care Alert", theme.SizeNameHeadingText, nhsBlue, container.NewVBox(
 		para("Check whether this child has a Child Care Alert. "+notifyWords),
-		left(check, 420),
 	))
 }
 
@@ -174,7 +175,7 @@ func (w *Window) confirmPage(v View, act CheckActions) page {
 			seg("If you have a safeguarding concern: ", theme.SizeNameText, theme.ColorNameForeground, false),
 			seg(routeOrDefault(v.SafeguardingRoute), theme.SizeNameText, theme.ColorNameForeground, true)),
 	), nhsBlue, nhsWhite))
-	ok := w.button("confirm", "Yes, check CP-IS now", lookPrimary, act.ConfirmOpenAlert)
+	ok := w.button("confirm", "Yes, check CP-IS now  (Space)", lookPrimary, act.ConfirmOpenAlert)
 	ok.enter = false
 	return page{
 		heading: "Check CP-IS for this child?",

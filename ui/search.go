@@ -37,7 +37,7 @@ type searchForm struct {
 func newSearchForm(w *Window, act CheckActions) *searchForm {
 	f := &searchForm{w: w, act: act}
 	field := func(id string) *textField {
-		t := newTextField(id, textBody, w.key)
+		t := w.textField(id, textBody)
 		t.OnSubmitted = func(string) { f.submit() }
 		return t
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/nhs-cpis/kiosk/cpis"
@@ -68,12 +67,6 @@ func TestGoldenStatus(t *testing.T) {
 	v.Status = statusFixture()
 	views["status_no_reader"] = v
 	assertGoldens(t, views)
-}
-
-func TestGoldenStatusFullHD(t *testing.T) {
-	w, win, _ := newTestWindowSized(t, fyne.NewSize(1920, 1080))
-	w.Render(statusScreen())
-	test.AssertImageMatches(t, "status_1920.png", win.Canvas().Capture())
 }
 
 // "IT status" is offered wherever no patient can be on screen, and never

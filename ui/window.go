@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
@@ -37,13 +39,22 @@ type Window struct {
 
 	// focusables holds this render's focusable controls by id.
 	focusables map[string]identified
+
+	// scroll is this render's scrolling content, which the keyboard
+	// scrolls (scroll.go); nil when the screen has none.
+	scroll *container.Scroll
+
+	// burst is the keys arriving as fast as a scanner types (scan.go), on
+	// the clock now (time.Now; a field so that tests can drive it).
+	burst scanBurst
+	now   func() time.Time
 }
 
 // New puts the kiosk's screens into win and returns the Window that draws
 // them. It shows the empty entry screen until the first Render.
 func New(win fyne.Window, act Actions) *Window {
-	w := &Window{win: win, act: act, root: container.NewWithoutLayout()}
-	w.nhs = newTextField("nhs", textEntry, w.key)
+	w := &Window{win: win, act: act, root: container.NewWithoutLayout(), now: time.Now}
+	w.nhs = w.textField("nhs", textEntry)
 	w.nhs.PlaceHolder = "NHS number (type or scan)"
 	w.nhs.OnSubmitted = func(string) { w.submitNHS(act) }
 	w.search = newSearchForm(w, act)
@@ -52,7 +63,7 @@ func New(win fyne.Window, act Actions) *Window {
 	w.pass.onSubmit = func() { w.submitPasscode(act) }
 	w.pass.onChange = w.passcodeChanged
 	w.pass.onTap = w.focusPasscode
-	w.note = newTextField("note", textBody, w.key)
+	w.note = w.textField("note", textBody)
 	w.note.PlaceHolder = "For example: called the duty social worker"
 	w.note.OnChanged = func(string) { w.noteChanged() }
 	w.note.OnSubmitted = func(string) { w.submitSignOff(act) }
@@ -93,9 +104,10 @@ func (w *Window) Render(v View) {
 		// meanwhile stay.
 		if moved || v.Screen != ScreenEntry || prev.EntryText != v.EntryText || (prev.Message != v.Message && v.Message != nil) {
 			w.nhs.SetText(v.EntryText)
-			// A number handed back after an error is selected, so the next
-			// scan replaces it rather than being appended to it.
+			// A number handed back after an error is selected, and the
+			// next key typed replaces it rather than being appended to it.
 			w.nhs.selectAll()
+			w.nhs.replaceNext = v.EntryText != ""
 		}
 		if moved || v.Screen != ScreenSearch || !sameQuery(prev.Search, v.Search) {
 			w.search.load(v.Search)
@@ -188,7 +200,18 @@ func (w *Window) owns(f fyne.Focusable) bool {
 // report every touch and key for the idle timer.
 func (w *Window) register(f identified) {
 	f.base().poke = w.act.Activity
+	if o, ok := f.(fyne.CanvasObject); ok {
+		f.base().reveal = func() { w.reveal(o) }
+	}
 	w.focusables[f.focusID()] = f
+}
+
+// textField is a field with the window's keys, whose runes the scan
+// detector sees first.
+func (w *Window) textField(id string, size float32) *textField {
+	f := newTextField(id, size, w.key)
+	f.scan = w.scanRune
+	return f
 }
 
 // button builds a button that is disabled while the app is busy.

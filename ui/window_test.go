@@ -151,7 +151,7 @@ func TestScannerTypesIntoFocusedFieldAndEnterTraces(t *testing.T) {
 	}
 	typeOn(win.Canvas(), "999 027 6579")
 	press(win.Canvas(), fyne.KeyReturn)
-	want(t, rec, `TraceNHS "999 027 6579"`)
+	want(t, rec, `TraceNHS "9990276579"`)
 }
 
 func TestEntrySubmittedCallsTraceNHS(t *testing.T) {
@@ -204,7 +204,7 @@ func TestRescanReplacesNumberHandedBack(t *testing.T) {
 
 	typeOn(win.Canvas(), "9990276579")
 	press(win.Canvas(), fyne.KeyReturn)
-	want(t, rec, `TraceNHS "999 027 6578"; TraceNHS "9990276579"`)
+	want(t, rec, `TraceNHS "9990276578"; TraceNHS "9990276579"`)
 }
 
 // With nothing focused (a tap on the background), a scan still lands in
@@ -219,9 +219,10 @@ func TestScanWithNothingFocusedStillTraces(t *testing.T) {
 	want(t, rec, `TraceNHS "9990276579"`)
 }
 
-// After the patient screen replaces the entry screen, a scan must not type
-// into the hidden NHS number field and trace from it.
-func TestHiddenFieldTakesNoScan(t *testing.T) {
+// After the patient screen replaces the entry screen, a scan does not
+// type into the hidden NHS number field: it is a new patient, traced from
+// the digits scanned.
+func TestScanOnPatientScreenIsANewPatient(t *testing.T) {
 	w, win, rec := newTestWindow(t)
 	w.Render(baseView())
 	w.Render(patientView(child))
@@ -231,7 +232,7 @@ func TestHiddenFieldTakesNoScan(t *testing.T) {
 
 	typeOn(win.Canvas(), "9990275831")
 	press(win.Canvas(), fyne.KeyReturn)
-	want(t, rec, "")
+	want(t, rec, `TraceNHS "9990275831"`)
 }
 
 func TestNoSmartcardBlocksTrace(t *testing.T) {

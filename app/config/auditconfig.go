@@ -190,11 +190,13 @@ func (c Config) Hours() OpeningHours {
 
 // IsLead reports whether the role may see the audit, staff and readiness
 // screens: a role whose job role or role id is in lead_roles, or, when
-// lead_roles is not set, any role with B0107 (the code that lets its
-// holder see Child Care Alerts, which the audit names).
+// lead_roles is not set, a role with B0107 (the code that lets its holder
+// see Child Care Alerts, which the audit names) whose job role names
+// safeguarding ("Safeguarding Lead", "Named Nurse for Safeguarding"):
+// not every nurse who checks children.
 func (c Config) IsLead(r cpis.Role) bool {
 	if len(c.LeadRoles) == 0 {
-		return r.Has(cpis.ViewFlag)
+		return r.Has(cpis.ViewFlag) && strings.Contains(strings.ToLower(r.JobRole), "safeguarding")
 	}
 	for _, l := range c.LeadRoles {
 		l = strings.TrimSpace(l)

@@ -36,7 +36,9 @@ type Config struct {
 	// the reader its card went into.
 	Reader string `toml:"reader"`
 	// LeadRoles are the job roles or role ids allowed the audit, staff
-	// and readiness screens; empty: any role with B0107 (accountability.go).
+	// and readiness screens; empty: a role with B0107 whose job role names
+	// safeguarding (IsLead). With no configuration file (the sandbox
+	// demo), DemoLeadRoles.
 	LeadRoles []string `toml:"lead_roles"`
 	// OpeningHours is the care setting's hours ("08:00-20:00"), for
 	// routine audit's out-of-hours flag; empty: open 24 hours.
@@ -139,6 +141,7 @@ func Defaults() Config {
 		Organisation:      Organisation{ODS: "RXX01", Name: "Sandbox General Hospital"},
 		DataDir:           defaultDataDir(),
 		IdleTimeout:       Duration{5 * time.Minute},
+		Fullscreen:        true,
 		SafeguardingRoute: DefaultRoute,
 		FallbackProcess:   DefaultFallback,
 		Spine:             SpineConfig{Timeout: Duration{4 * time.Second}},
@@ -162,6 +165,11 @@ func defaultDataDir() string {
 	return "cpis-kiosk-data"
 }
 
+// DemoLeadRoles are the sandbox demo's leads, so that its demo nurse can
+// try the lead's screens; a configuration file sets its own lead_roles or
+// takes IsLead's default.
+var DemoLeadRoles = []string{"Staff Nurse"}
+
 // ErrConfig means the configuration cannot be used; the message says which
 // setting and why.
 var ErrConfig = errors.New("configuration error")
@@ -175,7 +183,9 @@ var ErrConfig = errors.New("configuration error")
 // can be told anything, does the demo's setting stand.
 func Load(path string) (Config, cpis.Setting, error) {
 	c := Defaults()
-	if path != "" {
+	if path == "" {
+		c.LeadRoles = DemoLeadRoles
+	} else {
 		md, err := toml.DecodeFile(path, &c)
 		if err != nil {
 			return c, "", fmt.Errorf("%w: reading %s: %w", ErrConfig, path, err)

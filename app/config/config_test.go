@@ -53,10 +53,12 @@ func TestAccountabilityConfig(t *testing.T) {
 	if c.IsLead(nurse) || !c.IsLead(lead) || !c.IsLead(byID) {
 		t.Errorf("lead_roles: nurse %v, lead %v, by id %v", c.IsLead(nurse), c.IsLead(lead), c.IsLead(byID))
 	}
-	// The default: any role with B0107.
+	// The default: a role with B0107 whose job role names safeguarding,
+	// not every nurse who checks children.
 	d := config.Defaults()
-	if !d.IsLead(nurse) || d.IsLead(cpis.Role{Activity: []cpis.ActivityCode{cpis.PerformTrace}}) {
-		t.Error("by default a lead is a role with B0107")
+	sg := cpis.Role{JobRole: "Named Nurse for Safeguarding", Activity: []cpis.ActivityCode{cpis.ViewFlag}}
+	if d.IsLead(nurse) || !d.IsLead(sg) || d.IsLead(cpis.Role{JobRole: "Safeguarding Lead", Activity: []cpis.ActivityCode{cpis.PerformTrace}}) {
+		t.Error("by default a lead is a role with B0107 whose job role names safeguarding")
 	}
 }
 

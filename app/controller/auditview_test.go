@@ -35,9 +35,9 @@ func leadKiosk(t *testing.T, s check.Session) (*Kiosk, *views, *store.DB, *accou
 }
 
 func TestLeadScreens(t *testing.T) {
-	k, v, db, _ := leadKiosk(t, nurse)
+	k, v, db, _ := leadKiosk(t, safeguardingLead)
 	if ev := waitFor(t, v, "the entry screen", func(v ui.View) bool { return v.Session.Gate == cpis.GateOpen }); !ev.Lead {
-		t.Fatal("a role with B0107 is not offered the lead's screens")
+		t.Fatal("a safeguarding lead with B0107 is not offered the lead's screens")
 	}
 	// A check first, so the audit has something to show.
 	k.TraceNHS("9990276579")
@@ -79,8 +79,8 @@ func TestLeadScreens(t *testing.T) {
 		}
 		return nil
 	})
-	if exported.UserID != nurse.User.ID {
-		t.Errorf("taking the export was not audited as the nurse: %+v", exported)
+	if exported.UserID != safeguardingLead.User.ID {
+		t.Errorf("taking the export was not audited as the lead: %+v", exported)
 	}
 
 	k.ShowStaff()
@@ -91,7 +91,7 @@ func TestLeadScreens(t *testing.T) {
 
 	k.ShowReadiness()
 	rv := waitFor(t, v, "readiness", func(v ui.View) bool { return v.Screen == ui.ScreenGoLive && !v.Busy.Active })
-	if len(rv.Account.Readiness) != 11 {
+	if len(rv.Account.Readiness) != 12 {
 		t.Fatalf("readiness: %+v", rv.Account.Readiness)
 	}
 	k.RecordReadiness("ig")
@@ -104,7 +104,7 @@ func TestLeadScreens(t *testing.T) {
 		return false
 	})
 	for _, r := range rv.Account.Readiness {
-		if r.ID == "ig" && !strings.Contains(r.Evidence, "Demo Nurse, Staff Nurse") {
+		if r.ID == "ig" && !strings.Contains(r.Evidence, "Sam Lead, Named Nurse for Safeguarding") {
 			t.Errorf("recorded by %q", r.Evidence)
 		}
 	}
@@ -132,11 +132,29 @@ func TestLeadScreens(t *testing.T) {
 	}
 }
 
+// safeguardingLead is a lead by the default lead_roles: B0107 and a job
+// role that names safeguarding.
+var safeguardingLead = check.Session{
+	User:  cpis.User{ID: "555000000020", Name: "Sam Lead"},
+	Role:  cpis.Role{ID: "555000000020-01", OrgCode: "RXX01", JobRole: "Named Nurse for Safeguarding", Activity: []cpis.ActivityCode{cpis.PerformTrace, cpis.ViewFlag}},
+	Token: "t",
+}
+
+// The lead's screens are not every B0107 nurse's: a staff nurse with B0107
+// is not offered them by default (the issue: every nurse saw the lead's
+// button), nor is a role without B0107.
 func TestLeadScreensRefusedToOthers(t *testing.T) {
-	k, v, _, _ := leadKiosk(t, clerk)
-	if ev := waitFor(t, v, "signed in", func(v ui.View) bool { return v.Session.Gate == cpis.GateOpen }); ev.Lead {
-		t.Fatal("a role without B0107 is offered the lead's screens")
+	for _, s := range []check.Session{nurse, clerk} {
+		k, v, _, _ := leadKiosk(t, s)
+		if ev := waitFor(t, v, "signed in", func(v ui.View) bool { return v.Session.Gate == cpis.GateOpen }); ev.Lead {
+			t.Fatalf("%s is offered the lead's screens", s.Role.JobRole)
+		}
+		testLeadScreensRefused(t, k, v)
 	}
+}
+
+func testLeadScreensRefused(t *testing.T, k *Kiosk, v *views) {
+	t.Helper()
 	for _, open := range []func(){func() { k.ShowAudit(ui.AuditFilter{}) }, k.ShowStaff, k.ShowReadiness,
 		func() { k.RecordReadiness("ig") }, func() { k.ExportAudit(ui.AuditFilter{}) }} {
 		open()
@@ -150,7 +168,7 @@ func TestLeadScreensRefusedToOthers(t *testing.T) {
 
 // The audit screen reports a chain that breaks instead of the rows.
 func TestAuditScreenShowsBreak(t *testing.T) {
-	k, v, db, a := leadKiosk(t, nurse)
+	k, v, db, a := leadKiosk(t, safeguardingLead)
 	kiosktest.Append(t, db, kiosktest.AuditHistory())
 	a.Log = brokenLog{db}
 	k.ShowAudit(ui.AuditFilter{From: kiosktest.Day, To: kiosktest.Day})

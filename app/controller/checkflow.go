@@ -110,6 +110,8 @@ func (k *Kiosk) ShowSearch() {
 	defer k.mu.Unlock()
 	k.touch()
 	k.dropPatient()
+	// The entry screen's number and its message stay with it.
+	k.v.EntryText, k.v.Message = "", nil
 	k.screen(ui.ScreenSearch)
 	k.publish()
 }

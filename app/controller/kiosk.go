@@ -143,7 +143,7 @@ func (k *Kiosk) Back() {
 func (k *Kiosk) NewPatient() {
 	k.act(func() {
 		k.dropPatient()
-		k.v.Message = nil
+		k.v.Message, k.v.EntryText, k.v.Search = nil, "", cpis.SearchQuery{}
 		k.screen(ui.ScreenEntry)
 	})
 }

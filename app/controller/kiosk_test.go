@@ -300,3 +300,24 @@ func TestBackFromTheAnswerNeverChecksAgain(t *testing.T) {
 		t.Fatalf("%d CP-IS queries, want 1", len(f.opened))
 	}
 }
+
+// No stale state: after a mistyped number, Search by details carries
+// neither the number nor its message, and New patient clears both (the
+// issue's report: the old number and "not valid" followed the nurse).
+func TestNewPatientLeavesNothingBehind(t *testing.T) {
+	k, v, _ := newTestKiosk(t, newFakeSpine(), nurse)
+	k.TraceNHS("999 027 6578")
+	waitFor(t, v, "the error", func(v ui.View) bool { return v.Message != nil && v.EntryText != "" })
+	k.ShowSearch()
+	sv := waitFor(t, v, "the search form", func(v ui.View) bool { return v.Screen == ui.ScreenSearch })
+	if sv.Message != nil || sv.EntryText != "" {
+		t.Errorf("the search form shows %q and %+v", sv.EntryText, sv.Message)
+	}
+	k.TraceNHS("999 027 6578")
+	waitFor(t, v, "the error again", func(v ui.View) bool { return v.Message != nil && v.EntryText != "" })
+	k.NewPatient()
+	nv := waitFor(t, v, "the entry screen", func(v ui.View) bool { return v.Screen == ui.ScreenEntry && v.Message == nil })
+	if nv.EntryText != "" {
+		t.Errorf("New patient shows %q", nv.EntryText)
+	}
+}

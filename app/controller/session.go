@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"strings"
+
 	"github.com/nhs-cpis/kiosk/app/check"
 	"github.com/nhs-cpis/kiosk/cpis"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -11,7 +13,12 @@ func (k *Kiosk) SignIn(s check.Session) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.sess = &s
-	k.v.Banner.User, k.v.Banner.Role, k.v.Banner.Demo = s.User.Name, s.Role.JobRole+" · "+s.Role.OrgName, s.Demo
+	k.v.Banner.User, k.v.Banner.Role, k.v.Banner.Demo = s.User.Name, s.Role.JobRole, s.Demo
+	if s.Role.OrgName != "" && !strings.HasPrefix(k.v.Banner.Organisation, s.Role.OrgName) {
+		// A role at another organisation says which: the kiosk's own is
+		// on the line above.
+		k.v.Banner.Role += " · " + s.Role.OrgName
+	}
 	k.v.Session = ui.SessionView{Gate: cpis.GateOpen, UserName: s.User.Name}
 	k.v.Message = nil
 	if err := cpis.UsableHere(s.Role); err != nil {
