@@ -69,7 +69,7 @@ func (f *textField) FocusGained() {
 	f.paintFrame()
 	f.shown()
 }
-func (f *textField) FocusLost()   { f.Entry.FocusLost(); f.focused = false; f.paintFrame() }
+func (f *textField) FocusLost() { f.Entry.FocusLost(); f.focused = false; f.paintFrame() }
 
 // selectAll puts the cursor at the end and selects the text.
 func (f *textField) selectAll() {

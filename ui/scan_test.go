@@ -60,6 +60,26 @@ func TestScanNeverPressesAFocusedButton(t *testing.T) {
 	want(t, rec, `TraceNHS "9990275831"; ConfirmOpenAlert`)
 }
 
+// A scan with a list's row focused (here a question's tick box on an
+// adult's screen) is a scan, and its Enter does not tick the box.
+func TestScanWithARowFocused(t *testing.T) {
+	w, win, rec, clock := clockedWindow(t)
+	w.Render(goldenViews()["patient_ask_staff"])
+	var row *tapArea
+	walk(win.Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*tapArea); ok && b.look == lookCard && row == nil {
+			row = b
+		}
+	})
+	if row == nil {
+		t.Fatal("no row on the screen")
+	}
+	win.Canvas().Focus(row)
+	keysOn(win.Canvas(), clock, time.Millisecond, "9990275831")
+	enter(win.Canvas(), clock, time.Millisecond)
+	want(t, rec, `TraceNHS "9990275831"`)
+}
+
 // A scan on every signed-in screen starts a new check, at 0, 1 and 5 ms
 // a key; and a second scan straight after the first is not dropped.
 func TestScanOnEveryScreenIsANewPatient(t *testing.T) {

@@ -237,6 +237,9 @@ func (w *Window) backAs(id, label string, l look) *tapArea { return w.button(id,
 // match, a role, a review item, a question's tick box.
 func (w *Window) row(id string, content fyne.CanvasObject, onTap func(), disabled bool) *tapArea {
 	r := newTapArea(id, lookCard, content, nil, onTap, w.key)
+	// A scan with a row focused (a question's tick, a match, a review
+	// item) is a scan all the same.
+	r.runes = w.canvasRune
 	r.disabled = disabled
 	w.register(r)
 	return r

@@ -321,3 +321,17 @@ func TestNewPatientLeavesNothingBehind(t *testing.T) {
 		t.Errorf("New patient shows %q", nv.EntryText)
 	}
 }
+
+// Each session screen's footer speaks of that screen: never "type or scan
+// the NHS number" before anyone is signed in (the issue's report).
+func TestSessionScreensHaveTheirOwnHelp(t *testing.T) {
+	k, v, _ := newTestKiosk(t, newFakeSpine(), nurse)
+	for _, g := range []cpis.Gate{cpis.GateNoReader, cpis.GateInsertCard, cpis.GatePasscode, cpis.GateSigningIn,
+		cpis.GateChooseRole, cpis.GateLocked, cpis.GateRefused} {
+		k.SetSession(ui.SessionView{Gate: g}, nil)
+		sv := waitFor(t, v, "the session screen", func(v ui.View) bool { return v.Session.Gate == g })
+		if sv.Help == "" || strings.Contains(sv.Help, "NHS number") || sv.Help == helpFor(ui.ScreenEntry) {
+			t.Errorf("gate %d: help %q", g, sv.Help)
+		}
+	}
+}

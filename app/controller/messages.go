@@ -122,6 +122,36 @@ var signInUntrusted = ui.Message{Title: "The sign-in answer could not be trusted
 	Body: "The answer from NHS CIS2 failed the kiosk's security checks, so it was thrown away. Nobody is signed in.",
 	Next: "Take your card out and insert it again. If it happens again, call the IT service desk: tell them the time on the screen."}
 
+// sessionHelp is the footer's help on the session's screens: each speaks
+// of that screen, never of a number to scan before anyone is signed in.
+func sessionHelp(sv ui.SessionView) string {
+	switch sv.Gate {
+	case cpis.GateOpen:
+		return helpFor(ui.ScreenEntry)
+	case cpis.GateNoReader:
+		return "No smartcard reader is found. Plug it in; \"IT status\" shows what the kiosk sees."
+	case cpis.GateInsertCard:
+		if sv.Browser {
+			return "Insert your NHS smartcard: the NHS sign-in opens and asks for your passcode."
+		}
+		return "Insert your NHS smartcard, chip first, to sign in."
+	case cpis.GatePasscode:
+		return "Forgotten your passcode? Do not guess: after 3 wrong tries the card locks. Ask your registration authority."
+	case cpis.GateSigningIn:
+		return "Signing in with NHS CIS2. Cancel sign-in stops it; taking your card out does too."
+	case cpis.GateChooseRole:
+		return "Choose the role you are working in now. Not you? Take your card out."
+	case cpis.GateLocked:
+		if sv.Browser {
+			return "Sign in again to carry on, or take your card out."
+		}
+		return "Enter your passcode to carry on, or take your card out."
+	case cpis.GateRefused:
+		return "Take your card out. Your registration authority can help with your smartcard."
+	}
+	return "The kiosk is starting: it looks for the smartcard reader and the Spine."
+}
+
 // helpFor is the footer's help for each screen.
 func helpFor(s ui.Screen) string { return screenHelp[s] }
 

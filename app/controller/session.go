@@ -53,6 +53,7 @@ func (k *Kiosk) SetSession(sv ui.SessionView, msg *ui.Message) {
 		k.stopChecking()
 	}
 	k.v.Session, k.v.Message = sv, msg
+	k.v.Help = sessionHelp(sv)
 	k.publish()
 }
 
@@ -70,6 +71,7 @@ func (k *Kiosk) SignOut(sv ui.SessionView) {
 	k.wipeLocked()
 	k.offerLocked()
 	k.v.Session, k.v.Message = sv, nil
+	k.v.Help = sessionHelp(sv)
 	if k.idleTimer != nil {
 		k.idleTimer.Stop()
 	}
