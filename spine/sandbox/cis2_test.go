@@ -8,14 +8,12 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"math/big"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -87,20 +85,7 @@ func newIdP(t *testing.T, ttl time.Duration) *idp {
 	l := logrus.New()
 	l.SetLevel(logrus.DebugLevel)
 	l.SetOutput(lockedWriter{w: p.log, mu: &p.mu})
-	s, err := New(Options{StateDir: t.TempDir(), Now: p.clock, TokenTTL: ttl, Log: l})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	pem, err := os.ReadFile(s.CAFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
+	s, pool := startTLS(t, Options{Now: p.clock, TokenTTL: ttl, Log: l})
 	p.s = s
 	p.hc = &http.Client{
 		Timeout:       10 * time.Second,

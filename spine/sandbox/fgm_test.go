@@ -2,12 +2,9 @@ package sandbox
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -399,23 +396,7 @@ func TestFGMLogsNoNHSNumber(t *testing.T) {
 	l := logrus.New()
 	l.SetLevel(logrus.DebugLevel)
 	l.Out = &logs
-	s, err := New(Options{StateDir: t.TempDir(), Now: func() time.Time { return day0 }, Log: l})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start("127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	ca, err := os.ReadFile(s.CAFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca)
-	r := &raw{t: t, s: s, hc: &http.Client{Timeout: 5 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
-	r.token = r.tokenFor(t, DemoUser.Roles[0])
+	r := newRawWith(t, Options{Now: func() time.Time { return day0 }, Log: l})
 	r.searchset(t, "9990310017", 1)
 	deadline := time.Now().Add(3 * time.Second)
 	for !strings.Contains(logs.String(), FGMPath) && time.Now().Before(deadline) {

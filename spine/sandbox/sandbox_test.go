@@ -32,7 +32,29 @@ type raw struct {
 
 func newRaw(t *testing.T) *raw {
 	t.Helper()
-	s, err := New(Options{StateDir: t.TempDir(), Now: func() time.Time { return day0 }})
+	return newRawWith(t, Options{Now: func() time.Time { return day0 }})
+}
+
+// newRawWith is newRaw on a sandbox with opts.
+func newRawWith(t *testing.T, opts Options) *raw {
+	t.Helper()
+	s, pool := startTLS(t, opts)
+	r := &raw{t: t, s: s, hc: &http.Client{Timeout: 5 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	// The demo user's token, as the API platform issues it after a CIS2
+	// sign-in (that path: cis2_test.go, platform_test.go).
+	r.token = r.tokenFor(t, DemoUser.Roles[0])
+	return r
+}
+
+// startTLS starts a sandbox with opts (in a temporary state folder when
+// none is given) until the test ends, and a pool trusting its CA alone.
+func startTLS(t *testing.T, opts Options) (*Server, *x509.CertPool) {
+	t.Helper()
+	if opts.StateDir == "" {
+		opts.StateDir = t.TempDir()
+	}
+	s, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,12 +68,7 @@ func newRaw(t *testing.T) *raw {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	r := &raw{t: t, s: s, hc: &http.Client{Timeout: 5 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
-	// The demo user's token, as the API platform issues it after a CIS2
-	// sign-in (that path: cis2_test.go, platform_test.go).
-	r.token = r.tokenFor(t, DemoUser.Roles[0])
-	return r
+	return s, pool
 }
 
 // tokenFor signs in a user with the one role, as the registration
