@@ -44,7 +44,13 @@ func (f *textField) TypedKey(ev *fyne.KeyEvent) {
 	if f.windowKey(ev) {
 		return
 	}
-	f.replaceNext = false
+	switch ev.Name {
+	case fyne.KeyBackspace, fyne.KeyDelete, fyne.KeyLeft, fyne.KeyRight, fyne.KeyHome, fyne.KeyEnd:
+		// Editing the number handed back: it is kept. (A printable key
+		// comes here before its rune, and must not end the replacing.)
+		f.replaceNext = false
+		f.setInvalid(false)
+	}
 	f.Entry.TypedKey(ev)
 }
 
@@ -57,6 +63,7 @@ func (f *textField) typeRune(r rune) {
 	}
 	if f.replaceNext {
 		f.replaceNext = false
+		f.setInvalid(false)
 		f.SetText("")
 	}
 	f.Entry.TypedRune(r)

@@ -103,11 +103,13 @@ func (w *Window) Render(v View) {
 		// A message taken away (Escape, Dismiss) is no answer: digits typed
 		// meanwhile stay.
 		if moved || v.Screen != ScreenEntry || prev.EntryText != v.EntryText || (prev.Message != v.Message && v.Message != nil) {
+			// A number handed back after an error is framed red, and the
+			// next key typed replaces it rather than joining it. (Selecting
+			// it instead lost the first key typed under the desktop driver.)
 			w.nhs.SetText(v.EntryText)
-			// A number handed back after an error is selected, and the
-			// next key typed replaces it rather than being appended to it.
-			w.nhs.selectAll()
+			w.nhs.CursorColumn = len([]rune(v.EntryText))
 			w.nhs.replaceNext = v.EntryText != ""
+			w.nhs.setInvalid(v.EntryText != "")
 		}
 		if moved || v.Screen != ScreenSearch || !sameQuery(prev.Search, v.Search) {
 			w.search.load(v.Search)
