@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -122,7 +123,9 @@ type Gatekeeper struct {
 	roles     chan string
 	asks      chan ask
 	results   chan loginResult
-	ends      chan struct{}
+	// workers counts the loop's own goroutines (sign-ins, renewals, and
+	// sessions being ended at the provider), which Shutdown waits for.
+	workers sync.WaitGroup
 	life      lifecycle.Loop
 }
 
@@ -169,7 +172,6 @@ func (g *Gatekeeper) Start(ctx context.Context) {
 	g.roles = make(chan string, 1)
 	g.asks = make(chan ask, 4)
 	g.results = make(chan loginResult, 1)
-	g.ends = make(chan struct{}, 8)
 	if g.RenewBefore == 0 {
 		g.RenewBefore = time.Minute
 	}
@@ -185,13 +187,20 @@ func (g *Gatekeeper) Start(ctx context.Context) {
 	g.life.Start(ctx, g.loop)
 }
 
-// Shutdown stops the loop and waits for it, and for the sessions it was
-// ending at the provider.
+// Shutdown stops the loop and waits for it and its goroutines: a sign-in
+// is cancelled, a session being ended at the provider is given its time.
 func (g *Gatekeeper) Shutdown(ctx context.Context) error {
 	if err := g.life.Shutdown(ctx); err != nil {
 		return fmt.Errorf("stopping the session: %w", err)
 	}
-	return nil
+	ended := make(chan struct{})
+	go func() { g.workers.Wait(); close(ended) }()
+	select {
+	case <-ended:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stopping the session: waiting for CIS2: %w", ctx.Err())
+	}
 }
 
 // Passcode hands over a typed passcode. It never blocks the UI: a second
@@ -402,7 +411,9 @@ func (g *Gatekeeper) startLogin(ctx context.Context, st *sessionState, unlock bo
 	if g.Browser != nil {
 		ua = g.Browser
 	}
+	g.workers.Add(1)
 	go func() {
+		defer g.workers.Done()
 		r := loginResult{gen: gen}
 		r.id, r.access, r.err = g.signIn(lctx, ua, cis2.AuthOptions{ForceLogin: unlock})
 		select {
@@ -431,7 +442,9 @@ func (g *Gatekeeper) startRenew(ctx context.Context, st *sessionState) {
 	lctx, cancel := context.WithTimeout(ctx, time.Minute)
 	st.cancelLogin = cancel
 	gen, a := st.gen, *st.access
+	g.workers.Add(1)
 	go func() {
+		defer g.workers.Done()
 		r := loginResult{gen: gen, renew: true}
 		r.access, r.err = g.Identity.Renew(lctx, a)
 		select {
@@ -585,7 +598,9 @@ func (g *Gatekeeper) endAtProvider(ctx context.Context, id cis2.Identity) {
 		return
 	}
 	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	g.workers.Add(1)
 	go func() {
+		defer g.workers.Done()
 		defer cancel()
 		if err := g.Identity.EndSession(ectx, id); err != nil {
 			g.Log.WithError(err).Warn("ending the session at CIS2")
