@@ -126,7 +126,7 @@ type Gatekeeper struct {
 	// workers counts the loop's own goroutines (sign-ins, renewals, and
 	// sessions being ended at the provider), which Shutdown waits for.
 	workers sync.WaitGroup
-	life      lifecycle.Loop
+	life    lifecycle.Loop
 }
 
 // ask is a request from the screens without a value.
