@@ -65,18 +65,11 @@ func (w *Window) patientPage(v View, act CheckActions) page {
 	}
 	// Side by side, so that at 1024x768 the check starts above the fold
 	// however many questions the who-to-check rules ask.
-	// FGM-IS under the guide's answer, beside the check: in the patient's
-	// context, and the check still above the fold.
-	var fgm fyne.CanvasObject
-	if parts := fgmParts(v); len(parts) > 0 {
-		fgm = container.NewVBox(parts...)
-	}
-	left := container.NewBorder(nil, fgm, nil, nil, w.whoToCheck(v, act))
-	content := container.NewVBox(
-		patientBanner(*v.Patient, v.Now),
-		gap(4),
-		container.NewGridWithColumns(2, left, w.checkPanel(v, act)),
-	)
+	// FGM-IS right under the banner, in the patient's context and in full:
+	// the check itself is in the action bar, always in view.
+	parts := append([]fyne.CanvasObject{patientBanner(*v.Patient, v.Now)}, fgmParts(v)...)
+	content := container.NewVBox(append(parts, gap(4),
+		container.NewGridWithColumns(2, w.whoToCheck(v, act), w.checkPanel(v, act)))...)
 	if !v.CanOpen {
 		// Keeping the child for a colleague is the one next action, in the
 		// bar, where it is never below the fold.
