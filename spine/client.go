@@ -169,7 +169,7 @@ func (unreplayable) Close() error             { return nil }
 // call is one request.
 type call struct {
 	op      string // "-ing" phrase for errors: "retrieving patient"
-	service string // for logs: "pds", "cpis"
+	service string // for logs: "pds", "cpis", "fgm"
 	method  string
 	url     string
 	header  http.Header

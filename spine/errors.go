@@ -67,7 +67,7 @@ var (
 // Error() and left for the caller to show or drop.
 type Error struct {
 	Op          string // what the client was doing: "retrieving patient"
-	Service     string // which service: "pds", "cpis"; empty before any request
+	Service     string // which service: "pds", "cpis", "fgm"; empty before any request
 	Status      int    // the HTTP status, 0 when there was no answer
 	Code        string // Spine-ErrorOrWarningCode from the OperationOutcome
 	Diagnostics string // OperationOutcome issue[0].diagnostics
@@ -77,7 +77,7 @@ type Error struct {
 	Err         error  // wraps one of the sentinels above
 }
 
-// ServiceOf is the service err came from ("pds", "cpis"),
+// ServiceOf is the service err came from ("pds", "cpis", "fgm"),
 // empty when it did not come from a request.
 func ServiceOf(err error) string {
 	var e *Error

@@ -115,7 +115,7 @@ func (k *waitingScreens) UseOffline(o Offline, fallback string, kick func()) {
 }
 
 // Downtime shows or clears the downtime panel. service is the one that
-// fails ("pds", "cpis", "identity"), empty for the Spine as a whole.
+// fails ("pds", "cpis"), empty for the Spine as a whole.
 func (k *waitingScreens) Downtime(down bool, since time.Time, service string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()

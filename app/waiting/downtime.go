@@ -133,7 +133,7 @@ func (l *Link) Failed(err error) bool {
 func (l *Link) Succeeded() { l.set(true, "") }
 
 // Service is the service that last failed while the link is down ("pds",
-// "cpis", "identity"), empty when live or not known. A CP-IS outage is
+// "cpis"), empty when live or not known. A CP-IS outage is
 // downtime for the check even while PDS answers.
 func (l *Link) Service() string {
 	l.mu.Lock()
