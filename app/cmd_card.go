@@ -229,7 +229,7 @@ func settle(ctx context.Context, r *device.Reader) {
 // authenticator; with a real CIS2, the system browser. The passcode is
 // never printed or logged.
 func cardLogin(ctx context.Context, p *Program, r *device.Reader, stdin io.Reader) (cis2.Identity, cis2.Access, error) {
-	id, err := p.identity.get(p)
+	id, err := p.identity()
 	if err != nil {
 		return cis2.Identity{}, cis2.Access{}, err
 	}

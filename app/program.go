@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -24,6 +25,7 @@ import (
 	"github.com/nhs-cpis/kiosk/device"
 	"github.com/nhs-cpis/kiosk/device/vcard"
 	"github.com/nhs-cpis/kiosk/spine"
+	"github.com/nhs-cpis/kiosk/spine/cis2"
 	"github.com/nhs-cpis/kiosk/spine/sandbox"
 	"github.com/nhs-cpis/kiosk/store"
 	"github.com/nhs-cpis/kiosk/ui"
@@ -42,9 +44,11 @@ type Program struct {
 	client  *spine.Client
 	check   *check.Checker
 	// https reaches the national services (and the sandbox) with the
-	// Spine's trust; identity is the sign-in, made at first use (signin.go).
+	// Spine's trust; identity is the sign-in client, made at first use
+	// (signin.go): the kiosk's key is read, or the first time made, only
+	// when someone signs in.
 	https    *http.Client
-	identity lazyIdentity
+	identity func() (*cis2.Client, error)
 }
 
 // env is where every command starts: the configuration in effect, its
@@ -177,6 +181,7 @@ func (p *Program) open() (err error) {
 		return fmt.Errorf("preparing the Spine client: %w", err)
 	}
 	p.https = &http.Client{Transport: spine.Transport(sc.RootCAs), Timeout: cfg.Spine.Timeout.Duration}
+	p.identity = sync.OnceValues(p.newIdentity)
 	p.check = &check.Checker{Spine: p.client, Audit: p.db, Setting: p.setting, Now: time.Now, Log: log.WithField("component", "check")}
 	return nil
 }
@@ -198,7 +203,7 @@ func (p *Program) signIn(ctx context.Context) (check.Session, error) {
 	if !p.cfg.Embedded() {
 		return check.Session{}, cardsession.ErrNoDemoSignIn
 	}
-	id, err := p.identity.get(p)
+	id, err := p.identity()
 	if err != nil {
 		return check.Session{}, err
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,19 +20,6 @@ const (
 	sandboxClientID = "cpis-kiosk-sandbox"
 	sandboxAPIKey   = "cpis-kiosk-sandbox-app"
 )
-
-// lazyIdentity is the sign-in client, made at first use: the kiosk's key
-// is read (or, the first time, made) only when someone signs in.
-type lazyIdentity struct {
-	once sync.Once
-	c    *cis2.Client
-	err  error
-}
-
-func (l *lazyIdentity) get(p *Program) (*cis2.Client, error) {
-	l.once.Do(func() { l.c, l.err = p.newIdentity() })
-	return l.c, l.err
-}
 
 // newIdentity is the CIS2 client for the configuration: the real CIS2
 // and API platform, or the embedded sandbox's, with the kiosk registered.
@@ -72,7 +58,7 @@ func (p *Program) endpoints() itstatus.Endpoints {
 // gatekeeper is the session at the kiosk: the system browser to CIS2, or
 // with the embedded sandbox its authenticator (the card and the keypad).
 func (p *Program) gatekeeper(r *device.Reader, host cardsession.Host) (*cardsession.Gatekeeper, error) {
-	id, err := p.identity.get(p)
+	id, err := p.identity()
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func runKiosk(cmd *cobra.Command, _ []string) error {
 	p, err := openProgram(e.cfg, e.setting, e.log)
 	if err == nil {
 		// The window signs people in: its key must be there (or be made).
-		if _, err = p.identity.get(p); err != nil {
+		if _, err = p.identity(); err != nil {
 			p.Close()
 		}
 	}
